@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from '@mailroom/config';
+import { NestPinoLogger, type Logger } from '@mailroom/logger';
+import { Metrics } from '@mailroom/metrics';
+import { ErrorFilter } from './http/error.filter';
+
+/**
+ * Builds the HTTP application around a root module (the API alone, or everything in one
+ * process): Fastify, JSON errors, request ids and logs, metrics, OpenAPI at /docs.
+ */
+export async function createHttpApp(root: DynamicModule, config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const httpLogger = logger.child({ component: 'http' });
+  const adapter = new FastifyAdapter({
+    // Batches of messages with attachments are large; per-message limits are checked later.
+    bodyLimit: Math.max(Math.ceil(config.MAX_MESSAGE_SIZE * 1.4), 64 * 1024 * 1024),
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.\-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger: new NestPinoLogger(logger) });
+  app.useGlobalFilters(new ErrorFilter(httpLogger));
+
+  const metrics = app.get(Metrics);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, seconds);
+    if (route !== '/health' && route !== '/metrics') {
+      httpLogger.info({ reqId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    }
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Mailroom API')
+      .setDescription('Transactional and newsletter sending. Authenticate with "Authorization: Bearer <api key>".')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

@@ -1,0 +1,122 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { DomainError, notFound } from '@mailroom/common';
+import { MessageRepository } from '@mailroom/db';
+import { SendingService, type MessageDraft } from '@mailroom/sending';
+import { AccountId } from '../http/auth';
+import { JsonBody, ZodPipe, jsonSchema } from '../http/zod';
+import { batchSchema, listQuery, messageSchema } from './message.schema';
+import type { z } from 'zod';
+
+const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'The same key within 24 hours returns the first answer and sends nothing new' };
+
+function idempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(value)) throw new DomainError('invalid', 'invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters');
+  return value;
+}
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@Controller('v1/messages')
+export class MessagesController {
+  constructor(
+    private readonly sending: SendingService,
+    private readonly messages: MessageRepository,
+  ) {}
+
+  /** One message (to many recipients, if you like). Stored before the 202. */
+  @Post()
+  @HttpCode(202)
+  @JsonBody(messageSchema)
+  @ApiHeader(IDEMPOTENCY)
+  @ApiAcceptedResponse({ description: '{ id, status, message_id }' })
+  async send(
+    @AccountId() accountId: string,
+    @Body(new ZodPipe(messageSchema)) body: z.infer<typeof messageSchema>,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    const { results } = await this.sending.accept(accountId, [body as MessageDraft], idempotencyKey(key));
+    const [result] = results;
+    if ('error' in result) {
+      const status = result.error.code === 'message_too_large' ? 'too_large' : 'invalid';
+      throw new DomainError(status, result.error.code, result.error.message);
+    }
+    return result;
+  }
+
+  /** Up to 500 messages; each is accepted or refused on its own. */
+  @Post('batch')
+  @HttpCode(202)
+  @ApiBody({ schema: { type: 'array', minItems: 1, maxItems: 500, items: jsonSchema(messageSchema) }, description: 'an array of the bodies POST /v1/messages takes' })
+  @ApiHeader(IDEMPOTENCY)
+  async batch(@AccountId() accountId: string, @Body(new ZodPipe(batchSchema)) body: unknown[], @Headers('idempotency-key') key?: string) {
+    const drafts: MessageDraft[] = [];
+    const invalid = new Map<number, { error: { code: string; message: string } }>();
+    body.forEach((item, index) => {
+      const parsed = messageSchema.safeParse(item);
+      if (parsed.success) drafts.push(parsed.data as MessageDraft);
+      else {
+        const issue = parsed.error.issues[0];
+        invalid.set(index, { error: { code: 'invalid_request', message: `${issue.path.join('.') || 'message'}: ${issue.message}` } });
+      }
+    });
+    const { results } = await this.sending.accept(accountId, drafts, idempotencyKey(key));
+    let next = 0;
+    return body.map((_, index) => invalid.get(index) ?? results[next++]);
+  }
+
+  @Get()
+  list(@AccountId() accountId: string, @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>) {
+    return this.messages.list(accountId, query);
+  }
+
+  /** The message, each recipient's status and reply, and the event timeline. */
+  @Get(':id')
+  async get(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string) {
+    const message = await this.messages.find(accountId, id);
+    if (!message) throw notFound('message');
+    return {
+      id: message.id,
+      status: summarize(message.recipients.map((r) => r.status)),
+      stream: message.stream,
+      from: message.fromAddress,
+      subject: message.subject,
+      message_id: message.messageIdHeader,
+      tags: message.tags,
+      metadata: message.metadata,
+      size: message.size,
+      send_at: message.sendAt,
+      created_at: message.createdAt,
+      recipients: message.recipients.map((r) => ({
+        email: r.email,
+        kind: r.kind,
+        status: r.status,
+        bounce_type: r.bounceType,
+        attempts: r.attempts,
+        last_response: r.lastResponse,
+        last_code: r.lastCode,
+        last_enhanced_code: r.lastEnhanced,
+        mx_host: r.lastMxHost,
+        next_attempt_at: r.nextAttemptAt,
+        delivered_at: r.deliveredAt,
+      })),
+      events: message.events.map((e) => ({
+        type: e.type,
+        recipient: message.recipients.find((r) => r.id === e.recipientId)?.email ?? null,
+        detail: e.detail,
+        data: e.data,
+        at: e.createdAt,
+      })),
+    };
+  }
+}
+
+/** One word for the whole message: the least finished state of its recipients. */
+function summarize(statuses: string[]): string {
+  const order = ['sending', 'queued', 'deferred', 'delivered', 'bounced', 'blocked', 'complained', 'failed', 'suppressed'];
+  if (!statuses.length) return 'queued';
+  if (new Set(statuses).size === 1) return statuses[0];
+  if (statuses.some((s) => s === 'sending' || s === 'queued' || s === 'deferred')) return order.find((s) => statuses.includes(s))!;
+  return statuses.includes('delivered') ? 'partially_delivered' : order.find((s) => statuses.includes(s))!;
+}

@@ -1,0 +1,117 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DomainError } from '@mailroom/common';
+import { AccountService, CredentialService, DomainService, type DnsRecord } from '@mailroom/tenancy';
+
+export interface CommandContext {
+  app: INestApplicationContext;
+  args: string[];
+  flags: Record<string, string | boolean>;
+  print(value: unknown, human: () => string): void;
+}
+
+export interface Command {
+  usage: string;
+  summary: string;
+  run(ctx: CommandContext): Promise<void>;
+}
+
+function arg(ctx: CommandContext, index: number, name: string): string {
+  const value = ctx.args[index];
+  if (!value) throw new DomainError('invalid', 'usage', `missing <${name}>`);
+  return value;
+}
+
+function flag(ctx: CommandContext, name: string, required: true): string;
+function flag(ctx: CommandContext, name: string, required?: false): string | undefined;
+function flag(ctx: CommandContext, name: string, required = false): string | undefined {
+  const value = ctx.flags[name];
+  if (typeof value === 'string' && value) return value;
+  if (required) throw new DomainError('invalid', 'usage', `missing --${name} <value>`);
+  return undefined;
+}
+
+export function formatRecords(records: DnsRecord[]): string {
+  return records
+    .map((r) => `  ${r.type.padEnd(4)} ${r.name}\n       ${r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value}   (${r.purpose})`)
+    .join('\n');
+}
+
+async function domainByName(ctx: CommandContext, name: string) {
+  const account = flag(ctx, 'account');
+  const domains = ctx.app.get(DomainService);
+  if (account) return domains.getByName(account, name);
+  return domains.getAnyByName(name);
+}
+
+/** Every operator command. Each prints a human answer, or JSON with --json. */
+export const COMMANDS: Record<string, Command> = {
+  'account:create': {
+    usage: 'account:create <name>',
+    summary: 'create an account and its first API key (shown once)',
+    async run(ctx) {
+      const accounts = ctx.app.get(AccountService);
+      const account = await accounts.createAccount(arg(ctx, 0, 'name'));
+      const key = await accounts.createApiKey(account.id, { name: 'created by cli' });
+      ctx.print({ account, api_key: key }, () => `account ${account.id} (${account.name})\nAPI key (shown once): ${key.key}`);
+    },
+  },
+  'api-key:create': {
+    usage: 'api-key:create (--account <id> | --admin) [--name <name>]',
+    summary: 'create an API key for an account, or an installation-wide admin key',
+    async run(ctx) {
+      const admin = ctx.flags.admin === true;
+      const account = admin ? (flag(ctx, 'account') ?? null) : flag(ctx, 'account', true);
+      const key = await ctx.app.get(AccountService).createApiKey(account, { name: flag(ctx, 'name'), scope: admin ? 'admin' : 'account' });
+      ctx.print(key, () => `${admin ? 'admin ' : ''}API key ${key.id} (shown once): ${key.key}`);
+    },
+  },
+  'domain:create': {
+    usage: 'domain:create --account <id> <domain>',
+    summary: 'add a sending domain, generate its DKIM keys and print the DNS records to publish',
+    async run(ctx) {
+      const domain = await ctx.app.get(DomainService).create(flag(ctx, 'account', true), arg(ctx, 0, 'domain'));
+      ctx.print(domain, () => `domain ${domain.name} (${domain.id})\nPublish these DNS records:\n${formatRecords(domain.dns)}`);
+    },
+  },
+  'domain:dns': {
+    usage: 'domain:dns <domain> [--account <id>]',
+    summary: "print a domain's DNS records",
+    async run(ctx) {
+      const domain = await domainByName(ctx, arg(ctx, 0, 'domain'));
+      ctx.print(domain.dns, () => `DNS records for ${domain.name}:\n${formatRecords(domain.dns)}`);
+    },
+  },
+  'domain:verify': {
+    usage: 'domain:verify <domain> [--account <id>]',
+    summary: "look a domain's records up in DNS and report each one's state",
+    async run(ctx) {
+      const found = await domainByName(ctx, arg(ctx, 0, 'domain'));
+      const result = await ctx.app.get(DomainService).verify(found.account_id, found.id);
+      ctx.print(result, () =>
+        [`${result.name}: ${result.verified ? 'verified' : 'not verified'}`, ...result.records.map((r) => `  ${r.state.padEnd(8)} ${r.type.padEnd(4)} ${r.name} (${r.purpose})`)].join('\n'),
+      );
+    },
+  },
+  'smtp-credential:create': {
+    usage: 'smtp-credential:create --account <id> [--username <name>] [--password <password>]',
+    summary: 'create SMTP relay credentials (password shown once)',
+    async run(ctx) {
+      const cred = await ctx.app.get(CredentialService).createSmtpCredential(flag(ctx, 'account', true), {
+        username: flag(ctx, 'username'),
+        password: flag(ctx, 'password'),
+      });
+      ctx.print(cred, () => `username: ${cred.username}\npassword (shown once): ${cred.password}`);
+    },
+  },
+  'mailbox:create': {
+    usage: 'mailbox:create --account <id> <address> [--password <password>]',
+    summary: 'create an IMAP mailbox on one of the account’s domains',
+    async run(ctx) {
+      const mailbox = await ctx.app.get(CredentialService).createMailbox(flag(ctx, 'account', true), {
+        address: arg(ctx, 0, 'address'),
+        password: flag(ctx, 'password'),
+      });
+      ctx.print(mailbox, () => `mailbox ${mailbox.address} (${mailbox.id})${'password' in mailbox ? `\npassword (shown once): ${mailbox.password}` : ''}\nfolders: ${mailbox.folders.join(', ')}`);
+    },
+  },
+};

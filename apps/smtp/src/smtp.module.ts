@@ -1,0 +1,12 @@
+import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { LOGGER, type Logger } from '@mailroom/logger';
+
+/** The smtp listeners; needs PlatformModule in scope. */
+@Module({})
+export class SmtpModule implements OnApplicationBootstrap {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  onApplicationBootstrap(): void {
+    this.logger.info('smtp ready');
+  }
+}

@@ -1,0 +1,4 @@
+export * from './domain-error';
+export * from './ids';
+export * from './batcher';
+export * from './domain-name';

@@ -1,0 +1,85 @@
+import { hostname, availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ invalid_type_error: 'must be a port number' })
+  .int('must be a whole port number')
+  .min(1, 'must be a port number between 1 and 65535')
+  .max(65535, 'must be a port number between 1 and 65535');
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port');
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url('must be a URL')
+    .refine((value) => protocols.includes(new URL(value).protocol), {
+      message: `must be a ${protocols.join(' or ')} URL`,
+    });
+
+const dnsServer = z
+  .string()
+  .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]+\]?)(:\d{1,5})?$/, 'must be ip or ip:port');
+
+/** Every environment variable Mailroom reads, with its default. The README's table mirrors this. */
+export const configSchema = z.object({
+  DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/mailroom'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key (queues, pub/sub channels, rate limits): one Redis, many installs. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_\-]+$/, 'must be letters, digits, _ or -').default('mailroom'),
+  BIND_ADDRESS: z.string().ip({ message: 'must be an IP address' }).default('127.0.0.1'),
+  HTTP_PORT: port.default(3000),
+  SMTP_INBOUND_PORT: port.default(2525),
+  SMTP_SUBMISSION_PORT: port.default(2587),
+  SMTPS_SUBMISSION_PORT: port.default(2465),
+  IMAP_PORT: port.default(1143),
+  IMAPS_PORT: port.default(1993),
+  MAIL_HOSTNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9\-.]*[A-Za-z0-9])?$/, 'must be a host name')
+    .default(hostname()),
+  OUTBOUND_SMTP_PORT: port.default(25),
+  DNS_SERVERS: z
+    .string()
+    .optional()
+    .transform((value) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(dnsServer)),
+  RELAY_HOST: hostPort.optional(),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+  WORKER_CONCURRENCY: z.coerce
+    .number({ invalid_type_error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(10000, 'must be at most 10000')
+    .default(Math.max(16, availableParallelism() * 32)),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seconds between delivery attempts after temporary failures (the last repeats). */
+  RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be comma-separated whole seconds')
+    .default('60,300,900,1800,3600,7200,14400,28800')
+    .transform((value) => value.split(',').map(Number))
+    .refine((list) => list.every((n) => n >= 1), 'must be at least 1 second each'),
+  /** After this many hours since acceptance, temporary failures become `failed`. */
+  RETRY_MAX_AGE_HOURS: z.coerce.number({ invalid_type_error: 'must be a number of hours' }).positive('must be positive').default(72),
+  /** The sweeper re-enqueues work that waited longer than this, every this many seconds. */
+  SWEEP_INTERVAL_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(30),
+  /** How long a delivery may run before its claim counts as abandoned (a killed worker). */
+  DELIVERY_LEASE_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(900),
+  /** BullMQ job lock: a worker that stops renewing it for this long is taken as dead. */
+  WORKER_LOCK_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(30),
+  /** Largest message accepted anywhere (API, relay, inbound), in bytes. */
+  MAX_MESSAGE_SIZE: z.coerce
+    .number({ invalid_type_error: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1024, 'must be at least 1024 bytes')
+    .default(25 * 1024 * 1024),
+});
+
+export type AppConfig = z.output<typeof configSchema>;

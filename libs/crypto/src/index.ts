@@ -1,0 +1,4 @@
+export * from './secret-box';
+export * from './password-hash';
+export * from './tokens';
+export * from './secrets';

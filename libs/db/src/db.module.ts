@@ -1,0 +1,30 @@
+import { Global, Module } from '@nestjs/common';
+import { PrismaService } from './prisma.service';
+import { AccountRepository } from './repositories/account.repository';
+import { ApiKeyRepository } from './repositories/api-key.repository';
+import { DomainRepository } from './repositories/domain.repository';
+import { MailboxRepository } from './repositories/mailbox.repository';
+import { SettingRepository } from './repositories/setting.repository';
+import { SmtpCredentialRepository } from './repositories/smtp-credential.repository';
+import { DeliveryRepository } from './repositories/delivery.repository';
+import { MessageRepository } from './repositories/message.repository';
+import { SuppressionRepository } from './repositories/suppression.repository';
+import { TemplateRepository } from './repositories/template.repository';
+import { Sql } from './sql';
+
+const repositories = [
+  AccountRepository,
+  ApiKeyRepository,
+  DomainRepository,
+  MailboxRepository,
+  SettingRepository,
+  SmtpCredentialRepository,
+  DeliveryRepository,
+  MessageRepository,
+  SuppressionRepository,
+  TemplateRepository,
+];
+
+@Global()
+@Module({ providers: [PrismaService, Sql, ...repositories], exports: [PrismaService, Sql, ...repositories] })
+export class DbModule {}

@@ -1,0 +1,15 @@
+export * from './db.module';
+export * from './prisma.service';
+export * from './migrator';
+export * from './repositories/account.repository';
+export * from './repositories/api-key.repository';
+export * from './repositories/domain.repository';
+export * from './repositories/mailbox.repository';
+export * from './repositories/setting.repository';
+export * from './repositories/smtp-credential.repository';
+export * from './repositories/delivery.repository';
+export * from './repositories/message.repository';
+export * from './repositories/suppression.repository';
+export * from './repositories/template.repository';
+export * from './sql';
+export type { Template, Suppression, MessageStream, Account, ApiKey, ApiKeyScope, DkimKey, Domain, Mailbox, Folder, SmtpCredential } from './generated/client';

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '@mailroom/common';
+import { PrismaService } from '../prisma.service';
+import type { Account } from '../generated/client';
+
+@Injectable()
+export class AccountRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(name: string): Promise<Account> {
+    return this.prisma.account.create({ data: { id: newId(), name } });
+  }
+
+  find(accountId: string): Promise<Account | null> {
+    return this.prisma.account.findUnique({ where: { id: accountId } });
+  }
+
+  list(limit = 100): Promise<Account[]> {
+    return this.prisma.account.findMany({ orderBy: { createdAt: 'desc' }, take: limit });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './dkim-keys';
+export * from './dkim-signer';

@@ -1,0 +1,3 @@
+export * from './platform.module';
+export * from './redis';
+export * from './run-main';

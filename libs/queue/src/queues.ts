@@ -1,0 +1,88 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Queue, type JobsOptions } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { JOB_QUEUE, deliverJobId, type JobName, type JobPayloads, type QueueName } from './jobs';
+
+export interface Enqueue<N extends JobName> {
+  name: N;
+  payload: JobPayloads[N];
+  /** Delay in ms (retries). */
+  delay?: number;
+  priority?: number;
+}
+
+/** BullMQ connection options from REDIS_URL; BullMQ opens its own connections from these. */
+export function bullConnection(config: AppConfig) {
+  const url = new URL(config.REDIS_URL);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username || undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+const JOB_DEFAULTS: JobsOptions = {
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+  // Delivery retries are ours (recorded in PostgreSQL with the SPEC's schedule); BullMQ's
+  // attempts only cover a processor that crashed.
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+};
+
+/** Typed producers: enqueue(name, payload) does not compile with a wrong payload. */
+@Injectable()
+export class Queues implements OnModuleDestroy {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: bullConnection(this.config), prefix: this.config.REDIS_PREFIX });
+      queue.on('error', () => undefined); // surfaced where it matters: enqueue rejects
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delay?: number; priority?: number } = {}): Promise<void> {
+    await this.enqueueMany([{ name, payload, ...options }]);
+  }
+
+  /** One round trip per queue for many jobs. */
+  async enqueueMany(jobs: Array<Enqueue<JobName>>): Promise<void> {
+    const byQueue = new Map<QueueName, Array<Enqueue<JobName>>>();
+    for (const job of jobs) {
+      const queue = JOB_QUEUE[job.name];
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
+    }
+    await Promise.all(
+      [...byQueue].map(([queue, list]) =>
+        this.queue(queue).addBulk(
+          list.map((job) => ({
+            name: job.name,
+            data: job.payload,
+            opts: { ...JOB_DEFAULTS, jobId: jobId(job), delay: job.delay, priority: job.priority },
+          })),
+        ),
+      ),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
+
+function jobId(job: Enqueue<JobName>): string {
+  switch (job.name) {
+    case 'deliver':
+      return deliverJobId(job.payload);
+  }
+}

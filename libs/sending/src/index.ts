@@ -1,0 +1,3 @@
+export * from './message-draft';
+export * from './sending.module';
+export * from './sending.service';

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, notFound } from '@mailroom/common';
+import { AccountRepository, ApiKeyRepository, type ApiKeyScope } from '@mailroom/db';
+import { generateApiKey, sha256Hex } from '@mailroom/crypto';
+
+export interface CreatedApiKey {
+  id: string;
+  /** The only time the key is shown; only its hash is stored. */
+  key: string;
+  prefix: string;
+  name: string;
+  scope: ApiKeyScope;
+  account_id: string | null;
+}
+
+@Injectable()
+export class AccountService {
+  constructor(
+    private readonly accounts: AccountRepository,
+    private readonly apiKeys: ApiKeyRepository,
+  ) {}
+
+  async createAccount(name: string): Promise<{ id: string; name: string; created_at: Date }> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 200) throw new DomainError('invalid', 'invalid_name', 'name must be 1 to 200 characters');
+    const account = await this.accounts.create(trimmed);
+    return { id: account.id, name: account.name, created_at: account.createdAt };
+  }
+
+  async getAccount(accountId: string): Promise<{ id: string; name: string; created_at: Date }> {
+    const account = await this.accounts.find(accountId);
+    if (!account) throw notFound('account');
+    return { id: account.id, name: account.name, created_at: account.createdAt };
+  }
+
+  /** Creates a key for an account, or (scope admin, accountId null) an installation-wide admin key. */
+  async createApiKey(accountId: string | null, options: { name?: string; scope?: ApiKeyScope } = {}): Promise<CreatedApiKey> {
+    const scope = options.scope ?? 'account';
+    if (accountId === null && scope !== 'admin') {
+      throw new DomainError('invalid', 'account_required', 'an account key needs an account');
+    }
+    if (accountId !== null && !(await this.accounts.find(accountId))) throw notFound('account');
+    const key = generateApiKey();
+    const prefix = key.slice(0, 12);
+    const row = await this.apiKeys.create({ accountId, name: options.name ?? '', scope, prefix, keyHash: sha256Hex(key) });
+    return { id: row.id, key, prefix, name: row.name, scope: row.scope, account_id: row.accountId };
+  }
+
+  async listApiKeys(accountId: string) {
+    const keys = await this.apiKeys.listForAccount(accountId);
+    return keys.map((k) => ({
+      id: k.id,
+      name: k.name,
+      prefix: k.prefix,
+      scope: k.scope,
+      created_at: k.createdAt,
+      last_used_at: k.lastUsedAt,
+      revoked_at: k.revokedAt,
+    }));
+  }
+
+  async revokeApiKey(accountId: string, keyId: string): Promise<void> {
+    if (!(await this.apiKeys.revoke(accountId, keyId))) throw notFound('api key');
+  }
+}

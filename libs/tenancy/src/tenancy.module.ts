@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DnsResolver } from '@mailroom/dns';
+import { AccountService } from './account.service';
+import { ApiKeyAuthenticator } from './api-key-authenticator';
+import { CredentialService } from './credential.service';
+import { DomainService } from './domain.service';
+
+const services = [AccountService, ApiKeyAuthenticator, CredentialService, DomainService];
+
+/** Accounts, keys, domains and logins; needs DbModule, SecretsModule and ConfigModule in scope. */
+@Module({ providers: [...services, DnsResolver], exports: [...services, DnsResolver] })
+export class TenancyModule {}

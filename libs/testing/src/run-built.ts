@@ -1,0 +1,26 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../../..');
+
+/** Runs a built entry point (dist/...) to completion: what an operator's shell would see. */
+export function runBuilt(entry: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, entry), ...args], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Starts a built entry point in the background; the caller stops it. */
+export function spawnBuilt(entry: string, env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, entry)], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return Object.assign(child, { output: () => output });
+}
