@@ -4,6 +4,7 @@ import { SecretsModule } from '@mailroom/crypto';
 import { DbModule } from '@mailroom/db';
 import { LoggerModule, type Logger } from '@mailroom/logger';
 import { MetricsModule } from '@mailroom/metrics';
+import { TlsModule } from '@mailroom/tls';
 import { RedisConnection } from './redis';
 
 /** What every Mailroom process has: configuration, logs, PostgreSQL, secrets, Redis, metrics. */
@@ -13,9 +14,9 @@ export class PlatformModule {
   static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: PlatformModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(logger), DbModule, SecretsModule, MetricsModule],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(logger), DbModule, SecretsModule, MetricsModule, TlsModule],
       providers: [RedisConnection],
-      exports: [ConfigModule, LoggerModule, DbModule, SecretsModule, MetricsModule, RedisConnection],
+      exports: [ConfigModule, LoggerModule, DbModule, SecretsModule, MetricsModule, TlsModule, RedisConnection],
     };
   }
 }

@@ -4,3 +4,4 @@ export * from './test-app';
 export * from './dns-server';
 export * from './ports';
 export * from './run-built';
+export * from './test-config';

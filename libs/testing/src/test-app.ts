@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, type AppConfig } from '@mailroom/config';
+import type { AppConfig } from '@mailroom/config';
 import { createLogger } from '@mailroom/logger';
 import { PlatformModule } from '@mailroom/platform';
 import { ApiModule } from '../../../apps/api/src/api.module';
 import { createHttpApp } from '../../../apps/api/src/http-app';
 import { createTestDatabase, type TestDatabase } from './test-database';
-import { TEST_REDIS_URL } from './test-env';
+import { testConfig } from './test-config';
 
 export interface TestApi {
   app: NestFastifyApplication;
@@ -24,15 +24,7 @@ export interface TestApi {
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(12).toString('hex')}`;
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: `test-${randomBytes(4).toString('hex')}`,
-    ADMIN_API_KEY: adminKey,
-    MAIL_HOSTNAME: 'mx.mailroom.test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...env,
-  });
+  const config = testConfig(db.url, { ADMIN_API_KEY: adminKey, ...env });
   const logger = createLogger(config.LOG_LEVEL, 'test-api');
   const app = await createHttpApp({ module: class TestApiRoot {}, imports: [PlatformModule.forRoot(config, logger), ApiModule] }, config, logger);
   await app.listen(0, '127.0.0.1');

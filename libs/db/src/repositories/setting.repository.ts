@@ -5,6 +5,10 @@ import { PrismaService } from '../prisma.service';
 export class SettingRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  async get(key: string): Promise<string | undefined> {
+    return (await this.prisma.systemSetting.findUnique({ where: { key } }))?.value;
+  }
+
   /**
    * Returns the stored value, storing `value` first if the key is new. Safe when many processes
    * start at once: the first insert wins and everybody reads the winner.
