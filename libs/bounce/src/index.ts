@@ -1,0 +1,5 @@
+export * from './classification';
+export * from './classify-smtp-reply';
+export * from './connection-failures';
+export * from './retry-after';
+export * from './smtp-rules';
