@@ -1,0 +1,131 @@
+import { parseFeedbackReport, type FeedbackReport } from './arf';
+import { detectAutoReply, type AutoReply } from './auto-reply';
+import { parseDeliveryStatus, type DeliveryStatusReport } from './dsn';
+import { decodedHeader, decodeBody, header, parseHeaders, parseMime, partText, type MimeHeader, type MimePart } from './mime';
+import { detectPlainBounce, type PlainBounce } from './plain-bounce';
+import { bareAddress } from './report-fields';
+
+/** What a message that came back to us is, in order of how much it says. */
+export type InboundReport =
+  | { kind: 'dsn'; dsn: DeliveryStatusReport }
+  | { kind: 'feedback'; feedback: FeedbackReport }
+  | { kind: 'plain-bounce'; bounce: PlainBounce }
+  | { kind: 'auto-reply'; autoReply: AutoReply }
+  | { kind: 'other' };
+
+export interface AnalyzedMessage {
+  report: InboundReport;
+  subject?: string;
+  from?: string;
+  messageId?: string;
+  /** The message the report is about, from its returned copy or headers. */
+  original?: { messageId?: string; returnPath?: string; subject?: string };
+  /**
+   * Addresses inside the report that may be one of our signed VERP envelope senders (ARF
+   * Original-Mail-From, the Return-Path of the returned copy). A report that reached us at
+   * another address is matched only through these, and only if the signature holds.
+   */
+  tokenCandidates: string[];
+}
+
+const DELIVERY_STATUS = new Set(['message/delivery-status', 'message/global-delivery-status']);
+const FEEDBACK = 'message/feedback-report';
+const ORIGINAL_MESSAGE = new Set(['message/rfc822', 'message/global']);
+const ORIGINAL_HEADERS = new Set(['text/rfc822-headers', 'message/global-headers', 'text/rfc822-header']);
+
+/**
+ * Reads a message that arrived for Mailroom and says what kind of report it is. Pure and
+ * synchronous: the same bytes always give the same answer, and nothing here trusts the
+ * content to name what it applies to (the caller matches it through the VERP token).
+ */
+export function analyzeInboundMessage(raw: Buffer | string, envelope: { sender?: string } = {}): AnalyzedMessage {
+  const root = parseMime(raw);
+  const parts = ownParts(root);
+  const base = {
+    subject: decodedHeader(root.headers, 'subject'),
+    from: decodedHeader(root.headers, 'from'),
+    messageId: messageIdOf(root.headers),
+  };
+  const original = originalOf(parts);
+  const readable = readableText(parts);
+  const tokenCandidates = new Set<string>();
+  if (original?.returnPath) tokenCandidates.add(original.returnPath);
+  for (const m of readable.matchAll(/^\s*Return-Path:\s*<?(bnc-[rm][0-9a-f]{32}-[0-9a-f]{16}@[^\s>]+)>?/gim)) tokenCandidates.add(m[1]);
+
+  const result = (report: InboundReport): AnalyzedMessage => ({ ...base, report, original, tokenCandidates: [...tokenCandidates] });
+
+  const statusPart = parts.find((p) => DELIVERY_STATUS.has(p.contentType));
+  if (statusPart) {
+    const dsn = parseDeliveryStatus(partText(statusPart), readable);
+    if (dsn.recipients.length) return result({ kind: 'dsn', dsn });
+  }
+  const feedbackPart = parts.find((p) => p.contentType === FEEDBACK);
+  if (feedbackPart) {
+    const feedback = parseFeedbackReport(partText(feedbackPart));
+    if (feedback) {
+      if (feedback.originalMailFrom) tokenCandidates.add(feedback.originalMailFrom);
+      return result({ kind: 'feedback', feedback });
+    }
+  }
+  const autoReply = detectAutoReply(root.headers);
+  const bounce = detectPlainBounce({ from: base.from, subject: base.subject, text: readable, envelopeSender: envelope.sender, vacation: autoReply?.kind === 'vacation' });
+  if (bounce) return result({ kind: 'plain-bounce', bounce });
+  if (autoReply) return result({ kind: 'auto-reply', autoReply });
+  return result({ kind: 'other' });
+}
+
+/** The message's own parts: embedded messages are content, not structure, and are not entered. */
+function ownParts(root: MimePart): MimePart[] {
+  const out: MimePart[] = [];
+  const visit = (part: MimePart) => {
+    out.push(part);
+    if (part.contentType.startsWith('multipart/')) part.children.forEach(visit);
+  };
+  visit(root);
+  return out;
+}
+
+function originalOf(parts: MimePart[]): AnalyzedMessage['original'] {
+  let headers: MimeHeader[] | undefined;
+  const message = parts.find((p) => ORIGINAL_MESSAGE.has(p.contentType));
+  if (message?.children[0]) headers = message.children[0].headers;
+  else {
+    const headerPart = parts.find((p) => ORIGINAL_HEADERS.has(p.contentType));
+    if (headerPart) headers = parseHeaders(decodeBody(headerPart).toString('latin1'));
+  }
+  if (!headers) return undefined;
+  return { messageId: messageIdOf(headers), returnPath: bareAddress(header(headers, 'return-path')), subject: decodedHeader(headers, 'subject') };
+}
+
+/** The human-readable text: every text/plain part of the message itself, else its HTML without tags. */
+function readableText(parts: MimePart[]): string {
+  const plain = parts.filter((p) => p.contentType === 'text/plain' && !isAttachment(p));
+  if (plain.length) return plain.map(partText).join('\n');
+  const html = parts.find((p) => p.contentType === 'text/html');
+  return html ? htmlToText(partText(html)) : '';
+}
+
+function isAttachment(part: MimePart): boolean {
+  return /^\s*attachment/i.test(header(part.headers, 'content-disposition') ?? '');
+}
+
+function htmlToText(html: string): string {
+  return html
+    .slice(0, 200_000)
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d)>/gi, '\n')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+/g, ' ');
+}
+
+function messageIdOf(headers: MimeHeader[]): string | undefined {
+  const value = header(headers, 'message-id');
+  const id = value && (/<([^<>]+)>/.exec(value)?.[1] ?? value.trim());
+  return id || undefined;
+}

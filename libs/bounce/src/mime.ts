@@ -1,0 +1,196 @@
+import libmime from 'libmime';
+
+/**
+ * Just enough MIME to read reports: a header list and the part tree of multipart bodies, with
+ * embedded messages (message/rfc822, message/global) opened as children. Reports are hostile
+ * input, so depth and part count are capped and nothing is decoded that is not asked for.
+ */
+export interface MimeHeader {
+  /** Lower-cased field name. */
+  name: string;
+  /** Unfolded value, encoded words left as they are. */
+  value: string;
+}
+
+export interface MimePart {
+  headers: MimeHeader[];
+  /** Lower-cased `type/subtype`; text/plain when absent (RFC 2045 5.2). */
+  contentType: string;
+  params: Record<string, string>;
+  /** The body as received (transfer-encoded). */
+  body: Buffer;
+  /** Parts of a multipart, or the one message inside a message/rfc822 part. */
+  children: MimePart[];
+}
+
+export interface MimeLimits {
+  maxDepth: number;
+  maxParts: number;
+  /** Header section longer than this is cut (a header flood is not a report). */
+  maxHeaderBytes: number;
+}
+
+const DEFAULT_LIMITS: MimeLimits = { maxDepth: 6, maxParts: 200, maxHeaderBytes: 256 * 1024 };
+
+const EMBEDDED_MESSAGE = new Set(['message/rfc822', 'message/global']);
+
+export function parseMime(raw: Buffer | string, limits: Partial<MimeLimits> = {}): MimePart {
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  const budget = { parts: lim.maxParts };
+  return parsePart(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw, 0, lim, budget, 'text/plain');
+}
+
+function parsePart(raw: Buffer, depth: number, limits: MimeLimits, budget: { parts: number }, defaultType: string): MimePart {
+  budget.parts--;
+  const split = headerEnd(raw, limits.maxHeaderBytes);
+  const headers = parseHeaders(raw.subarray(0, split.headerEnd).toString('latin1'));
+  const body = raw.subarray(split.bodyStart);
+  const typeHeader = header(headers, 'content-type');
+  let contentType = defaultType;
+  let params: Record<string, string> = {};
+  if (typeHeader) {
+    try {
+      const parsed = libmime.parseHeaderValue(typeHeader);
+      if (/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(parsed.value.trim())) contentType = parsed.value.trim().toLowerCase();
+      params = parsed.params;
+    } catch {
+      // unparseable Content-Type: the default type, as RFC 2045 says for invalid ones
+    }
+  }
+  const part: MimePart = { headers, contentType, params, body, children: [] };
+  if (depth >= limits.maxDepth || budget.parts <= 0) return part;
+  if (contentType.startsWith('multipart/') && params.boundary) {
+    const childDefault = contentType === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+    for (const chunk of splitMultipart(body, params.boundary)) {
+      if (budget.parts <= 0) break;
+      part.children.push(parsePart(chunk, depth + 1, limits, budget, childDefault));
+    }
+  } else if (EMBEDDED_MESSAGE.has(contentType)) {
+    part.children.push(parsePart(decodeBody(part), depth + 1, limits, budget, 'text/plain'));
+  }
+  return part;
+}
+
+/** Where the header section ends: the first empty line (CRLF or bare LF). */
+function headerEnd(raw: Buffer, max: number): { headerEnd: number; bodyStart: number } {
+  const limit = Math.min(raw.length, max);
+  // A part that starts with an empty line has no headers.
+  if (raw[0] === 0x0a) return { headerEnd: 0, bodyStart: 1 };
+  if (raw[0] === 0x0d && raw[1] === 0x0a) return { headerEnd: 0, bodyStart: 2 };
+  for (let i = 0; i < limit; i++) {
+    if (raw[i] !== 0x0a) continue;
+    if (raw[i + 1] === 0x0a) return { headerEnd: i + 1, bodyStart: i + 2 };
+    if (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a) return { headerEnd: i + 1, bodyStart: i + 3 };
+  }
+  return raw.length <= max ? { headerEnd: raw.length, bodyStart: raw.length } : { headerEnd: limit, bodyStart: limit };
+}
+
+/** Unfolds and splits a header block; lines without a colon are dropped. */
+export function parseHeaders(block: string): MimeHeader[] {
+  const headers: MimeHeader[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (/^[ \t]/.test(line) && headers.length) {
+      headers[headers.length - 1].value += ` ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) continue;
+    headers.push({ name, value: line.slice(colon + 1).trim() });
+  }
+  return headers;
+}
+
+export function header(headers: MimeHeader[], name: string): string | undefined {
+  return headers.find((h) => h.name === name)?.value;
+}
+
+export function headerValues(headers: MimeHeader[], name: string): string[] {
+  return headers.filter((h) => h.name === name).map((h) => h.value);
+}
+
+/** A header with RFC 2047 encoded words decoded (Subject, From display names). */
+export function decodedHeader(headers: MimeHeader[], name: string): string | undefined {
+  const value = header(headers, name);
+  if (value === undefined) return undefined;
+  try {
+    return libmime.decodeWords(Buffer.from(value, 'latin1').toString('utf8'));
+  } catch {
+    return value;
+  }
+}
+
+function splitMultipart(body: Buffer, boundary: string): Buffer[] {
+  const text = body.toString('latin1');
+  const delimiter = `--${boundary}`;
+  const parts: Buffer[] = [];
+  let start = -1;
+  let pos = 0;
+  while (pos <= text.length) {
+    const at = text.indexOf(delimiter, pos);
+    if (at < 0) break;
+    // A delimiter counts only at the start of a line.
+    if (at !== 0 && text[at - 1] !== '\n') {
+      pos = at + delimiter.length;
+      continue;
+    }
+    const after = at + delimiter.length;
+    const closing = text.startsWith('--', after);
+    if (start >= 0) {
+      // The CRLF before the delimiter belongs to it (RFC 2046 5.1.1).
+      let end = at;
+      if (text[end - 1] === '\n') end--;
+      if (text[end - 1] === '\r') end--;
+      parts.push(body.subarray(start, Math.max(start, end)));
+    }
+    if (closing) return parts;
+    const eol = text.indexOf('\n', after);
+    if (eol < 0) break;
+    start = eol + 1;
+    pos = start;
+  }
+  // No closing delimiter (truncated report): keep what came after the last delimiter.
+  if (start >= 0 && start < body.length) parts.push(body.subarray(start));
+  return parts;
+}
+
+/** The body with its Content-Transfer-Encoding undone. */
+export function decodeBody(part: MimePart): Buffer {
+  const encoding = (header(part.headers, 'content-transfer-encoding') ?? '').trim().toLowerCase();
+  if (encoding === 'base64') return Buffer.from(part.body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+  if (encoding === 'quoted-printable') return decodeQuotedPrintable(part.body.toString('latin1'));
+  return part.body;
+}
+
+function decodeQuotedPrintable(text: string): Buffer {
+  const bytes: number[] = [];
+  const soft = text.replace(/=[ \t]*\r?\n/g, '');
+  for (let i = 0; i < soft.length; i++) {
+    const c = soft.charCodeAt(i);
+    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(soft.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(soft.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(c & 0xff);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** A text part's content as a string, in its declared charset (UTF-8 when unknown). */
+export function partText(part: MimePart): string {
+  const bytes = decodeBody(part);
+  const charset = (part.params.charset ?? 'utf-8').trim().toLowerCase();
+  try {
+    return new TextDecoder(charset === 'us-ascii' || charset === 'ascii' ? 'utf-8' : charset).decode(bytes);
+  } catch {
+    return bytes.toString('latin1');
+  }
+}
+
+/** Depth-first walk over the part tree, the root included. */
+export function* walkParts(root: MimePart): Generator<MimePart> {
+  yield root;
+  for (const child of root.children) yield* walkParts(child);
+}
