@@ -1,8 +1,11 @@
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { LOGGER, type Logger } from '@mailroom/logger';
+import { QueueModule } from '@mailroom/queue';
+import { DeliveryProcessor } from './delivery/delivery.processor';
+import { Sweeper } from './delivery/sweeper';
 
 /** Queue processors; an application context with no HTTP server. Needs PlatformModule in scope. */
-@Module({})
+@Module({ imports: [QueueModule], providers: [DeliveryProcessor, Sweeper] })
 export class WorkerModule implements OnApplicationBootstrap {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 

@@ -74,6 +74,10 @@ export const configSchema = z.object({
   DELIVERY_LEASE_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(900),
   /** BullMQ job lock: a worker that stops renewing it for this long is taken as dead. */
   WORKER_LOCK_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(30),
+  /** Connections at once to one destination domain across all workers, unless a destination policy says otherwise. */
+  DESTINATION_MAX_CONNECTIONS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
+  /** Messages per minute to one destination domain by default; 0 means no limit. */
+  DESTINATION_MESSAGES_PER_MINUTE: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(0),
   /** Largest message accepted anywhere (API, relay, inbound), in bytes. */
   MAX_MESSAGE_SIZE: z.coerce
     .number({ invalid_type_error: 'must be a number of bytes' })

@@ -19,6 +19,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly deliveries = new Histogram({
+    name: 'mailroom_delivery_duration_seconds',
+    help: 'Time to sign and send one SMTP transaction, including connection set-up',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly recipientOutcomes = new Counter({
+    name: 'mailroom_recipient_outcomes_total',
+    help: 'Delivery attempts per recipient, by resulting status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mailroom_' });
   }

@@ -5,3 +5,5 @@ export * from './dns-server';
 export * from './ports';
 export * from './run-built';
 export * from './test-config';
+export * from './smtp-sink';
+export * from './sending-fixture';

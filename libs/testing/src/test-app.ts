@@ -6,6 +6,7 @@ import { createLogger } from '@mailroom/logger';
 import { PlatformModule } from '@mailroom/platform';
 import { ApiModule } from '../../../apps/api/src/api.module';
 import { createHttpApp } from '../../../apps/api/src/http-app';
+import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testConfig } from './test-config';
 
@@ -20,13 +21,16 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** The real API on a free loopback port, over a database and Redis prefix of its own. */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+/**
+ * The real API on a free loopback port, over a database and Redis prefix of its own; with
+ * `worker`, the delivery workers run in the same process (as under `npm start`).
+ */
+export async function startTestApi(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(12).toString('hex')}`;
   const config = testConfig(db.url, { ADMIN_API_KEY: adminKey, ...env });
   const logger = createLogger(config.LOG_LEVEL, 'test-api');
-  const app = await createHttpApp({ module: class TestApiRoot {}, imports: [PlatformModule.forRoot(config, logger), ApiModule] }, config, logger);
+  const app = await createHttpApp({ module: class TestApiRoot {}, imports: [PlatformModule.forRoot(config, logger), ApiModule, ...(options.worker ? [WorkerModule] : [])] }, config, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

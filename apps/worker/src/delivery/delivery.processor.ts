@@ -1,0 +1,172 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { Batcher } from '@mailroom/common';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { Secrets } from '@mailroom/crypto';
+import { DeliveryRepository, DestinationPolicyRepository, type ClaimedDelivery, type DeliveryOutcome, type DeliveryWork } from '@mailroom/db';
+import { DestinationLimiter, DnsClient, MxResolver, SmtpPool, type MxHost } from '@mailroom/delivery';
+import { DkimSigner } from '@mailroom/dkim';
+import { LOGGER, type Logger } from '@mailroom/logger';
+import { Metrics } from '@mailroom/metrics';
+import { RedisConnection } from '@mailroom/platform';
+import { PRIORITY, QUEUES, Queues, bullConnection, type JobPayloads } from '@mailroom/queue';
+import { ReturnPath } from '@mailroom/verp';
+import { OutcomeBuilder } from './outcomes';
+import { RetryPolicy } from './retry-policy';
+
+type DeliverJob = Job<JobPayloads['deliver']>;
+
+/** Longest a job waits in the worker for a destination slot before it steps aside (delayed). */
+const MAX_SLOT_WAIT_MS = 2_000;
+
+/**
+ * Delivers one (message, recipient domain) transaction per job: route, claim the recipients,
+ * DKIM-sign, send through the connection pool with a VERP envelope sender, record each
+ * recipient's reply, and schedule the retry of whatever was deferred. Claims and records of
+ * concurrent jobs are group-committed, so a worker with 100 jobs in flight makes a few
+ * statements, not hundreds.
+ */
+@Injectable()
+export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker?: Worker<JobPayloads['deliver']>;
+  private readonly resolver: MxResolver;
+  private readonly pool: SmtpPool;
+  private readonly limiter: DestinationLimiter;
+  private readonly signer: DkimSigner;
+  private readonly returnPath: ReturnPath;
+  private readonly outcomes: OutcomeBuilder;
+  private readonly claims: Batcher<DeliveryWork, ClaimedDelivery | null>;
+  private readonly records: Batcher<DeliveryOutcome, undefined>;
+  private policyTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly deliveries: DeliveryRepository,
+    private readonly policies: DestinationPolicyRepository,
+    private readonly queues: Queues,
+    private readonly metrics: Metrics,
+    redis: RedisConnection,
+    secrets: Secrets,
+  ) {
+    const dns = new DnsClient({ servers: config.DNS_SERVERS });
+    this.resolver = new MxResolver(dns, { port: config.OUTBOUND_SMTP_PORT, relayHost: config.RELAY_HOST });
+    this.pool = new SmtpPool({ name: config.MAIL_HOSTNAME });
+    this.limiter = new DestinationLimiter(
+      redis.client,
+      redis.prefix,
+      { maxConnections: config.DESTINATION_MAX_CONNECTIONS, messagesPerMinute: config.DESTINATION_MESSAGES_PER_MINUTE },
+      config.DELIVERY_LEASE_SECONDS * 1000,
+    );
+    this.signer = new DkimSigner(secrets.box('dkim-keys'));
+    this.returnPath = new ReturnPath(secrets);
+    this.outcomes = new OutcomeBuilder(new RetryPolicy(config.RETRY_SCHEDULE, config.RETRY_MAX_AGE_HOURS));
+    this.claims = new Batcher((work) => this.deliveries.claim(work, config.DELIVERY_LEASE_SECONDS));
+    this.records = new Batcher(async (outcomes) => {
+      await this.deliveries.record(outcomes);
+      return outcomes.map(() => undefined);
+    }, 500);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.loadPolicies();
+    this.policyTimer = setInterval(() => void this.loadPolicies(), 60_000).unref();
+    this.worker = new Worker<JobPayloads['deliver']>(QUEUES.delivery, (job, token) => this.process(job, token), {
+      connection: bullConnection(this.config),
+      prefix: this.config.REDIS_PREFIX,
+      concurrency: this.config.WORKER_CONCURRENCY,
+      lockDuration: this.config.WORKER_LOCK_SECONDS * 1000,
+      // A stalled job (its worker died) runs again; claim() makes the rerun safe.
+      maxStalledCount: 5,
+    });
+    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'delivery worker connection error'));
+    this.worker.on('failed', (job, error) => this.logger.error({ err: error, job: job?.id }, 'delivery job failed'));
+    this.logger.info({ concurrency: this.config.WORKER_CONCURRENCY }, 'delivery worker started');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.policyTimer);
+    // Finish the transactions in flight (their results get recorded), take no new ones.
+    await this.worker?.close();
+    await this.pool.close();
+  }
+
+  async process(job: DeliverJob, token?: string): Promise<void> {
+    const { messageId, domain } = job.data;
+    const log = this.logger.child({ job: job.id, messageId, domain });
+    const route = await this.resolver.route(domain);
+    if (!route.ok) {
+      const claim = await this.claims.submit({ messageId, domain });
+      if (!claim) return;
+      const sending = claim.recipients.filter((r) => r.status === 'sending');
+      if (sending.length) await this.record(claim, domain, this.outcomes.fromRoute(claim, sending, route), log);
+      return;
+    }
+
+    const admission = await this.admit(domain, route.hosts);
+    if (!admission.ok) {
+      // Rate limit for this destination: step aside until the window opens; nothing was claimed.
+      await job.moveToDelayed(Date.now() + admission.waitMs, token);
+      throw new DelayedError();
+    }
+    try {
+      const claim = await this.claims.submit({ messageId, domain });
+      if (!claim) return; // delivered or claimed already: a duplicate job
+      const sending = claim.recipients.filter((r) => r.status === 'sending');
+      if (!sending.length) return;
+      await this.deliver(claim, domain, sending, route.hosts, log);
+    } finally {
+      await admission.release().catch(() => undefined);
+    }
+  }
+
+  private async deliver(claim: ClaimedDelivery, domain: string, sending: ClaimedDelivery['recipients'], hosts: MxHost[], log: Logger): Promise<void> {
+    const started = process.hrtime.bigint();
+    const signed = await this.signer.sign(claim.raw, claim.fromDomain, claim.keys);
+    const from =
+      sending.length === 1
+        ? this.returnPath.address({ kind: 'recipient', recipientId: sending[0]!.id }, claim.returnPathDomain)
+        : this.returnPath.address({ kind: 'message', messageId: claim.messageId }, claim.returnPathDomain);
+    const startMx = Math.min(...sending.map((r) => r.mxIndex)) || 0;
+    const result = await this.pool.send(hosts, startMx % hosts.length, { from, to: sending.map((r) => r.email) }, signed);
+    if (!result.ok) log.info({ errors: result.connectionErrors }, 'no MX host took the message');
+    await this.record(claim, domain, this.outcomes.fromSend(claim, sending, hosts, result), log);
+    this.metrics.deliveries.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private async record(claim: ClaimedDelivery, domain: string, outcomes: DeliveryOutcome[], log: Logger): Promise<void> {
+    await Promise.all(outcomes.map((o) => this.records.submit(o)));
+    for (const o of outcomes) this.metrics.recipientOutcomes.inc({ status: o.status });
+    const deferred = outcomes.filter((o) => o.status === 'deferred' && o.nextAttemptAt);
+    if (!deferred.length) return;
+    const next = Math.min(...deferred.map((o) => o.nextAttemptAt!.getTime()));
+    const attempt = Math.max(...claim.recipients.map((r) => r.attempts));
+    try {
+      await this.queues.enqueue(
+        'deliver',
+        { messageId: claim.messageId, domain, attempt },
+        { delay: Math.max(0, next - Date.now()), priority: PRIORITY[claim.stream] },
+      );
+    } catch (error) {
+      log.warn({ err: error }, 'could not enqueue the retry; the sweeper will');
+    }
+  }
+
+  private async admit(domain: string, hosts: MxHost[]) {
+    const names = hosts.map((h) => h.host);
+    const deadline = Date.now() + MAX_SLOT_WAIT_MS;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+      const admission = await this.limiter.acquire(domain, names);
+      if (admission.ok || admission.waitMs > 1_000 || Date.now() > deadline) return admission;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+
+  private async loadPolicies(): Promise<void> {
+    try {
+      this.limiter.setRules(await this.policies.list());
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not load destination policies; keeping the previous ones');
+    }
+  }
+}
