@@ -1,0 +1,96 @@
+import libmime from 'libmime';
+import { formatAddresses } from './address-list';
+import type { HeaderField } from './header-lines';
+import type { MimePart, ParsedMessage } from './mime-tree';
+import { paramValue } from './structured-value';
+
+/** Decodes RFC 2047 encoded words; text that is not valid stays as written. */
+export function decodeWords(text: string): string {
+  try {
+    return libmime.decodeWords(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The header fields kept beside each stored message for listings and SEARCH. */
+export interface MessageSummary {
+  subject: string;
+  fromAddress: string;
+  toAddresses: string;
+  sentDate: Date | null;
+  messageIdHeader: string | null;
+}
+
+export function summarize(parsed: ParsedMessage): MessageSummary {
+  const { envelope } = parsed;
+  const date = envelope.date ? parseMailDate(envelope.date) : null;
+  return {
+    subject: envelope.subject ? decodeWords(envelope.subject) : '',
+    fromAddress: formatAddresses(envelope.from, decodeWords),
+    toAddresses: formatAddresses(envelope.to, decodeWords),
+    sentDate: date,
+    messageIdHeader: envelope.messageId ? envelope.messageId.replace(/^\s*<|>\s*$/g, '') : null,
+  };
+}
+
+/** An RFC 5322 date (comments and obsolete zones allowed); null when it is not one. */
+export function parseMailDate(value: string): Date | null {
+  const cleaned = value.replace(/\([^)]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  const date = new Date(cleaned);
+  if (Number.isNaN(date.getTime())) return null;
+  // Keep it within what PostgreSQL and IMAP dates can hold.
+  return date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999 ? null : date;
+}
+
+/** Header fields decoded for searching: `name: value` lines with encoded words decoded. */
+export function searchableHeaders(fields: readonly HeaderField[]): string {
+  return fields.map((field) => `${field.name}: ${decodeWords(field.value)}`).join('\n');
+}
+
+/**
+ * The decoded text of every text/* part (transfer encoding and charset undone), which is what
+ * SEARCH BODY looks in, as Dovecot does without a full-text index.
+ */
+export function searchableBody(raw: Buffer, root: MimePart, limit = 4 * 1024 * 1024): string {
+  const chunks: string[] = [];
+  let total = 0;
+  const visit = (part: MimePart) => {
+    if (total >= limit) return;
+    if (part.parts) part.parts.forEach(visit);
+    else if (part.message) visit(part.message.root);
+    else if (part.type === 'text') {
+      const text = decodeBody(raw.subarray(part.bodyStart, part.bodyEnd), part.encoding, paramValue(part.params, 'charset'));
+      chunks.push(text);
+      total += text.length;
+    }
+  };
+  visit(root);
+  return chunks.join('\n');
+}
+
+export function decodeBody(body: Buffer, encoding: string, charset: string | undefined): string {
+  let bytes: Buffer = body;
+  if (encoding === 'base64') bytes = Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+  else if (encoding === 'quoted-printable') bytes = decodeQuotedPrintable(body.toString('latin1'));
+  try {
+    return new TextDecoder(charset && charset.toLowerCase() !== 'us-ascii' ? charset : 'utf-8').decode(bytes);
+  } catch {
+    return bytes.toString('utf8');
+  }
+}
+
+function decodeQuotedPrintable(text: string): Buffer {
+  const softBreaksRemoved = text.replace(/=\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < softBreaksRemoved.length; i++) {
+    const ch = softBreaksRemoved.charCodeAt(i);
+    if (ch === 0x3d && /^[0-9A-Fa-f]{2}$/.test(softBreaksRemoved.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(softBreaksRemoved.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(ch & 0xff);
+    }
+  }
+  return Buffer.from(bytes);
+}

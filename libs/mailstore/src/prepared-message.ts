@@ -1,0 +1,40 @@
+import { parseMessage, type MimePart } from './mime/mime-tree';
+import type { Envelope } from './mime/envelope';
+import { summarize, type MessageSummary } from './mime/message-text';
+
+/** What is stored beside the raw bytes of a message so that FETCH and SEARCH need not parse it. */
+export interface PreparedMessage extends MessageSummary {
+  raw: Buffer;
+  envelope: Envelope;
+  /** The MIME tree with byte offsets: BODYSTRUCTURE and every BODY[section] come from it. */
+  bodyStructure: MimePart;
+}
+
+/**
+ * IMAP sizes and offsets count CRLF line ends; mail handed over with bare LF (a local pipe, a
+ * test) is stored with CRLF so that RFC822.SIZE and the bytes FETCH returns agree.
+ */
+export function normalizeLineEnds(raw: Buffer): Buffer {
+  let bare = false;
+  for (let at = raw.indexOf(0x0a); at !== -1; at = raw.indexOf(0x0a, at + 1)) {
+    if (at === 0 || raw[at - 1] !== 0x0d) {
+      bare = true;
+      break;
+    }
+  }
+  if (!bare) return raw;
+  const out = Buffer.allocUnsafe(raw.length * 2);
+  let length = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i];
+    if (byte === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) out[length++] = 0x0d;
+    out[length++] = byte;
+  }
+  return out.subarray(0, length);
+}
+
+export function prepareMessage(input: Buffer): PreparedMessage {
+  const raw = normalizeLineEnds(input);
+  const parsed = parseMessage(raw);
+  return { raw, envelope: parsed.envelope, bodyStructure: parsed.root, ...summarize(parsed) };
+}

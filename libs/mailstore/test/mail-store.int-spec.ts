@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Sql } from '@mailroom/db';
+import { createLogger } from '@mailroom/logger';
+import { MailNotifier, MailStore, MailStoreModule, type FolderChange } from '@mailroom/mailstore';
+import { PlatformModule } from '@mailroom/platform';
+import { createTestDatabase, testConfig, type TestDatabase } from '@mailroom/testing';
+import { createTestMailbox, sampleMessage } from './mailbox-fixture';
+
+describe('MailStore.append', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  let other: INestApplicationContext;
+  let store: MailStore;
+  let sql: Sql;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const config = testConfig(db.url);
+    const context = () =>
+      NestFactory.createApplicationContext(
+        { module: class MailStoreTestRoot {}, imports: [PlatformModule.forRoot(config, createLogger('silent', 'test')), MailStoreModule] },
+        { logger: false },
+      );
+    app = await context();
+    other = await context();
+    store = app.get(MailStore);
+    sql = app.get(Sql);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await other?.close();
+    await db?.drop();
+  });
+
+  it('files a message with increasing UIDs and precomputed fields', async () => {
+    const box = await createTestMailbox(app);
+    const first = await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: '=?utf-8?q?caf=C3=A9?=' }), flags: ['\\seen', 'Label'] });
+    const second = await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: Buffer.from('Subject: bare\n\nlf only\n') });
+    expect(first.uid).toBe(1);
+    expect(second.uid).toBe(2);
+    expect(second.folderId).toBe(first.folderId);
+    expect(second.uidValidity).toBe(first.uidValidity);
+    const rows = await sql.query<{ uid: number; flags: string[]; subject: string; from_address: string; size: number; raw: Buffer; modseq: string; body_structure: { bodyStart: number } }>(
+      'SELECT uid, flags, subject, from_address, size, raw, modseq, body_structure FROM stored_mail WHERE folder_id = $1 ORDER BY uid',
+      [first.folderId],
+    );
+    expect(rows[0]).toMatchObject({ uid: 1, flags: ['\\Seen', 'Label'], subject: 'café', from_address: 'Sender <sender@example.com>' });
+    expect(rows[1].raw.toString()).toBe('Subject: bare\r\n\r\nlf only\r\n');
+    expect(rows[1].size).toBe(rows[1].raw.length);
+    expect(rows[1].body_structure.bodyStart).toBe(17);
+    expect(Number(rows[1].modseq)).toBeGreaterThan(Number(rows[0].modseq));
+  });
+
+  it('never gives two concurrent appends the same UID', async () => {
+    const box = await createTestMailbox(app);
+    const otherStore = other.get(MailStore);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? store : otherStore).append({ mailboxId: box.mailboxId, folder: 'Bounces', raw: sampleMessage({ subject: `n${i}` }) })),
+    );
+    const uids = results.map((r) => r.uid).sort((a, b) => a - b);
+    expect(uids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it('recreates a deleted standard folder with a greater UIDVALIDITY, refuses unknown folders', async () => {
+    const box = await createTestMailbox(app);
+    const before = await store.append({ mailboxId: box.mailboxId, folder: 'Bounces', raw: sampleMessage() });
+    await sql.query('DELETE FROM folders WHERE id = $1', [before.folderId]);
+    const after = await store.append({ mailboxId: box.mailboxId, folder: 'Bounces', raw: sampleMessage() });
+    expect(after.folderId).not.toBe(before.folderId);
+    expect(after.uid).toBe(1);
+    expect(after.uidValidity).toBeGreaterThan(before.uidValidity);
+    await expect(store.append({ mailboxId: box.mailboxId, folder: 'Nope', raw: sampleMessage() })).rejects.toMatchObject({ code: 'folder_not_found' });
+  });
+
+  it('announces the change to other processes', async () => {
+    const box = await createTestMailbox(app);
+    const inbox = await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage() });
+    const notifier = other.get(MailNotifier);
+    await notifier.ready();
+    const heard = new Promise<FolderChange>((resolve) => notifier.watch(inbox.folderId, resolve));
+    await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage() });
+    await expect(heard).resolves.toMatchObject({ folderId: inbox.folderId, mailboxId: box.mailboxId, kind: 'append' });
+  });
+});
