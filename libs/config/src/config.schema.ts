@@ -84,6 +84,16 @@ export const configSchema = z.object({
     .int('must be a whole number of bytes')
     .min(1024, 'must be at least 1024 bytes')
     .default(25 * 1024 * 1024),
+  /** Inbound MTA: recipients per message; more get 452 (RFC 5321 asks servers to take at least 100). */
+  SMTP_MAX_RECIPIENTS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(100),
+  /** Inbound MTA: simultaneous connections from one client IP; more are refused with 421. */
+  SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
+  /** Inbound MTA: failed commands in one session before it is closed with 421 (address guessing). */
+  SMTP_MAX_ERRORS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(10),
+  /** Inbound MTA: longest line of message text, without CRLF (RFC 5322 2.1.1: 998); longer is refused with 500. */
+  SMTP_MAX_LINE_LENGTH: z.coerce.number({ invalid_type_error: 'must be a number of octets' }).int('must be a whole number').min(78, 'must be at least 78').default(998),
+  /** Inbound MTA: seconds a client may stay silent before the session is closed (RFC 5321 4.5.3.2 suggests 5 minutes). */
+  SMTP_TIMEOUT_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(300),
 });
 
 export type AppConfig = z.output<typeof configSchema>;

@@ -7,6 +7,7 @@ import { MailboxRepository } from './repositories/mailbox.repository';
 import { SettingRepository } from './repositories/setting.repository';
 import { SmtpCredentialRepository } from './repositories/smtp-credential.repository';
 import { DeliveryRepository } from './repositories/delivery.repository';
+import { InboundRepository } from './repositories/inbound.repository';
 import { DestinationPolicyRepository } from './repositories/destination-policy.repository';
 import { MessageRepository } from './repositories/message.repository';
 import { SuppressionRepository } from './repositories/suppression.repository';
@@ -21,6 +22,7 @@ const repositories = [
   SettingRepository,
   SmtpCredentialRepository,
   DeliveryRepository,
+  InboundRepository,
   DestinationPolicyRepository,
   MessageRepository,
   SuppressionRepository,

@@ -8,6 +8,7 @@ export * from './repositories/mailbox.repository';
 export * from './repositories/setting.repository';
 export * from './repositories/smtp-credential.repository';
 export * from './repositories/delivery.repository';
+export * from './repositories/inbound.repository';
 export * from './repositories/destination-policy.repository';
 export * from './repositories/message.repository';
 export * from './repositories/suppression.repository';
