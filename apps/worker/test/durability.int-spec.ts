@@ -1,0 +1,147 @@
+import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createSendingAccount,
+  freePort,
+  SmtpSink,
+  spawnBuilt,
+  startTestApi,
+  TEST_REDIS_URL,
+  TestDnsServer,
+  type SendingAccount,
+  type TestApi,
+} from '@mailroom/testing';
+
+const WORKER = 'dist/apps/worker/src/main.js';
+const COUNT = 40;
+
+/**
+ * A message accepted is never lost: not when Redis forgets the queue, not when a worker dies
+ * with deliveries in flight. The API runs in the test; workers run as real processes.
+ */
+describe('delivery durability', () => {
+  let dns: TestDnsServer;
+  let sink: SmtpSink;
+  let api: TestApi;
+  let sender: SendingAccount;
+  let redis: Redis;
+  let pg: Client;
+  let workerEnv: Record<string, string>;
+  const workers: Array<ChildProcess & { output: () => string }> = [];
+
+  beforeAll(async () => {
+    dns = await TestDnsServer.start();
+    sink = await SmtpSink.start({ host: '127.0.0.9' });
+    dns.add({ type: 'MX', name: 'slow.test', exchange: 'mx.slow.test', priority: 10 });
+    dns.add({ type: 'A', name: 'mx.slow.test', address: '127.0.0.9' });
+    const env = { DNS_SERVERS: dns.address, OUTBOUND_SMTP_PORT: String(sink.port), SWEEP_INTERVAL_SECONDS: '1' };
+    api = await startTestApi(env); // no worker in this process
+    sender = await createSendingAccount(api, dns, 'durable.test');
+    redis = new Redis(TEST_REDIS_URL);
+    pg = new Client({ connectionString: api.db.url });
+    await pg.connect();
+    workerEnv = {
+      ...env,
+      DATABASE_URL: api.db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: api.config.REDIS_PREFIX,
+      MAIL_HOSTNAME: 'mx.mailroom.test',
+      WORKER_CONCURRENCY: '4',
+      WORKER_LOCK_SECONDS: '2',
+      DELIVERY_LEASE_SECONDS: '3',
+      LOG_LEVEL: 'info',
+      HTTP_PORT: String(await freePort()),
+    };
+  });
+
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) {
+      if (worker.exitCode === null && worker.signalCode === null) {
+        const exited = new Promise((r) => worker.once('exit', r));
+        worker.kill('SIGKILL');
+        await exited;
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await pg?.end();
+    redis?.disconnect();
+    await api?.close();
+    await sink?.close();
+    await dns?.close();
+  });
+
+  function startWorker() {
+    const worker = spawnBuilt(WORKER, workerEnv);
+    workers.push(worker);
+    return worker;
+  }
+
+  async function sendBatch(tag: string): Promise<string[]> {
+    const body = Array.from({ length: COUNT }, (_, i) => ({ from: 'app@durable.test', to: `${tag}${i}@slow.test`, subject: `${tag} ${i}`, text: 'x' }));
+    const res = await api.request('POST', '/v1/messages/batch', { key: sender.key, body });
+    expect(res.status).toBe(202);
+    return res.body.map((r: { id: string }) => r.id);
+  }
+
+  async function statuses(ids: string[]): Promise<Record<string, number>> {
+    const { rows } = await pg.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM recipients WHERE message_id = ANY($1::uuid[]) GROUP BY status', [ids]);
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  async function allDelivered(ids: string[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await statuses(ids)).delivered === ids.length) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`not all delivered: ${JSON.stringify(await statuses(ids))}\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`);
+  }
+
+  function arrivals(tag: string): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const m of sink.messages) for (const to of m.to) if (to.startsWith(tag)) counts.set(to, (counts.get(to) ?? 0) + 1);
+    return counts;
+  }
+
+  it('puts work back on the queue after Redis is flushed mid-run, and delivers everything', async () => {
+    sink.behaviour = { delayMs: 100 };
+    startWorker();
+    const ids = await sendBatch('flush');
+    await sink.waitFor(3, 30_000);
+    // Everything of this installation in Redis goes: queued jobs, delayed jobs, locks.
+    const keys = await redis.keys(`${api.config.REDIS_PREFIX}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+    expect(await statuses(ids)).not.toEqual({ delivered: COUNT });
+
+    await allDelivered(ids);
+    const counts = arrivals('flush');
+    expect(counts.size).toBe(COUNT);
+    // At-least-once: a transaction in flight during the flush may be sent twice, no more.
+    expect([...counts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
+  });
+
+  it('loses nothing when a worker process is killed in the middle of deliveries', async () => {
+    sink.behaviour = { delayMs: 300 };
+    const first = startWorker();
+    const ids = await sendBatch('kill');
+    const before = sink.messages.length;
+    await sink.waitFor(before + 4, 30_000);
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const inFlight = await statuses(ids);
+    expect(inFlight.delivered ?? 0).toBeLessThan(COUNT);
+
+    startWorker();
+    await allDelivered(ids);
+    const counts = arrivals('kill');
+    expect(counts.size).toBe(COUNT);
+    // Only transactions the server finished but the dead worker never recorded can repeat.
+    expect([...counts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
+  });
+});
