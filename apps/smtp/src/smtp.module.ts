@@ -1,8 +1,9 @@
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { LOGGER, type Logger } from '@mailroom/logger';
+import { InboundModule } from './inbound/inbound.module';
 
 /** The smtp listeners; needs PlatformModule in scope. */
-@Module({})
+@Module({ imports: [InboundModule] })
 export class SmtpModule implements OnApplicationBootstrap {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { analyzeInboundMessage, type AnalyzedMessage } from '@mailroom/bounce';
+import { Secrets } from '@mailroom/crypto';
+import { InboundRepository, type ReportOutcome } from '@mailroom/db';
+import type { Logger } from '@mailroom/logger';
+import { MailStore } from '@mailroom/mailstore';
+import { ReturnPath } from '@mailroom/verp';
+import { MessageAuthenticator } from './message-authenticator';
+import { reportOutcomes } from './report-outcomes';
+import type { Route } from './routes';
+import { stripUntrustedTrace, traceHeaders } from './trace-headers';
+
+export interface InboundEnvelope {
+  /** MAIL FROM, '' for the null sender. */
+  mailFrom: string;
+  routes: Route[];
+}
+
+export interface ClientFacts {
+  ip: string;
+  helo: string;
+  clientHostname: string;
+  secure: boolean;
+  /** Session id and transaction number: the queue id in the 250 reply and the Received header. */
+  id: string;
+}
+
+export interface DeliveryResult {
+  filed: Array<{ mailboxId: string; folder: string; uid: number }>;
+  applied: Array<{ recipientId: string; status: string }>;
+  report?: AnalyzedMessage['report']['kind'];
+}
+
+/**
+ * What happens to a message once DATA is complete, before the client gets its 250: reports to
+ * VERP addresses update the recipients their signed token names, and every copy is filed into
+ * the mail store (the mailbox's INBOX, or the domain's bounce mailbox's Bounces folder). Any
+ * failure rejects the whole transaction with a 4xx, so the sender keeps the message and
+ * retries; report changes are idempotent, so a retry counts nothing twice.
+ */
+@Injectable()
+export class InboundDelivery {
+  private readonly returnPath: ReturnPath;
+
+  constructor(
+    private readonly inbound: InboundRepository,
+    private readonly store: MailStore,
+    private readonly authenticator: MessageAuthenticator,
+    secrets: Secrets,
+  ) {
+    this.returnPath = new ReturnPath(secrets);
+  }
+
+  async deliver(raw: Buffer, envelope: InboundEnvelope, client: ClientFacts, host: string, log: Logger): Promise<DeliveryResult> {
+    const result: DeliveryResult = { filed: [], applied: [] };
+    const mailboxRoutes = envelope.routes.filter((r): r is Extract<Route, { kind: 'mailbox' }> => r.kind === 'mailbox');
+    const reportRoutes = envelope.routes.filter((r): r is Extract<Route, { kind: 'return-path' }> => r.kind === 'return-path');
+    const clean = stripUntrustedTrace(raw, this.authenticator.authservId);
+
+    // 1. Reports: to a VERP address (the token is in the envelope), or a feedback report or
+    //    DSN sent to a mailbox (tokens only from inside it, and only if their signature holds).
+    const outcomes: ReportOutcome[] = [];
+    let analyzed: AnalyzedMessage | undefined;
+    if (reportRoutes.length || (mailboxRoutes.length && looksLikeReport(raw))) {
+      analyzed = analyzeInboundMessage(raw, { sender: envelope.mailFrom });
+      result.report = analyzed.report.kind;
+      for (const route of reportRoutes) outcomes.push(...reportOutcomes(analyzed, route.target, route.token));
+      if (!reportRoutes.length && analyzed.report.kind !== 'other' && analyzed.report.kind !== 'auto-reply') {
+        outcomes.push(...(await this.outcomesFromInside(analyzed)));
+      }
+      if (outcomes.length) result.applied = await this.inbound.applyReports(outcomes);
+      log.info({ report: analyzed.report.kind, outcomes: outcomes.length, applied: result.applied }, 'report processed');
+    }
+
+    // 2. Copies into mailboxes: one per mailbox, however many of its addresses were named.
+    const copies = new Map<string, { folder: string; recipient: string; authenticated: boolean }>();
+    for (const route of mailboxRoutes) if (!copies.has(route.mailboxId)) copies.set(route.mailboxId, { folder: 'INBOX', recipient: route.address, authenticated: true });
+    for (const route of reportRoutes) {
+      const mailboxId = route.target.bounceMailboxId;
+      if (mailboxId && !copies.has(mailboxId)) copies.set(mailboxId, { folder: 'Bounces', recipient: route.address, authenticated: false });
+    }
+    if (!copies.size) return result;
+    const needsAuth = [...copies.values()].some((c) => c.authenticated);
+    const authHeaders = needsAuth ? await this.authenticator.headers(raw, { ip: client.ip, helo: client.helo, sender: envelope.mailFrom }) : '';
+    for (const [mailboxId, copy] of copies) {
+      const trace = traceHeaders({ mailFrom: envelope.mailFrom, recipient: copy.recipient, helo: client.helo, clientHostname: client.clientHostname, ip: client.ip, secure: client.secure, host, id: client.id });
+      const stored = Buffer.concat([Buffer.from(trace + (copy.authenticated ? authHeaders : ''), 'utf8'), clean]);
+      const filed = await this.store.append({ mailboxId, folder: copy.folder, raw: stored });
+      result.filed.push({ mailboxId, folder: copy.folder, uid: filed.uid });
+    }
+    return result;
+  }
+
+  private async outcomesFromInside(analyzed: AnalyzedMessage): Promise<ReportOutcome[]> {
+    const outcomes: ReportOutcome[] = [];
+    for (const candidate of analyzed.tokenCandidates) {
+      const token = this.returnPath.parse(candidate);
+      if (!token) continue;
+      const target = await this.inbound.reportTarget(token);
+      const domain = candidate.slice(candidate.lastIndexOf('@') + 1).toLowerCase();
+      if (!target || target.returnPathDomain !== domain) continue;
+      outcomes.push(...reportOutcomes(analyzed, target, token));
+      break;
+    }
+    return outcomes;
+  }
+}
+
+/** Cheap test on the top-level header section: only multipart/report mail is parsed as a report. */
+function looksLikeReport(raw: Buffer): boolean {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, end < 0 ? Math.min(raw.length, 65536) : end).toString('latin1');
+  return /^content-type:\s*multipart\/report/im.test(head);
+}

@@ -1,0 +1,157 @@
+import { Resolver } from 'node:dns';
+import type { AddressInfo } from 'node:net';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { LOGGER, type Logger } from '@mailroom/logger';
+import { TlsMaterial } from '@mailroom/tls';
+import { InboundDelivery } from './inbound-delivery';
+import { readMessage } from './message-reader';
+import { RecipientRouter } from './recipient-router';
+import type { Route } from './routes';
+import { SessionGuard } from './session-guard';
+import { Replies, SmtpReply } from './smtp-reply';
+
+/** RFC 5321 4.5.3.1.4: 512 octets per command line, CRLF included. */
+const MAX_COMMAND_LINE = 510;
+/** Past this smtp-server stops reading the line and closes the session (a flood, not a command). */
+const HARD_COMMAND_LINE = 8192;
+
+type RoutedAddress = SMTPServerAddress & { route?: Route };
+
+/**
+ * The inbound MX on SMTP_INBOUND_PORT: STARTTLS, SIZE, 8BITMIME, SMTPUTF8, PIPELINING and
+ * ENHANCEDSTATUSCODES; no AUTH (nothing is relayed, so there is nothing to log in for). Starts
+ * on application bootstrap and stops, after the transactions in flight, on shutdown.
+ */
+@Injectable()
+export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
+  private server?: SMTPServer;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) logger: Logger,
+    private readonly tls: TlsMaterial,
+    private readonly router: RecipientRouter,
+    private readonly delivery: InboundDelivery,
+  ) {
+    this.logger = logger.child({ component: 'smtp-inbound' });
+  }
+
+  /** The bound port (tests listen on port 0). */
+  get port(): number {
+    return (this.server?.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const config = this.config;
+    const { key, cert } = await this.tls.keyPair();
+    const guard = new SessionGuard({
+      maxConnectionsPerIp: config.SMTP_MAX_CONNECTIONS_PER_IP,
+      maxErrors: config.SMTP_MAX_ERRORS,
+      maxCommandLength: MAX_COMMAND_LINE,
+    });
+    const reverse = new Resolver({ timeout: 1000, tries: 1 });
+    if (config.DNS_SERVERS.length) reverse.setServers(config.DNS_SERVERS);
+
+    const server = new SMTPServer({
+      name: config.MAIL_HOSTNAME,
+      banner: 'Mailroom',
+      key,
+      cert,
+      secure: false,
+      size: config.MAX_MESSAGE_SIZE,
+      hideSize: false,
+      hide8BITMIME: false,
+      hidePIPELINING: false,
+      hideSMTPUTF8: false,
+      hideENHANCEDSTATUSCODES: false,
+      hideDSN: true,
+      disabledCommands: ['AUTH'],
+      authOptional: true,
+      maxRecipients: config.SMTP_MAX_RECIPIENTS,
+      maxCommandLength: HARD_COMMAND_LINE,
+      socketTimeout: config.SMTP_TIMEOUT_SECONDS * 1000,
+      closeTimeout: 10_000,
+      resolver: reverse,
+      logger: false,
+      onConnect: (session, callback) => {
+        const refusal = guard.admit(session.remoteAddress);
+        if (refusal) this.logger.info({ session: session.id, ip: session.remoteAddress }, 'too many connections from one address');
+        callback(refusal ?? undefined);
+      },
+      onRcptTo: (address, session, callback) => {
+        this.route(address as RoutedAddress, session).then(
+          (reply) => callback(reply ?? undefined),
+          (error: unknown) => {
+            this.logger.error({ err: error, session: session.id }, 'recipient lookup failed');
+            callback(Replies.lookupFailure());
+          },
+        );
+      },
+      onData: (stream, session, callback) => {
+        this.receive(stream, session).then(
+          (answer) => (answer instanceof SmtpReply ? callback(answer) : callback(null, answer)),
+          (error: unknown) => {
+            this.logger.error({ err: error, session: session.id }, 'inbound message not stored');
+            callback(Replies.temporaryFailure());
+          },
+        );
+      },
+    });
+    guard.install(server);
+    server.on('error', (error) => this.logger.debug({ err: error }, 'smtp connection error'));
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(config.SMTP_INBOUND_PORT, config.BIND_ADDRESS, () => {
+        server.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.logger.info({ port: this.port, address: config.BIND_ADDRESS }, 'smtp inbound listening');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    // Stops accepting, lets transactions in flight finish (up to closeTimeout), then 421s the rest.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async route(address: RoutedAddress, session: SMTPServerSession): Promise<SmtpReply | null> {
+    const route = await this.router.route(address.address);
+    if (route instanceof SmtpReply) {
+      this.logger.info({ session: session.id, ip: session.remoteAddress, rcpt: address.address.slice(0, 320), reply: route.toString() }, 'recipient refused');
+      return route;
+    }
+    address.route = route;
+    return null;
+  }
+
+  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<SmtpReply | string> {
+    const config = this.config;
+    const read = await readMessage(stream, { maxBytes: config.MAX_MESSAGE_SIZE, maxLineLength: config.SMTP_MAX_LINE_LENGTH });
+    if (!read.ok) {
+      if (read.reason === 'size') return Replies.tooBig(config.MAX_MESSAGE_SIZE);
+      if (read.reason === 'line') return Replies.lineTooLong(config.SMTP_MAX_LINE_LENGTH);
+      return Replies.temporaryFailure();
+    }
+    const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    const routes = (session.envelope.rcptTo as RoutedAddress[]).map((r) => r.route).filter((r): r is Route => !!r);
+    const id = `${session.id}.${(session as SMTPServerSession & { transaction?: number }).transaction ?? 1}`;
+    const log = this.logger.child({ session: session.id, queueId: id });
+    const started = Date.now();
+    const result = await this.delivery.deliver(
+      read.raw,
+      { mailFrom, routes },
+      { ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', clientHostname: session.clientHostname || '', secure: session.secure, id },
+      config.MAIL_HOSTNAME,
+      log,
+    );
+    log.info({ from: mailFrom, rcpt: routes.map((r) => r.address), bytes: read.raw.length, filed: result.filed.length, report: result.report, ms: Date.now() - started }, 'message accepted');
+    return `2.0.0 Ok: queued as ${id}`;
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { MailStoreModule } from '@mailroom/mailstore';
+import { InboundDelivery } from './inbound-delivery';
+import { InboundServer } from './inbound-server';
+import { MessageAuthenticator } from './message-authenticator';
+import { RecipientRouter } from './recipient-router';
+
+/** The inbound MX (SPEC 7); needs PlatformModule in scope. */
+@Module({
+  imports: [MailStoreModule],
+  providers: [InboundServer, RecipientRouter, InboundDelivery, MessageAuthenticator],
+  exports: [InboundServer],
+})
+export class InboundModule {}

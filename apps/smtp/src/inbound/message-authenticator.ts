@@ -1,0 +1,50 @@
+import type { Resolver } from 'node:dns/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import { authenticate } from 'mailauth';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { createResolver } from '@mailroom/dns';
+import { LOGGER, type Logger } from '@mailroom/logger';
+
+export interface ConnectionFacts {
+  ip: string;
+  helo: string;
+  /** MAIL FROM, '' for the null sender. */
+  sender: string;
+}
+
+/**
+ * SPF, DKIM, DMARC and ARC for mail filed into a mailbox (mailauth), as the header lines to
+ * prepend: `Received-SPF` and `Authentication-Results` under MAIL_HOSTNAME as authserv-id.
+ * DNS goes through DNS_SERVERS like every other lookup Mailroom makes.
+ */
+@Injectable()
+export class MessageAuthenticator {
+  private readonly resolver: Resolver;
+  readonly authservId: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.resolver = createResolver(config.DNS_SERVERS, 2000);
+    this.authservId = config.MAIL_HOSTNAME.toLowerCase();
+  }
+
+  async headers(raw: Buffer, facts: ConnectionFacts): Promise<string> {
+    try {
+      const result = await authenticate(raw, {
+        ip: facts.ip,
+        helo: facts.helo,
+        sender: facts.sender,
+        mta: this.authservId,
+        resolver: (name, type) => this.resolver.resolve(name, type) as Promise<string[][] | string[]>,
+        disableBimi: true,
+      });
+      return result.headers.endsWith('\r\n') ? result.headers : `${result.headers}\r\n`;
+    } catch (error) {
+      // The message is still delivered: a reader learns the checks could not be made.
+      this.logger.warn({ err: error }, 'message authentication failed');
+      return `Authentication-Results: ${this.authservId}; spf=temperror; dkim=temperror; dmarc=temperror; arc=temperror\r\n`;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Header fields the receiving MTA adds at final delivery (RFC 5321 4.4) and the clean-up it
+ * owes the reader: an incoming `Authentication-Results` that claims our authserv-id is a
+ * forgery (RFC 8601 5) and an incoming `Return-Path` is not the envelope's, so both go.
+ */
+export interface TraceInput {
+  /** MAIL FROM, '' for the null sender. */
+  mailFrom: string;
+  /** The envelope recipient the copy is delivered for. */
+  recipient: string;
+  helo: string;
+  clientHostname: string;
+  ip: string;
+  secure: boolean;
+  /** MAIL_HOSTNAME. */
+  host: string;
+  id: string;
+  date?: Date;
+}
+
+export function traceHeaders(input: TraceInput): string {
+  const protocol = input.secure ? 'ESMTPS' : 'ESMTP';
+  const rdns = input.clientHostname && input.clientHostname !== `[${input.ip}]` ? `${token(input.clientHostname)} ` : '';
+  return (
+    `Return-Path: <${address(input.mailFrom)}>\r\n` +
+    `Delivered-To: ${address(input.recipient)}\r\n` +
+    `Received: from ${token(input.helo) || 'unknown'} (${rdns}[${input.ip}])\r\n` +
+    `\tby ${input.host} (Mailroom) with ${protocol} id ${token(input.id)}\r\n` +
+    `\tfor <${address(input.recipient)}>; ${(input.date ?? new Date()).toUTCString().replace('GMT', '+0000')}\r\n`
+  );
+}
+
+// Client-chosen values (HELO, PTR) go into a header: only what a host name or literal holds.
+function token(value: string): string {
+  return value.replace(/[^A-Za-z0-9.\-:[\]_]/g, '_').slice(0, 255);
+}
+
+// Addresses passed smtp-server's checks (no controls); keep them from closing the bracket.
+function address(value: string): string {
+  return value.replace(/[\s<>]/g, '');
+}
+
+/** Removes `Authentication-Results` claiming `authservId` and any `Return-Path` from the header section. */
+export function stripUntrustedTrace(raw: Buffer, authservId: string): Buffer {
+  const end = headerSectionEnd(raw);
+  const head = raw.subarray(0, end).toString('latin1');
+  if (!/^(authentication-results|return-path)\s*:/im.test(head)) return raw;
+  const lines = head.split(/(?<=\n)/);
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of lines) {
+    if (/^[ \t]/.test(line)) {
+      if (!dropping) kept.push(line);
+      continue;
+    }
+    const field = /^([^:\s]+)\s*:(.*)/s.exec(line);
+    const name = field?.[1].toLowerCase();
+    dropping = name === 'return-path' || (name === 'authentication-results' && authservIdOf(field![2], lines, line) === authservId.toLowerCase());
+    if (!dropping) kept.push(line);
+  }
+  return Buffer.concat([Buffer.from(kept.join(''), 'latin1'), raw.subarray(end)]);
+}
+
+/** The authserv-id of an Authentication-Results value (comments and the version skipped). */
+function authservIdOf(firstLine: string, lines: string[], line: string): string {
+  // The id may be folded onto the next line: join the continuation.
+  const index = lines.indexOf(line);
+  let value = firstLine;
+  for (let i = index + 1; i < lines.length && /^[ \t]/.test(lines[i]); i++) value += lines[i];
+  const withoutComments = value.replace(/\([^()]*\)/g, ' ');
+  return (withoutComments.split(';')[0] ?? '').trim().split(/\s+/)[0]?.replace(/^"|"$/g, '').toLowerCase() ?? '';
+}
+
+function headerSectionEnd(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  if (crlf < 0 && lf < 0) return raw.length;
+  if (crlf < 0) return lf + 1;
+  if (lf < 0) return crlf + 2;
+  return Math.min(crlf + 2, lf + 1);
+}
