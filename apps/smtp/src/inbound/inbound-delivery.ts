@@ -83,8 +83,11 @@ export class InboundDelivery {
     const needsAuth = [...copies.values()].some((c) => c.authenticated);
     const authHeaders = needsAuth ? await this.authenticator.headers(raw, { ip: client.ip, helo: client.helo, sender: envelope.mailFrom }) : '';
     for (const [mailboxId, copy] of copies) {
-      const trace = traceHeaders({ mailFrom: envelope.mailFrom, recipient: copy.recipient, helo: client.helo, clientHostname: client.clientHostname, ip: client.ip, secure: client.secure, host, id: client.id });
-      const stored = Buffer.concat([Buffer.from(trace + (copy.authenticated ? authHeaders : ''), 'utf8'), clean]);
+      const trace = traceHeaders(
+        { mailFrom: envelope.mailFrom, recipient: copy.recipient, helo: client.helo, clientHostname: client.clientHostname, ip: client.ip, secure: client.secure, host, id: client.id },
+        copy.authenticated ? authHeaders : '',
+      );
+      const stored = Buffer.concat([Buffer.from(trace, 'utf8'), clean]);
       const filed = await this.store.append({ mailboxId, folder: copy.folder, raw: stored });
       result.filed.push({ mailboxId, folder: copy.folder, uid: filed.uid });
     }

@@ -40,7 +40,10 @@ export class MessageAuthenticator {
         resolver: (name, type) => this.resolver.resolve(name, type) as Promise<string[][] | string[]>,
         disableBimi: true,
       });
-      return result.headers.endsWith('\r\n') ? result.headers : `${result.headers}\r\n`;
+      let headers = result.headers.replace(/(\r\n)?$/, '');
+      // mailauth leaves ARC out of the header when the message has no ARC chain; say so.
+      if (!/;\s*arc=/.test(headers)) headers += `;\r\n arc=${result.arc ? result.arc.status.result : 'none'}`;
+      return `${headers}\r\n`;
     } catch (error) {
       // The message is still delivered: a reader learns the checks could not be made.
       this.logger.warn({ err: error }, 'message authentication failed');

@@ -18,12 +18,18 @@ export interface TraceInput {
   date?: Date;
 }
 
-export function traceHeaders(input: TraceInput): string {
+/**
+ * `Return-Path` and `Delivered-To` go on top, then (from the caller) the authentication
+ * results, then `Received`: RFC 8601 5 wants Authentication-Results above the trace fields of
+ * the hop it describes.
+ */
+export function traceHeaders(input: TraceInput, authentication = ''): string {
   const protocol = input.secure ? 'ESMTPS' : 'ESMTP';
   const rdns = input.clientHostname && input.clientHostname !== `[${input.ip}]` ? `${token(input.clientHostname)} ` : '';
   return (
     `Return-Path: <${address(input.mailFrom)}>\r\n` +
     `Delivered-To: ${address(input.recipient)}\r\n` +
+    authentication +
     `Received: from ${token(input.helo) || 'unknown'} (${rdns}[${input.ip}])\r\n` +
     `\tby ${input.host} (Mailroom) with ${protocol} id ${token(input.id)}\r\n` +
     `\tfor <${address(input.recipient)}>; ${(input.date ?? new Date()).toUTCString().replace('GMT', '+0000')}\r\n`
