@@ -23,11 +23,20 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
       return typeof given === 'string' && /^[\w.\-]{1,100}$/.test(given) ? given : randomUUID();
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger: new NestPinoLogger(logger) });
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger: new NestPinoLogger(logger), bodyParser: false });
   app.useGlobalFilters(new ErrorFilter(httpLogger));
 
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
+  // `curl -X POST -H 'Content-Type: application/json'` with no body is a normal way to call
+  // POST /v1/domains/:id/verify; an empty JSON body means "no body", not a 400.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    parseJson(request, text, done);
+  });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

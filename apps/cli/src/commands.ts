@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DomainError } from '@mailroom/common';
+import { DestinationPolicyRepository } from '@mailroom/db';
 import { AccountService, CredentialService, DomainService, type DnsRecord } from '@mailroom/tenancy';
 
 export interface CommandContext {
@@ -114,4 +115,48 @@ export const COMMANDS: Record<string, Command> = {
       ctx.print(mailbox, () => `mailbox ${mailbox.address} (${mailbox.id})${'password' in mailbox ? `\npassword (shown once): ${mailbox.password}` : ''}\nfolders: ${mailbox.folders.join(', ')}`);
     },
   },
+  'destination:set': {
+    usage: 'destination:set <domain | .mx-suffix> --max-connections <n> [--per-minute <n>]',
+    summary: 'cap connections (and optionally messages per minute) to a destination, for every worker',
+    async run(ctx) {
+      const pattern = arg(ctx, 0, 'domain | .mx-suffix').toLowerCase();
+      if (!/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(pattern)) throw new DomainError('invalid', 'usage', `"${pattern}" is not a domain or an MX suffix like .google.com`);
+      const maxConnections = positiveInt(flag(ctx, 'max-connections', true), 'max-connections');
+      const perMinute = flag(ctx, 'per-minute');
+      const policy = await ctx.app.get(DestinationPolicyRepository).upsert({
+        pattern,
+        maxConnections,
+        messagesPerMinute: perMinute === undefined ? null : positiveInt(perMinute, 'per-minute'),
+      });
+      ctx.print(policy, () => `${policy.pattern}: at most ${policy.maxConnections} connections${policy.messagesPerMinute ? `, ${policy.messagesPerMinute} messages/minute` : ''} (workers pick it up within a minute)`);
+    },
+  },
+  'destination:list': {
+    usage: 'destination:list',
+    summary: 'show the per-destination limits',
+    async run(ctx) {
+      const policies = await ctx.app.get(DestinationPolicyRepository).list();
+      ctx.print(policies, () =>
+        policies.length
+          ? policies.map((p) => `${p.pattern.padEnd(30)} ${String(p.maxConnections).padStart(4)} connections  ${p.messagesPerMinute ? `${p.messagesPerMinute}/min` : 'no rate limit'}`).join('\n')
+          : 'no destination policies: every destination gets DESTINATION_MAX_CONNECTIONS / DESTINATION_MESSAGES_PER_MINUTE',
+      );
+    },
+  },
+  'destination:remove': {
+    usage: 'destination:remove <domain | .mx-suffix>',
+    summary: 'drop a destination policy (back to the defaults)',
+    async run(ctx) {
+      const pattern = arg(ctx, 0, 'domain | .mx-suffix').toLowerCase();
+      const removed = await ctx.app.get(DestinationPolicyRepository).remove(pattern);
+      if (!removed) throw new DomainError('not_found', 'not_found', `no destination policy for ${pattern}`);
+      ctx.print({ removed: pattern }, () => `removed ${pattern}`);
+    },
+  },
 };
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new DomainError('invalid', 'usage', `--${name} must be a whole number of at least 1`);
+  return n;
+}

@@ -34,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
+      'max-connections': { type: 'string' },
+      'per-minute': { type: 'string' },
     },
   });
   const [name, ...args] = positionals;

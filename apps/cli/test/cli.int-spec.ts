@@ -42,6 +42,12 @@ describe('operator CLI (npm run cli -- ...)', () => {
     expect(cred.code).toBe(0);
     expect(cred.stdout).toMatch(/username: legacy-app\npassword \(shown once\): \S{24,}/);
 
+    const limit = await cli('destination:set', '.google.com', '--max-connections', '8', '--per-minute', '600');
+    expect(limit.stdout).toBe('.google.com: at most 8 connections, 600 messages/minute (workers pick it up within a minute)\n');
+    expect((await cli('destination:list')).stdout).toMatch(/^\.google\.com\s+8 connections  600\/min$/m);
+    expect((await cli('destination:remove', '.google.com')).code).toBe(0);
+    expect((await cli('destination:set', 'gmail.com', '--max-connections', 'many')).stderr).toContain('--max-connections must be a whole number');
+
     const admin = await cli('api-key:create', '--admin', '--json');
     expect(JSON.parse(admin.stdout)).toMatchObject({ scope: 'admin', account_id: null });
   });

@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
-export const REPO_ROOT = resolve(__dirname, '../../..');
+/** The repository root, from the sources (tests) or from dist/ (benchmarks). */
+export const REPO_ROOT = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 /** Runs a built entry point (dist/...) to completion: what an operator's shell would see. */
 export function runBuilt(entry: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DestinationLimiter } from '@mailroom/delivery';
+import { TEST_REDIS_URL } from '@mailroom/testing';
+
+describe('DestinationLimiter (real Redis, shared by every worker)', () => {
+  const redis = new Redis(TEST_REDIS_URL);
+  const prefix = `test-limiter-${randomBytes(4).toString('hex')}`;
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('caps connections per destination across limiter instances, and frees a slot on release', async () => {
+    const a = new DestinationLimiter(redis, prefix, { maxConnections: 2 }, 60_000);
+    const b = new DestinationLimiter(redis, prefix, { maxConnections: 2 }, 60_000);
+    const first = await a.acquire('cap.test', ['mx.cap.test']);
+    const second = await b.acquire('cap.test', ['mx.cap.test']);
+    expect(first.ok && second.ok).toBe(true);
+    const third = await a.acquire('cap.test', ['mx.cap.test']);
+    expect(third).toEqual({ ok: false, waitMs: expect.any(Number) });
+    // Another destination is not affected.
+    expect((await a.acquire('other.test', ['mx.other.test'])).ok).toBe(true);
+    if (first.ok) await first.release();
+    expect((await b.acquire('cap.test', ['mx.cap.test'])).ok).toBe(true);
+  });
+
+  it('frees the slot of a holder that died once its lease runs out', async () => {
+    const limiter = new DestinationLimiter(redis, prefix, { maxConnections: 1 }, 200);
+    expect((await limiter.acquire('lease.test', [])).ok).toBe(true);
+    expect((await limiter.acquire('lease.test', [])).ok).toBe(false);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await limiter.acquire('lease.test', [])).ok).toBe(true);
+  });
+
+  it('applies policies by recipient domain or MX host suffix, with a per-minute rate', async () => {
+    const limiter = new DestinationLimiter(redis, prefix, { maxConnections: 50 }, 60_000);
+    limiter.setRules([{ pattern: '.google.test', maxConnections: 10, messagesPerMinute: 3 }]);
+    expect(limiter.limitsFor('gmail.test', ['alt1.aspmx.l.google.test']).key).toBe('.google.test');
+    expect(limiter.limitsFor('example.test', ['mx.example.test']).key).toBe('example.test');
+    for (let i = 0; i < 3; i++) {
+      const slot = await limiter.acquire(`hosted${i}.test`, ['aspmx.l.google.test']);
+      expect(slot.ok).toBe(true);
+      if (slot.ok) await slot.release();
+    }
+    const over = await limiter.acquire('hosted9.test', ['aspmx.l.google.test']);
+    expect(over.ok).toBe(false);
+    if (!over.ok) expect(over.waitMs).toBeGreaterThan(0);
+  });
+});
