@@ -1,9 +1,9 @@
-import type { Resolver } from 'node:dns/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { authenticate } from 'mailauth';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { createResolver } from '@mailroom/dns';
 import { LOGGER, type Logger } from '@mailroom/logger';
+import { DnsCache } from './dns-cache';
 
 export interface ConnectionFacts {
   ip: string;
@@ -19,14 +19,14 @@ export interface ConnectionFacts {
  */
 @Injectable()
 export class MessageAuthenticator {
-  private readonly resolver: Resolver;
+  private readonly dns: DnsCache;
   readonly authservId: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.resolver = createResolver(config.DNS_SERVERS, 2000);
+    this.dns = new DnsCache(createResolver(config.DNS_SERVERS, 2000));
     this.authservId = config.MAIL_HOSTNAME.toLowerCase();
   }
 
@@ -37,7 +37,7 @@ export class MessageAuthenticator {
         helo: facts.helo,
         sender: facts.sender,
         mta: this.authservId,
-        resolver: (name, type) => this.resolver.resolve(name, type) as Promise<string[][] | string[]>,
+        resolver: (name, type) => this.dns.resolve(name, type),
         disableBimi: true,
       });
       let headers = result.headers.replace(/(\r\n)?$/, '');
