@@ -1,12 +1,24 @@
-import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { LOGGER, type Logger } from '@mailroom/logger';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MailStoreModule } from '@mailroom/mailstore';
+import { DEFAULT_IMAP_OPTIONS, IMAP_OPTIONS, type ImapOptions } from './imap-options';
+import { ImapServer } from './imap-server';
+import { LoginLimiter } from './login-limiter';
+import { ImapStorage } from './storage/imap-storage';
 
-/** The imap listeners; needs PlatformModule in scope. */
-@Module({})
-export class ImapModule implements OnApplicationBootstrap {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+const providers = [ImapServer, ImapStorage, LoginLimiter];
 
-  onApplicationBootstrap(): void {
-    this.logger.info('imap ready');
+/** The IMAP server: listeners start on application bootstrap. Needs PlatformModule in scope. */
+@Module({
+  imports: [MailStoreModule],
+  providers: [...providers, { provide: IMAP_OPTIONS, useValue: DEFAULT_IMAP_OPTIONS }],
+})
+export class ImapModule {
+  /** The same module with some limits changed (tests, benchmarks). */
+  static withOptions(options: Partial<ImapOptions>): DynamicModule {
+    return {
+      module: ImapModule,
+      imports: [MailStoreModule],
+      providers: [...providers, { provide: IMAP_OPTIONS, useValue: { ...DEFAULT_IMAP_OPTIONS, ...options } }],
+    };
   }
 }

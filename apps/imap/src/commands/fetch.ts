@@ -1,0 +1,105 @@
+import { bodyStructureData, envelopeData, type MimePart, type StoredMessage } from '@mailroom/mailstore';
+import { Args, ParseError, tokenText } from '../protocol/command-parser';
+import { parseFetchItems, type FetchItem } from '../protocol/fetch-items';
+import { ResponseBuilder, formatInternalDate } from '../protocol/response-writer';
+import { parseSequenceSet } from '../protocol/sequence-set';
+import { bodySection } from '../session/body-section';
+import type { ImapSession } from '../session/imap-session';
+import { ok, type CommandResult } from './command';
+
+/** Messages per database round trip: fewer when raw bytes come along. */
+const BATCH_WITH_BODY = 100;
+const BATCH_METADATA = 2000;
+
+/** FETCH and UID FETCH (RFC 3501 6.4.5, CHANGEDSINCE from RFC 7162). */
+export async function fetchMessages(session: ImapSession, args: Args, byUid: boolean): Promise<CommandResult> {
+  const folder = session.selected!;
+  const setText = args.atom('sequence set');
+  const items = parseFetchItems(args.next('fetch items'));
+  let changedSince: number | null = null;
+  const modifiers = args.optionalList();
+  args.end();
+  if (modifiers) {
+    for (let i = 0; i < modifiers.length; i++) {
+      const name = tokenText(modifiers[i], 'fetch modifier').toUpperCase();
+      if (name !== 'CHANGEDSINCE') throw new ParseError(`unknown FETCH modifier ${name.slice(0, 20)}`);
+      const value = modifiers[++i] ? tokenText(modifiers[i], 'CHANGEDSINCE value') : '';
+      if (!/^\d{1,19}$/.test(value)) throw new ParseError('CHANGEDSINCE needs a number');
+      changedSince = Number(value);
+    }
+    session.condstore = true;
+  }
+  if (byUid && !items.some((i) => i.kind === 'UID')) items.unshift({ kind: 'UID' });
+  // With CONDSTORE on, FETCH responses that carry FLAGS carry MODSEQ too (RFC 7162 3.1.4).
+  const needsModseq = changedSince !== null || (session.condstore && items.some((i) => i.kind === 'FLAGS'));
+  if (needsModseq && !items.some((i) => i.kind === 'MODSEQ')) items.push({ kind: 'MODSEQ' });
+  if (items.some((i) => i.kind === 'MODSEQ')) session.condstore = true;
+  const uids = folder.resolve(parseSequenceSet(setText, byUid ? folder.largestUid : folder.exists), byUid);
+
+  const wantsBody = items.some((i) => i.kind === 'section');
+  const wantsStructure = wantsBody || items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
+  // Reading a body without PEEK sets \Seen (RFC 3501 6.4.5); the new flags go in the response.
+  const setsSeen = !folder.readOnly && items.some((i) => i.kind === 'section' && !i.peek);
+  const seenNow = new Set<number>();
+  if (setsSeen && uids.length) {
+    const result = await session.storage.storeFlags(session.user!, { folderId: folder.folderId, uids, operation: 'add', flags: ['\\Seen'] });
+    for (const m of result.messages) {
+      if (m.changed) {
+        seenNow.add(m.uid);
+        folder.noteOwnFlagChange(m.uid, m.modseq);
+      }
+    }
+  }
+  const batch = wantsBody ? BATCH_WITH_BODY : BATCH_METADATA;
+  for (let i = 0; i < uids.length; i += batch) {
+    const rows = await session.storage.messages(folder.folderId, uids.slice(i, i + batch), { raw: wantsBody, structure: wantsStructure });
+    for (const message of rows) {
+      if (changedSince !== null && message.modseq <= changedSince) continue;
+      const seq = folder.seqOf(message.uid);
+      if (!seq) continue;
+      const withFlags = seenNow.has(message.uid) && !items.some((x) => x.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
+      await session.write(fetchResponse(session, seq, message, withFlags));
+    }
+  }
+  return ok(`${byUid ? 'UID FETCH' : 'FETCH'} completed`);
+}
+
+function fetchResponse(session: ImapSession, seq: number, message: StoredMessage, items: FetchItem[]): Buffer {
+  const folder = session.selected!;
+  const out = new ResponseBuilder().raw(`* ${seq} FETCH (`);
+  items.forEach((item, index) => {
+    if (index) out.raw(' ');
+    switch (item.kind) {
+      case 'UID':
+        out.raw(`UID ${message.uid}`);
+        break;
+      case 'FLAGS':
+        out.raw(`FLAGS (${folder.flagList(message.uid, message.flags)})`);
+        break;
+      case 'MODSEQ':
+        out.raw(`MODSEQ (${message.modseq})`);
+        break;
+      case 'INTERNALDATE':
+        out.raw(`INTERNALDATE ${formatInternalDate(message.internalDate)}`);
+        break;
+      case 'RFC822.SIZE':
+        out.raw(`RFC822.SIZE ${message.size}`);
+        break;
+      case 'ENVELOPE':
+        out.raw('ENVELOPE ').data(envelopeData(message.envelope!));
+        break;
+      case 'BODYSTRUCTURE':
+        out.raw('BODYSTRUCTURE ').data(bodyStructureData(message.bodyStructure as MimePart, true));
+        break;
+      case 'BODY':
+        out.raw('BODY ').data(bodyStructureData(message.bodyStructure as MimePart, false));
+        break;
+      case 'section': {
+        const bytes = bodySection(message.raw!, message.bodyStructure as MimePart, item);
+        out.raw(`${item.label} `).nstring(bytes === null ? null : bytes);
+        break;
+      }
+    }
+  });
+  return out.raw(')\r\n').build();
+}

@@ -1,0 +1,277 @@
+import { DomainError } from '@mailroom/common';
+import type { FolderInfo } from '@mailroom/mailstore';
+import { Args, ParseError, tokenBytes, tokenText, type Token } from '../protocol/command-parser';
+import { decodeMailboxName, encodeMailboxName, normalizeFolderName } from '../protocol/mailbox-name';
+import { ResponseBuilder, astring } from '../protocol/response-writer';
+import type { ImapSession } from '../session/imap-session';
+import { SYSTEM_FLAGS, SelectedFolder } from '../session/selected-folder';
+import { AUTHENTICATED, no, ok, type CommandHandler } from './command';
+import { parseFlagList } from './flags';
+
+/** A folder name argument: modified UTF-7 decoded, INBOX in any case made INBOX. */
+export function folderArg(args: Args, what = 'folder name'): string {
+  return normalizeFolderName(decodeMailboxName(args.astring(what)));
+}
+
+const quotedName = (name: string) => new ResponseBuilder().string(encodeMailboxName(name)).build().toString('utf8');
+
+function selectCommand(readOnly: boolean): CommandHandler {
+  return {
+    states: AUTHENTICATED,
+    async run(session, command) {
+      const args = new Args(command.args);
+      const name = folderArg(args);
+      const params = args.optionalList();
+      args.end();
+      for (const param of params ?? []) {
+        const value = tokenText(param, 'select parameter').toUpperCase();
+        if (value !== 'CONDSTORE') throw new ParseError(`unknown SELECT parameter ${value.slice(0, 20)}`);
+        session.condstore = true;
+      }
+      // A failed SELECT leaves no folder selected (RFC 3501 6.3.1).
+      session.deselect();
+      const user = session.user!;
+      const folder = await session.storage.findFolder(user, name);
+      const snapshot = folder && (await session.storage.snapshot(folder.id));
+      if (!folder || !snapshot) return { ...no(`no folder named ${name}`, 'NONEXISTENT'), skipSync: true };
+      const selected = new SelectedFolder(folder.id, name, readOnly, snapshot.uidValidity, snapshot.uids, snapshot.highestModseq);
+      if (readOnly) selected.markRecentFrom(snapshot.recentFrom);
+      else {
+        const claim = await session.storage.claimRecent(folder.id);
+        selected.claimRecent(claim.from, claim.to);
+      }
+      const [keywords, firstUnseen] = await Promise.all([session.storage.keywords(folder.id), session.storage.firstUnseenUid(folder.id)]);
+      const flags = [...SYSTEM_FLAGS, ...keywords.map(astring)].join(' ');
+      const lines = [
+        `* FLAGS (${flags})`,
+        `* OK [PERMANENTFLAGS (${readOnly ? '' : `${flags} \\*`})] Flags permitted`,
+        `* ${selected.exists} EXISTS`,
+        `* ${selected.recentCount} RECENT`,
+      ];
+      const unseenSeq = firstUnseen === null ? 0 : selected.seqOf(firstUnseen);
+      if (unseenSeq) lines.push(`* OK [UNSEEN ${unseenSeq}] First unseen`);
+      lines.push(`* OK [UIDVALIDITY ${snapshot.uidValidity}] UIDs valid`, `* OK [UIDNEXT ${snapshot.uidNext}] Predicted next UID`, `* OK [HIGHESTMODSEQ ${snapshot.highestModseq}] Highest`);
+      await session.writeLines(lines);
+      // Changes between the snapshot and the start of watching are caught by a first sync.
+      selected.dirty = true;
+      session.select(selected);
+      return ok(`${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
+    },
+  };
+}
+
+export const SELECT = selectCommand(false);
+export const EXAMINE = selectCommand(true);
+
+export const CREATE: CommandHandler = {
+  states: AUTHENTICATED,
+  async run(session, command) {
+    const args = new Args(command.args);
+    let name = folderArg(args);
+    args.end();
+    name = name.replace(/\/+$/, '');
+    if (name === 'INBOX') return no('INBOX exists', 'ALREADYEXISTS');
+    await session.storage.createFolder(session.user!, name);
+    return ok('CREATE completed');
+  },
+};
+
+export const DELETE: CommandHandler = {
+  states: AUTHENTICATED,
+  async run(session, command) {
+    const args = new Args(command.args);
+    const name = folderArg(args);
+    args.end();
+    await session.storage.deleteFolder(session.user!, name);
+    if (session.selected?.name === name) session.deselect();
+    return ok('DELETE completed');
+  },
+};
+
+export const RENAME: CommandHandler = {
+  states: AUTHENTICATED,
+  async run(session, command) {
+    const args = new Args(command.args);
+    const from = folderArg(args, 'existing folder name');
+    const to = folderArg(args, 'new folder name').replace(/\/+$/, '');
+    args.end();
+    if (!(await session.storage.findFolder(session.user!, from))) return no(`no folder named ${from}`, 'NONEXISTENT');
+    if (await session.storage.findFolder(session.user!, to)) return no(`${to} exists`, 'ALREADYEXISTS');
+    await session.storage.renameFolder(session.user!, from, to);
+    return ok('RENAME completed');
+  },
+};
+
+function subscription(subscribed: boolean): CommandHandler {
+  return {
+    states: AUTHENTICATED,
+    async run(session, command) {
+      const args = new Args(command.args);
+      const name = folderArg(args);
+      args.end();
+      await session.storage.setSubscribed(session.user!, name, subscribed);
+      return ok(`${subscribed ? 'SUBSCRIBE' : 'UNSUBSCRIBE'} completed`);
+    },
+  };
+}
+
+export const SUBSCRIBE = subscription(true);
+export const UNSUBSCRIBE = subscription(false);
+
+/** `*` matches anything, `%` anything but the separator (RFC 3501 6.3.8). */
+export function patternMatcher(pattern: string): (name: string) => boolean {
+  const normalized = normalizeFolderName(pattern.replace(/^inbox(?=$|\/)/i, 'INBOX'));
+  const source = normalized.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/%/g, '[^/]*');
+  const regex = new RegExp(`^${source}$`, 's');
+  return (name) => regex.test(name);
+}
+
+interface ListRequest {
+  patterns: string[];
+  subscribedOnly: boolean;
+  specialUseOnly: boolean;
+  returnSubscribed: boolean;
+  lsub: boolean;
+}
+
+async function list(session: ImapSession, request: ListRequest, reference: string): Promise<void> {
+  const command = request.lsub ? 'LSUB' : 'LIST';
+  if (request.patterns.length === 1 && request.patterns[0] === '') {
+    await session.write(`* ${command} (\\Noselect) "/" ""\r\n`);
+    return;
+  }
+  const folders = await session.storage.listFolders(session.user!);
+  const names = new Set(folders.map((f) => f.name));
+  const matchers = request.patterns.map((p) => patternMatcher(decodeMailboxName(reference + p)));
+  const lines: string[] = [];
+  for (const folder of folders) {
+    if (!matchers.some((m) => m(folder.name))) continue;
+    if ((request.subscribedOnly || request.lsub) && !folder.subscribed) continue;
+    if (request.specialUseOnly && !folder.specialUse) continue;
+    lines.push(`* ${command} (${attributes(folder, names, request).join(' ')}) "/" ${quotedName(folder.name)}`);
+  }
+  await session.writeLines(lines);
+}
+
+function attributes(folder: FolderInfo, names: Set<string>, request: ListRequest): string[] {
+  const attrs: string[] = [];
+  if (!request.lsub) {
+    const prefix = folder.name + '/';
+    attrs.push([...names].some((n) => n.startsWith(prefix)) ? '\\HasChildren' : '\\HasNoChildren');
+    if ((request.returnSubscribed || request.subscribedOnly) && folder.subscribed) attrs.push('\\Subscribed');
+  }
+  if (folder.specialUse) attrs.push(folder.specialUse);
+  return attrs;
+}
+
+const listTexts = (token: Token, what: string) => (token.type === 'list' ? token.items.map((t) => tokenText(t, what).toUpperCase()) : [tokenText(token, what).toUpperCase()]);
+
+/** LIST with the RFC 5258 extended syntax: selection options, several patterns, RETURN options. */
+export const LIST: CommandHandler = {
+  states: AUTHENTICATED,
+  async run(session, command) {
+    const args = new Args(command.args);
+    const selection = args.optionalList()?.map((t) => tokenText(t, 'selection option').toUpperCase()) ?? [];
+    const reference = decodeMailboxName(args.astring('reference'));
+    const patternToken = args.next('mailbox pattern');
+    const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => tokenText(t, 'pattern')) : [tokenText(patternToken, 'pattern')];
+    let returns: string[] = [];
+    if (args.remaining) {
+      if (args.atom('RETURN').toUpperCase() !== 'RETURN') throw new ParseError('expected RETURN');
+      returns = listTexts({ type: 'list', items: args.list('return options') }, 'return option');
+    }
+    args.end();
+    for (const option of selection) if (!['SUBSCRIBED', 'SPECIAL-USE', 'REMOTE', 'RECURSIVEMATCH'].includes(option)) throw new ParseError(`unknown selection option ${option.slice(0, 20)}`);
+    if (selection.includes('RECURSIVEMATCH') && selection.length === 1) throw new ParseError('RECURSIVEMATCH needs another selection option');
+    await list(
+      session,
+      {
+        patterns,
+        subscribedOnly: selection.includes('SUBSCRIBED'),
+        specialUseOnly: selection.includes('SPECIAL-USE'),
+        returnSubscribed: returns.includes('SUBSCRIBED'),
+        lsub: false,
+      },
+      reference,
+    );
+    return ok('LIST completed');
+  },
+};
+
+export const LSUB: CommandHandler = {
+  states: AUTHENTICATED,
+  async run(session, command) {
+    const args = new Args(command.args);
+    const reference = decodeMailboxName(args.astring('reference'));
+    const pattern = args.astring('mailbox pattern');
+    args.end();
+    await list(session, { patterns: [pattern], subscribedOnly: true, specialUseOnly: false, returnSubscribed: false, lsub: true }, reference);
+    return ok('LSUB completed');
+  },
+};
+
+const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ'] as const;
+
+export const STATUS: CommandHandler = {
+  states: AUTHENTICATED,
+  async run(session, command) {
+    const args = new Args(command.args);
+    const name = folderArg(args);
+    const items = args.list('status items').map((t) => tokenText(t, 'status item').toUpperCase());
+    args.end();
+    if (!items.length) throw new ParseError('empty status item list');
+    for (const item of items) if (!(STATUS_ITEMS as readonly string[]).includes(item)) throw new ParseError(`unknown status item ${item.slice(0, 20)}`);
+    const status = await session.storage.status(session.user!, name);
+    if (!status) return no(`no folder named ${name}`, 'NONEXISTENT');
+    const values: Record<string, number> = {
+      MESSAGES: status.messages,
+      RECENT: status.recent,
+      UIDNEXT: status.uidNext,
+      UIDVALIDITY: status.uidValidity,
+      UNSEEN: status.unseen,
+      HIGHESTMODSEQ: status.highestModseq,
+    };
+    if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
+    await session.write(`* STATUS ${quotedName(name)} (${items.map((i) => `${i} ${values[i]}`).join(' ')})\r\n`);
+    return ok('STATUS completed');
+  },
+};
+
+export const APPEND: CommandHandler = {
+  states: AUTHENTICATED,
+  async run(session, command) {
+    const args = new Args(command.args);
+    const name = folderArg(args);
+    const flags = args.peek()?.type === 'list' ? parseFlagList(args.list('flags')) : [];
+    let date: Date | undefined;
+    if (args.remaining > 1) date = parseDateTime(args.astring('date-time'));
+    const message = tokenBytes(args.next('message'), 'message');
+    args.end();
+    if (!message.length) return no('empty message', 'CANNOT');
+    if (message.length > session.deps.maxAppendSize) return no('message too large', 'TOOBIG');
+    const folder = await session.storage.findFolder(session.user!, name);
+    if (!folder) return no(`no folder named ${name}`, 'TRYCREATE');
+    try {
+      const result = await session.storage.append(session.user!, name, message, flags, date);
+      return ok('APPEND completed', `APPENDUID ${result.uidValidity} ${result.uid}`);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'folder_not_found') return no(`no folder named ${name}`, 'TRYCREATE');
+      throw error;
+    }
+  },
+};
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** RFC 3501 date-time: `" 7-Feb-1994 21:52:25 -0800"`. */
+export function parseDateTime(text: string): Date {
+  const match = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
+  const month = match ? MONTHS.indexOf(match[2].toLowerCase()) : -1;
+  if (!match || month === -1) throw new ParseError(`bad date-time ${text.slice(0, 30)}`);
+  const [, day, , year, hh, mm, ss, sign, zh, zm] = match;
+  const offset = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
+  const utc = Date.UTC(Number(year), month, Number(day), Number(hh), Number(mm), Number(ss)) - offset * 60_000;
+  const date = new Date(utc);
+  if (Number.isNaN(date.getTime())) throw new ParseError('bad date-time');
+  return date;
+}

@@ -1,0 +1,34 @@
+import type { ReaderLimits } from './protocol/command-reader';
+
+/** Limits of the IMAP server; defaults suit one machine, tests and benchmarks override some. */
+export interface ImapOptions {
+  /** Connections at once from one client IP (further ones get `* BYE` at once). */
+  maxConnectionsPerIp: number;
+  /** Connections at once in this process. */
+  maxConnections: number;
+  /** Failed logins from one IP, and for one user name, within the window before logins are refused. */
+  authFailuresPerIp: number;
+  authFailuresPerUser: number;
+  authFailureWindowSeconds: number;
+  /** Inactivity before an authenticated session is logged out (RFC 3501: at least 30 minutes). */
+  idleTimeoutMs: number;
+  /** Inactivity allowed before login. */
+  preauthTimeoutMs: number;
+  /** Bad commands in a row before the connection is closed. */
+  maxBadCommands: number;
+  limits: Omit<ReaderLimits, 'maxAppendSize'>;
+}
+
+export const IMAP_OPTIONS = Symbol('IMAP_OPTIONS');
+
+export const DEFAULT_IMAP_OPTIONS: ImapOptions = {
+  maxConnectionsPerIp: 200,
+  maxConnections: 5000,
+  authFailuresPerIp: 30,
+  authFailuresPerUser: 10,
+  authFailureWindowSeconds: 900,
+  idleTimeoutMs: 30 * 60 * 1000,
+  preauthTimeoutMs: 60 * 1000,
+  maxBadCommands: 20,
+  limits: { maxLineLength: 64 * 1024, maxLiteralSize: 64 * 1024, maxLiterals: 64 },
+};

@@ -1,0 +1,94 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { LOGGER, type Logger } from '@mailroom/logger';
+import { TlsMaterial } from '@mailroom/tls';
+import { IMAP_OPTIONS, type ImapOptions } from './imap-options';
+import { LoginLimiter } from './login-limiter';
+import { ImapSession, normalizeIp, type SessionDeps } from './session/imap-session';
+import { ImapStorage } from './storage/imap-storage';
+
+/**
+ * The two listeners: IMAP_PORT (plain, STARTTLS offered) and IMAPS_PORT (implicit TLS), both on
+ * BIND_ADDRESS. Started on application bootstrap and stopped, with a BYE to every client, on
+ * shutdown. Connections are capped per client IP and per process.
+ */
+@Injectable()
+export class ImapServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly servers: Server[] = [];
+  private readonly sessions = new Set<ImapSession>();
+  private readonly perIp = new Map<string, number>();
+  private deps?: SessionDeps;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(IMAP_OPTIONS) private readonly options: ImapOptions,
+    private readonly tls: TlsMaterial,
+    private readonly storage: ImapStorage,
+    private readonly limiter: LoginLimiter,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const keyPair = await this.tls.keyPair();
+    const secureContext = createSecureContext(keyPair);
+    this.deps = {
+      storage: this.storage,
+      limiter: this.limiter,
+      options: this.options,
+      maxAppendSize: this.config.MAX_MESSAGE_SIZE,
+      logger: this.logger,
+      secureContext: async () => secureContext,
+    };
+    const plain = createServer((socket) => this.accept(socket, false));
+    const implicit = createTlsServer({ ...keyPair, handshakeTimeout: 15_000 }, (socket: TLSSocket) => this.accept(socket, true));
+    implicit.on('tlsClientError', (error) => this.logger.debug({ err: error }, 'imaps handshake failed'));
+    await Promise.all([this.listen(plain, this.config.IMAP_PORT), this.listen(implicit, this.config.IMAPS_PORT)]);
+    this.logger.info({ address: this.config.BIND_ADDRESS, port: this.config.IMAP_PORT, tlsPort: this.config.IMAPS_PORT }, 'imap ready');
+  }
+
+  private listen(server: Server, port: number): Promise<void> {
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.config.BIND_ADDRESS, () => {
+        server.off('error', reject);
+        server.on('error', (error) => this.logger.error({ err: error, port }, 'imap listener error'));
+        resolve();
+      });
+    });
+  }
+
+  private accept(socket: Socket, secure: boolean): void {
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.options.maxConnectionsPerIp || this.sessions.size >= this.options.maxConnections) {
+      this.logger.warn({ remote: ip }, 'imap connection refused: too many connections');
+      socket.end('* BYE Too many connections\r\n');
+      return;
+    }
+    this.perIp.set(ip, fromIp + 1);
+    const session = new ImapSession(socket, this.deps!, secure, (closed) => {
+      if (!this.sessions.delete(closed)) return;
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+    });
+    this.sessions.add(session);
+    session.start();
+  }
+
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const closing = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    await Promise.all([...this.sessions].map((session) => session.shutdown()));
+    await Promise.all(closing);
+    this.servers.length = 0;
+  }
+}

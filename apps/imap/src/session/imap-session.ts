@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import { isIP, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { DomainError } from '@mailroom/common';
+import type { Logger } from '@mailroom/logger';
+import { COMMANDS } from '../commands';
+import type { CommandResult } from '../commands/command';
+import type { ImapOptions } from '../imap-options';
+import type { LoginLimiter } from '../login-limiter';
+import { CommandReader, type Frame } from '../protocol/command-reader';
+import { ParseError, parseCommand, tagOf } from '../protocol/command-parser';
+import type { ImapStorage, ImapUser } from '../storage/imap-storage';
+import { SelectedFolder } from './selected-folder';
+
+export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+export interface SessionDeps {
+  storage: ImapStorage;
+  limiter: LoginLimiter;
+  options: ImapOptions;
+  maxAppendSize: number;
+  logger: Logger;
+  secureContext: () => Promise<SecureContext>;
+}
+
+/** Pause reading when this much input waits; resume below a quarter of it. */
+const HIGH_WATER = 1024 * 1024;
+/** Wait for the socket to drain when this much output is queued. */
+const WRITE_HIGH_WATER = 256 * 1024;
+
+/**
+ * One IMAP connection: reads commands one at a time (pipelined input waits in a bounded
+ * buffer), runs each through its handler, reports changes to the selected folder before the
+ * tagged answer, and holds the connection state RFC 3501 3 describes.
+ */
+export class ImapSession {
+  readonly id = randomBytes(6).toString('hex');
+  readonly logger: Logger;
+  state: SessionState = 'not-authenticated';
+  user: ImapUser | null = null;
+  selected: SelectedFolder | null = null;
+  /** CONDSTORE is on once enabled or used (RFC 7162 3.1). */
+  condstore = false;
+  readonly enabled = new Set<string>();
+  clientId: Record<string, string> | null = null;
+  private socket: Socket;
+  private reader: CommandReader;
+  private closed = false;
+  private waiter: (() => void) | null = null;
+  private badCount = 0;
+  private unwatch: (() => void) | null = null;
+  private syncing: Promise<void> = Promise.resolve();
+  /** Set while IDLE runs: changes are pushed as they happen. */
+  idling = false;
+  readonly remoteAddress: string;
+
+  constructor(
+    socket: Socket,
+    readonly deps: SessionDeps,
+    public secure: boolean,
+    private readonly onClose: (session: ImapSession) => void,
+  ) {
+    this.socket = socket;
+    this.remoteAddress = normalizeIp(socket.remoteAddress ?? '');
+    this.logger = deps.logger.child({ imapSession: this.id, remote: this.remoteAddress });
+    this.reader = this.newReader();
+  }
+
+  get storage(): ImapStorage {
+    return this.deps.storage;
+  }
+
+  /** Plain-text login is allowed on a loopback connection; anywhere else only after TLS. */
+  get loginAllowed(): boolean {
+    return this.secure || isLoopback(normalizeIp(this.socket.localAddress ?? ''));
+  }
+
+  capabilities(): string[] {
+    const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'SPECIAL-USE', 'CHILDREN', 'LIST-EXTENDED', 'CONDSTORE', `APPENDLIMIT=${this.deps.maxAppendSize}`];
+    if (this.state === 'not-authenticated') {
+      if (!this.secure) caps.push('STARTTLS');
+      caps.push(this.loginAllowed ? 'AUTH=PLAIN' : 'LOGINDISABLED');
+    }
+    return caps;
+  }
+
+  start(): void {
+    this.attach(this.socket);
+    this.socket.setTimeout(this.deps.options.preauthTimeoutMs);
+    this.logger.debug({ secure: this.secure }, 'imap session opened');
+    void this.write(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailroom IMAP ready\r\n`);
+    this.loop().catch((error: unknown) => {
+      this.logger.error({ err: error }, 'imap session failed');
+      this.close();
+    });
+  }
+
+  private newReader(): CommandReader {
+    return new CommandReader({ ...this.deps.options.limits, maxAppendSize: this.deps.maxAppendSize }, () => void this.write('+ Ready for literal data\r\n'));
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => {
+      this.reader.push(chunk);
+      if (this.reader.buffered > HIGH_WATER) socket.pause();
+      this.wake();
+    });
+    socket.on('timeout', () => {
+      this.logger.info('imap session timed out');
+      void this.write('* BYE Autologout; idle for too long\r\n').then(() => this.close());
+    });
+    socket.on('error', (error: Error) => this.logger.debug({ err: error }, 'imap socket error'));
+    socket.on('close', () => this.close());
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+
+  /** The next command from the client, or null once the connection is closed. */
+  async nextFrame(): Promise<Frame | null> {
+    for (;;) {
+      if (this.closed) return null;
+      const frame = this.reader.next();
+      if (this.socket.isPaused() && this.reader.buffered < HIGH_WATER / 4) this.socket.resume();
+      if (frame) return frame;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      const frame = await this.nextFrame();
+      if (!frame) return;
+      await this.handle(frame);
+      if (this.state === 'logout') {
+        this.close();
+        return;
+      }
+    }
+  }
+
+  private async handle(frame: Frame): Promise<void> {
+    if (frame.kind === 'error') {
+      this.logger.info({ reason: frame.message }, 'imap command refused');
+      if (frame.tooBig && frame.tag) return this.write(`${frame.tag} NO [TOOBIG] ${frame.message}\r\n`);
+      return this.bad(frame.tag, frame.message);
+    }
+    let command;
+    try {
+      command = parseCommand(frame);
+    } catch (error) {
+      return this.bad(tagOf(frame), error instanceof ParseError ? error.message : 'syntax error');
+    }
+    const handler = COMMANDS[command.name];
+    if (!handler) return this.bad(command.tag, `unknown command ${command.name.slice(0, 30)}`);
+    if (!handler.states.includes(this.state)) return this.bad(command.tag, `${command.name} is not allowed now`);
+    let result: CommandResult;
+    const started = Date.now();
+    try {
+      result = await handler.run(this, command);
+    } catch (error) {
+      result = this.translate(error);
+    }
+    if (this.closed) return;
+    if (result.status === 'BAD') this.badCount++;
+    else this.badCount = 0;
+    if (this.selected && this.state === 'selected' && !result.skipSync) {
+      await this.syncSelected({ expunge: handler.expungeAllowed?.(command) ?? true, force: handler.forceSync ?? false });
+    }
+    if (this.closed) return;
+    await this.write(`${command.tag} ${result.status}${result.code ? ` [${result.code}]` : ''} ${result.text}\r\n`);
+    if (result.after) await result.after();
+    this.logger.debug({ command: command.name, status: result.status, ms: Date.now() - started }, 'imap command');
+    if (this.badCount >= this.deps.options.maxBadCommands) {
+      await this.write('* BYE Too many bad commands\r\n');
+      this.close();
+    }
+  }
+
+  private async bad(tag: string | null, message: string): Promise<void> {
+    this.badCount++;
+    await this.write(`${tag ?? '*'} BAD ${message.replace(/[\r\n]/g, ' ')}\r\n`);
+    if (this.badCount >= this.deps.options.maxBadCommands) {
+      await this.write('* BYE Too many bad commands\r\n');
+      this.close();
+    }
+  }
+
+  /** Domain errors become NO with a response code (RFC 5530); anything else is our bug. */
+  private translate(error: unknown): CommandResult {
+    if (error instanceof ParseError) return { status: 'BAD', text: error.message };
+    if (error instanceof DomainError) {
+      const code: Record<string, string> = {
+        not_found: 'NONEXISTENT',
+        conflict: error.code === 'folder_exists' ? 'ALREADYEXISTS' : 'CANNOT',
+        forbidden: 'CANNOT',
+        invalid: 'CANNOT',
+        too_large: 'TOOBIG',
+        rate_limited: 'UNAVAILABLE',
+        unavailable: 'UNAVAILABLE',
+        unauthenticated: 'AUTHENTICATIONFAILED',
+      };
+      return { status: 'NO', code: code[error.kind], text: error.message.replace(/[\r\n]/g, ' ') };
+    }
+    this.logger.error({ err: error }, 'imap command failed');
+    return { status: 'NO', code: 'SERVERBUG', text: 'Internal error, try again later' };
+  }
+
+  /** Writes bytes, waiting when the client reads slower than we write. */
+  async write(data: string | Buffer): Promise<void> {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(data);
+    if (this.socket.writableLength > WRITE_HIGH_WATER) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          resolve();
+        };
+        this.socket.on('drain', done);
+        this.socket.on('close', done);
+      });
+    }
+  }
+
+  async writeLines(lines: string[]): Promise<void> {
+    if (lines.length) await this.write(lines.join('\r\n') + '\r\n');
+  }
+
+  authenticated(user: ImapUser): void {
+    this.user = user;
+    this.state = 'authenticated';
+    this.socket.setTimeout(this.deps.options.idleTimeoutMs);
+    this.logger.info({ user: user.address }, 'imap login');
+  }
+
+  /** Makes `folder` the selected one and starts listening for its changes. */
+  select(folder: SelectedFolder): void {
+    this.deselect();
+    this.selected = folder;
+    this.state = 'selected';
+    this.unwatch = this.storage.watch(folder.folderId, () => {
+      folder.dirty = true;
+      if (this.idling) void this.syncSelected({ expunge: true, force: false });
+    });
+  }
+
+  deselect(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+    this.selected = null;
+    if (this.state === 'selected') this.state = 'authenticated';
+  }
+
+  /** Tells the client what changed in the selected folder (one sync at a time). */
+  syncSelected(options: { expunge: boolean; force: boolean }): Promise<void> {
+    const run = async () => {
+      const folder = this.selected;
+      if (!folder || this.closed || (!folder.dirty && !options.force)) return;
+      const lines = await folder.sync(this.storage, { expunge: options.expunge, condstore: this.condstore });
+      if (lines === null) {
+        await this.write('* BYE The selected folder was deleted or renamed\r\n');
+        this.close();
+        return;
+      }
+      await this.writeLines(lines);
+    };
+    this.syncing = this.syncing.then(run, run);
+    return this.syncing;
+  }
+
+  /** STARTTLS: everything the client sent after the command is discarded (RFC 3207 style). */
+  async startTls(): Promise<void> {
+    const context = await this.deps.secureContext();
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('timeout');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('error');
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
+    this.socket = secure;
+    this.secure = true;
+    this.reader = this.newReader();
+    this.attach(secure);
+    secure.setTimeout(this.deps.options.preauthTimeoutMs);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.state = 'logout';
+    this.deselect();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.wake();
+    this.onClose(this);
+    this.logger.debug('imap session closed');
+  }
+
+  /** Server shutdown: tell the client, then close. */
+  async shutdown(): Promise<void> {
+    await this.write('* BYE Server shutting down\r\n');
+    this.close();
+  }
+}
+
+export function normalizeIp(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
+}

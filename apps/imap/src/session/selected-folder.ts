@@ -1,0 +1,165 @@
+import type { ImapStorage } from '../storage/imap-storage';
+import type { SequenceRange } from '../protocol/sequence-set';
+
+/** System flags a client may set, and \Recent which only the server reports. */
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
+/**
+ * One session's view of its selected folder: the UID of every sequence number, which messages
+ * are \Recent for this session, and the MODSEQ up to which it has told the client everything.
+ * Changes made by others (any process) are read back by MODSEQ and reported as EXISTS, FETCH
+ * FLAGS and EXPUNGE; expunges wait while a command that numbers messages by sequence runs.
+ */
+export class SelectedFolder {
+  readonly uids: number[];
+  knownModseq: number;
+  /** Set by change notifications; a sync reads the database only when something changed. */
+  dirty = false;
+  private readonly recent = new Set<number>();
+  private readonly recentClaims: Array<[number, number]> = [];
+  private readonly pendingExpunges = new Set<number>();
+  /** Flag changes this session made and already reported (or was asked not to, .SILENT). */
+  private readonly selfReported = new Map<number, number>();
+
+  constructor(
+    readonly folderId: string,
+    readonly name: string,
+    readonly readOnly: boolean,
+    readonly uidValidity: number,
+    uids: number[],
+    modseq: number,
+  ) {
+    this.uids = uids;
+    this.knownModseq = modseq;
+  }
+
+  get exists(): number {
+    return this.uids.length;
+  }
+
+  get recentCount(): number {
+    return this.recent.size;
+  }
+
+  get largestUid(): number {
+    return this.uids.length ? this.uids[this.uids.length - 1] : 0;
+  }
+
+  isRecent(uid: number): boolean {
+    return this.recent.has(uid);
+  }
+
+  /** Messages in `[from, to)` are \Recent for this session (claimed in the database). */
+  claimRecent(from: number, to: number): void {
+    if (from >= to) return;
+    this.recentClaims.push([from, to]);
+    for (const uid of this.uids) if (uid >= from && uid < to) this.recent.add(uid);
+  }
+
+  /** EXAMINE: messages from `from` on are reported recent without being claimed. */
+  markRecentFrom(from: number): void {
+    for (const uid of this.uids) if (uid >= from) this.recent.add(uid);
+  }
+
+  /** 1-based sequence number of a UID, or 0 when it is not in the view. */
+  seqOf(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const value = this.uids[mid];
+      if (value === uid) return mid + 1;
+      if (value < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  /** Index of the first UID >= value. */
+  private lowerBound(value: number): number {
+    let lo = 0;
+    let hi = this.uids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.uids[mid] < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** UIDs in the view that a set names, ascending and without repeats. */
+  resolve(ranges: readonly SequenceRange[], byUid: boolean): number[] {
+    const picked: number[] = [];
+    for (const [from, to] of ranges) {
+      const start = byUid ? this.lowerBound(from) : Math.max(0, from - 1);
+      const end = byUid ? this.lowerBound(to + 1) : Math.min(this.uids.length, to);
+      for (let i = start; i < end; i++) picked.push(this.uids[i]);
+    }
+    if (ranges.length === 1) return picked;
+    picked.sort((a, b) => a - b);
+    return picked.filter((uid, i) => i === 0 || picked[i - 1] !== uid);
+  }
+
+  noteOwnFlagChange(uid: number, modseq: number): void {
+    this.selfReported.set(uid, modseq);
+  }
+
+  /**
+   * Reads what changed since the last sync and returns the untagged responses that tell the
+   * client; null when the folder is gone (deleted, or recreated with a new UIDVALIDITY).
+   */
+  async sync(storage: ImapStorage, options: { expunge: boolean; condstore: boolean }): Promise<string[] | null> {
+    this.dirty = false;
+    const changes = await storage.changesSince(this.folderId, this.knownModseq);
+    if (!changes || changes.uidValidity !== this.uidValidity) return null;
+    const lines: string[] = [];
+    const largest = this.largestUid;
+    for (const uid of changes.expunged) if (uid <= largest && this.seqOf(uid)) this.pendingExpunges.add(uid);
+    const fresh: number[] = [];
+    for (const change of changes.changed) {
+      if (change.uid > largest) {
+        if (!this.pendingExpunges.has(change.uid)) fresh.push(change.uid);
+        continue;
+      }
+      if (this.pendingExpunges.has(change.uid) || this.selfReported.get(change.uid) === change.modseq) continue;
+      const seq = this.seqOf(change.uid);
+      if (!seq) continue;
+      lines.push(`* ${seq} FETCH (UID ${change.uid} FLAGS (${this.flagList(change.uid, change.flags)})${options.condstore ? ` MODSEQ (${change.modseq})` : ''})`);
+    }
+    if (options.expunge) lines.push(...this.flushExpunges());
+    if (fresh.length) {
+      this.uids.push(...fresh);
+      if (!this.readOnly) {
+        for (const [from, to] of this.recentClaims) for (const uid of fresh) if (uid >= from && uid < to) this.recent.add(uid);
+        const unclaimed = fresh.filter((uid) => !this.recent.has(uid));
+        if (unclaimed.length) {
+          const claim = await storage.claimRecent(this.folderId);
+          this.claimRecent(claim.from, claim.to);
+        }
+      }
+      lines.push(`* ${this.exists} EXISTS`, `* ${this.recent.size} RECENT`);
+    }
+    this.knownModseq = Math.max(this.knownModseq, changes.highestModseq);
+    this.selfReported.clear();
+    return lines;
+  }
+
+  /** EXPUNGE responses for expunges not yet told, removing the messages from the view. */
+  flushExpunges(): string[] {
+    if (!this.pendingExpunges.size) return [];
+    const lines: string[] = [];
+    for (const uid of [...this.pendingExpunges].sort((a, b) => b - a)) {
+      const seq = this.seqOf(uid);
+      if (!seq) continue;
+      this.uids.splice(seq - 1, 1);
+      this.recent.delete(uid);
+      lines.push(`* ${seq} EXPUNGE`);
+    }
+    this.pendingExpunges.clear();
+    return lines;
+  }
+
+  flagList(uid: number, flags: readonly string[]): string {
+    return this.recent.has(uid) ? [...flags, '\\Recent'].join(' ') : flags.join(' ');
+  }
+}

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@mailroom/common';
+import { hashPassword, verifyPassword } from '@mailroom/crypto';
+import { MailboxRepository } from '@mailroom/db';
+import {
+  FolderStore,
+  MailNotifier,
+  MailReader,
+  MailStore,
+  type CopyResult,
+  type FolderChange,
+  type FolderChanges,
+  type FolderInfo,
+  type FolderState,
+  type FolderStatus,
+  type MessageColumns,
+  type StoreFlagsInput,
+  type StoreFlagsResult,
+  type StoredMessage,
+} from '@mailroom/mailstore';
+
+export interface ImapUser {
+  mailboxId: string;
+  address: string;
+}
+
+/**
+ * The one seam between the IMAP protocol core and the mail store: every command reaches
+ * storage through these methods, always with the logged-in user's mailbox id.
+ */
+@Injectable()
+export class ImapStorage {
+  private dummyHash?: Promise<string>;
+
+  constructor(
+    private readonly mailboxes: MailboxRepository,
+    private readonly folders: FolderStore,
+    private readonly reader: MailReader,
+    private readonly store: MailStore,
+    private readonly notifier: MailNotifier,
+  ) {}
+
+  /** The mailbox for this address and password, or null. Unknown names cost a hash too. */
+  async authenticate(address: string, password: string): Promise<ImapUser | null> {
+    const normalized = address.trim().toLowerCase();
+    const mailbox = normalized.length <= 320 ? await this.mailboxes.findByAddress(normalized) : null;
+    if (!mailbox) {
+      this.dummyHash ??= hashPassword('not a real password, only spends the time a real check takes');
+      await verifyPassword(password, await this.dummyHash);
+      return null;
+    }
+    return (await verifyPassword(password, mailbox.passwordHash)) ? { mailboxId: mailbox.id, address: mailbox.address } : null;
+  }
+
+  listFolders(user: ImapUser): Promise<FolderInfo[]> {
+    return this.folders.list(user.mailboxId);
+  }
+
+  findFolder(user: ImapUser, name: string): Promise<FolderInfo | null> {
+    return this.folders.find(user.mailboxId, name);
+  }
+
+  async requireFolder(user: ImapUser, name: string): Promise<FolderInfo> {
+    const folder = await this.folders.find(user.mailboxId, name);
+    if (!folder) throw new DomainError('not_found', 'folder_not_found', `no folder named ${name}`);
+    return folder;
+  }
+
+  createFolder(user: ImapUser, name: string): Promise<void> {
+    return this.folders.createPath(user.mailboxId, name);
+  }
+
+  deleteFolder(user: ImapUser, name: string): Promise<void> {
+    return this.folders.delete(user.mailboxId, name);
+  }
+
+  /** RENAME; renaming INBOX moves its messages into the new folder and leaves INBOX empty. */
+  async renameFolder(user: ImapUser, from: string, to: string): Promise<void> {
+    if (from !== 'INBOX') return this.folders.rename(user.mailboxId, from, to);
+    const inbox = await this.requireFolder(user, 'INBOX');
+    await this.folders.createPath(user.mailboxId, to);
+    const target = await this.requireFolder(user, to);
+    const snapshot = await this.reader.snapshot(inbox.id);
+    if (snapshot?.uids.length) await this.store.copy({ mailboxId: user.mailboxId, fromFolderId: inbox.id, toFolderId: target.id, uids: snapshot.uids, move: true });
+  }
+
+  setSubscribed(user: ImapUser, name: string, subscribed: boolean): Promise<void> {
+    return this.folders.setSubscribed(user.mailboxId, name, subscribed);
+  }
+
+  status(user: ImapUser, name: string): Promise<FolderStatus | null> {
+    return this.folders.status(user.mailboxId, name);
+  }
+
+  append(user: ImapUser, folder: string, raw: Buffer, flags: string[], internalDate?: Date) {
+    return this.store.append({ mailboxId: user.mailboxId, folder, raw, flags, internalDate });
+  }
+
+  snapshot(folderId: string) {
+    return this.reader.snapshot(folderId);
+  }
+
+  state(folderId: string): Promise<FolderState | null> {
+    return this.reader.state(folderId);
+  }
+
+  changesSince(folderId: string, modseq: number): Promise<FolderChanges | null> {
+    return this.reader.changesSince(folderId, modseq);
+  }
+
+  claimRecent(folderId: string): Promise<{ from: number; to: number }> {
+    return this.reader.claimRecent(folderId);
+  }
+
+  firstUnseenUid(folderId: string): Promise<number | null> {
+    return this.reader.firstUnseenUid(folderId);
+  }
+
+  keywords(folderId: string): Promise<string[]> {
+    return this.reader.keywords(folderId);
+  }
+
+  messages(folderId: string, uids: readonly number[], columns: MessageColumns): Promise<StoredMessage[]> {
+    return this.reader.messages(folderId, uids, columns);
+  }
+
+  storeFlags(user: ImapUser, input: Omit<StoreFlagsInput, 'mailboxId'>): Promise<StoreFlagsResult> {
+    return this.store.storeFlags({ ...input, mailboxId: user.mailboxId });
+  }
+
+  expunge(user: ImapUser, folderId: string, uids: readonly number[]): Promise<number[]> {
+    return this.store.expunge(user.mailboxId, folderId, uids);
+  }
+
+  copy(user: ImapUser, fromFolderId: string, uids: readonly number[], toFolderId: string, move: boolean): Promise<CopyResult> {
+    return this.store.copy({ mailboxId: user.mailboxId, fromFolderId, uids, toFolderId, move });
+  }
+
+  watch(folderId: string, listener: (change: FolderChange) => void): () => void {
+    return this.notifier.watch(folderId, listener);
+  }
+}

@@ -1,0 +1,153 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AppConfig } from '@mailroom/config';
+import { createLogger } from '@mailroom/logger';
+import { PlatformModule } from '@mailroom/platform';
+import { createTestDatabase, freePort, testConfig, type TestDatabase } from '@mailroom/testing';
+import { ImapModule } from '../src/imap.module';
+import type { ImapOptions } from '../src/imap-options';
+
+export interface ImapHarness {
+  app: INestApplicationContext;
+  config: AppConfig;
+  db: TestDatabase;
+  port: number;
+  tlsPort: number;
+  /** Another process's worth of the same installation (its own pools, Redis connections). */
+  peer(): Promise<INestApplicationContext>;
+  close(): Promise<void>;
+}
+
+export async function startImap(options: Partial<ImapOptions> = {}, env: Record<string, string> = {}): Promise<ImapHarness> {
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const tlsPort = await freePort();
+  const config = testConfig(db.url, { IMAP_PORT: String(port), IMAPS_PORT: String(tlsPort), ...env });
+  const logger = createLogger(config.LOG_LEVEL, 'test-imap');
+  const app = await NestFactory.createApplicationContext(
+    { module: class ImapTestRoot {}, imports: [PlatformModule.forRoot(config, logger), ImapModule.withOptions(options)] },
+    { logger: false },
+  );
+  await app.init();
+  const peers: INestApplicationContext[] = [];
+  return {
+    app,
+    config,
+    db,
+    port,
+    tlsPort,
+    async peer() {
+      const { MailStoreModule } = await import('@mailroom/mailstore');
+      const peer = await NestFactory.createApplicationContext(
+        { module: class ImapPeerRoot {}, imports: [PlatformModule.forRoot(config, logger), MailStoreModule] },
+        { logger: false },
+      );
+      peers.push(peer);
+      return peer;
+    },
+    async close() {
+      for (const peer of peers) await peer.close();
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * A bare IMAP client for protocol tests: sends exactly the bytes given and collects what the
+ * server says, line by line, so tests can check the wire format itself.
+ */
+export class RawClient {
+  private buffer = '';
+  private waiters: Array<() => void> = [];
+  private counter = 0;
+  closed = false;
+
+  private constructor(private socket: Socket) {
+    this.listen(socket);
+  }
+
+  private listen(socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      this.notify();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.notify();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  private notify() {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach((w) => w());
+  }
+
+  static async connect(port: number, options: { tls?: boolean } = {}): Promise<RawClient> {
+    const socket = options.tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : netConnect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
+      socket.once('error', reject);
+    });
+    const client = new RawClient(socket);
+    await client.waitFor(/^\* (OK|BYE)/m);
+    return client;
+  }
+
+  /** Everything received so far, and clears it. */
+  take(): string {
+    const out = this.buffer;
+    this.buffer = '';
+    return out;
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.buffer)) {
+      if (this.closed) throw new Error(`connection closed while waiting for ${pattern}; got:\n${this.buffer}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${pattern}; got:\n${this.buffer}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.take();
+  }
+
+  send(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Sends `tag command` and returns everything up to and including the tagged answer. */
+  async command(text: string, timeoutMs?: number): Promise<string> {
+    const tag = `t${++this.counter}`;
+    this.send(`${tag} ${text}\r\n`);
+    return this.waitFor(new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm'), timeoutMs);
+  }
+
+  async startTls(): Promise<void> {
+    const { connect } = await import('node:tls');
+    this.socket.removeAllListeners('data');
+    this.socket.removeAllListeners('close');
+    const secure = connect({ socket: this.socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    this.socket = secure;
+    this.listen(secure);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
