@@ -110,7 +110,7 @@ describe('inbound MX: mail for mailboxes', () => {
     expect(head).toMatch(/dmarc=fail[^;]*header\.from=spoofed\.example/);
   });
 
-  it('several addresses of one mailbox get one copy; the catch-all takes unknown local parts; other domains without one refuse them', async () => {
+  it('several addresses of one mailbox (any case, +tag) get one copy; the catch-all takes unknown local parts; other domains without one refuse them', async () => {
     const catchAll = await seedMailbox(h, shop, 'everything@shop.example', 'catch-all');
     const other = await seedDomain(h, 'plain.example');
     await seedMailbox(h, other, 'info@plain.example');
@@ -119,6 +119,7 @@ describe('inbound MX: mail for mailboxes', () => {
     expect(await client.command('MAIL FROM:<a@sender.example>')).toMatch(/^250/);
     expect(await client.command('RCPT TO:<support@shop.example>')).toMatch(/^250/);
     expect(await client.command('RCPT TO:<SUPPORT@shop.example>')).toMatch(/^250/);
+    expect(await client.command('RCPT TO:<support+orders@shop.example>')).toMatch(/^250/);
     expect(await client.command('RCPT TO:<whoever@shop.example>')).toMatch(/^250/);
     expect(await client.command('RCPT TO:<whoever@plain.example>')).toBe('550 5.1.1 No such user here');
     const before = (await inbox(support)).length;

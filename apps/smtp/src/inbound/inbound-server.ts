@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
+import { InboundMetrics } from './inbound-metrics';
 import { readMessage } from './message-reader';
 import { RecipientRouter } from './recipient-router';
 import type { Route } from './routes';
@@ -35,6 +36,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly tls: TlsMaterial,
     private readonly router: RecipientRouter,
     private readonly delivery: InboundDelivery,
+    private readonly metrics: InboundMetrics,
   ) {
     this.logger = logger.child({ component: 'smtp-inbound' });
   }
@@ -92,8 +94,12 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
       },
       onData: (stream, session, callback) => {
         this.receive(stream, session).then(
-          (answer) => (answer instanceof SmtpReply ? callback(answer) : callback(null, answer)),
+          (answer) => {
+            this.metrics.messages.inc({ result: answer instanceof SmtpReply ? 'rejected' : 'accepted' });
+            return answer instanceof SmtpReply ? callback(answer) : callback(null, answer);
+          },
           (error: unknown) => {
+            this.metrics.messages.inc({ result: 'failed' });
             this.logger.error({ err: error, session: session.id }, 'inbound message not stored');
             callback(Replies.temporaryFailure());
           },
@@ -124,10 +130,12 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
   private async route(address: RoutedAddress, session: SMTPServerSession): Promise<SmtpReply | null> {
     const route = await this.router.route(address.address);
     if (route instanceof SmtpReply) {
+      this.metrics.recipients.inc({ route: 'refused' });
       this.logger.info({ session: session.id, ip: session.remoteAddress, rcpt: address.address.slice(0, 320), reply: route.toString() }, 'recipient refused');
       return route;
     }
     address.route = route;
+    this.metrics.recipients.inc({ route: route.kind === 'return-path' ? 'return_path' : route.catchAll ? 'catch_all' : 'mailbox' });
     return null;
   }
 
@@ -151,6 +159,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
       config.MAIL_HOSTNAME,
       log,
     );
+    if (result.report) this.metrics.reports.inc({ kind: result.report });
     log.info({ from: mailFrom, rcpt: routes.map((r) => r.address), bytes: read.raw.length, filed: result.filed.length, report: result.report, ms: Date.now() - started }, 'message accepted');
     return `2.0.0 Ok: queued as ${id}`;
   }

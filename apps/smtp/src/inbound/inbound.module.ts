@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MailStoreModule } from '@mailroom/mailstore';
 import { InboundDelivery } from './inbound-delivery';
+import { InboundMetrics } from './inbound-metrics';
 import { InboundServer } from './inbound-server';
 import { MessageAuthenticator } from './message-authenticator';
 import { RecipientRouter } from './recipient-router';
@@ -8,7 +9,7 @@ import { RecipientRouter } from './recipient-router';
 /** The inbound MX (SPEC 7); needs PlatformModule in scope. */
 @Module({
   imports: [MailStoreModule],
-  providers: [InboundServer, RecipientRouter, InboundDelivery, MessageAuthenticator],
+  providers: [InboundServer, RecipientRouter, InboundDelivery, MessageAuthenticator, InboundMetrics],
   exports: [InboundServer],
 })
 export class InboundModule {}

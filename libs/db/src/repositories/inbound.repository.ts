@@ -51,8 +51,13 @@ export interface ReportOutcome {
 export class InboundRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** Not tenant-scoped on purpose: routing starts from the address alone. */
+  /**
+   * Not tenant-scoped on purpose: routing starts from the address alone. A mailbox matches
+   * its exact address, or `user+tag@` when `user@` is a mailbox and `user+tag@` is not.
+   */
   async hostedDomain(domain: string, address: string): Promise<HostedDomain | null> {
+    const plus = /^([^+@]+)\+[^@]*@/.exec(address);
+    const base = plus ? `${plus[1]}@${domain}` : address;
     const [row] = await this.sql.query<{
       id: string;
       account_id: string;
@@ -63,9 +68,9 @@ export class InboundRepository {
       mailbox_id: string | null;
     }>(
       `SELECT d.id, d.account_id, d.name, d.return_path_domain, d.catch_all_mailbox_id, d.bounce_mailbox_id,
-              (SELECT m.id FROM mailboxes m WHERE m.address = $2 AND m.domain_id = d.id) AS mailbox_id
+              (SELECT m.id FROM mailboxes m WHERE m.address IN ($2, $3) AND m.domain_id = d.id ORDER BY m.address = $2 DESC LIMIT 1) AS mailbox_id
          FROM domains d WHERE d.name = $1 OR d.return_path_domain = $1 LIMIT 1`,
-      [domain, address],
+      [domain, address, base],
     );
     if (!row) return null;
     return {
