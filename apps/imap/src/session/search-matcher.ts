@@ -10,6 +10,8 @@ export interface SearchCandidate {
 }
 
 const DAY = 24 * 3600 * 1000;
+/** TEXT looks through at most this much of the raw message. */
+const RAW_TEXT_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Evaluates a SEARCH program against one message. Text keys match case-insensitively as
@@ -17,7 +19,7 @@ const DAY = 24 * 3600 * 1000;
  * does without a full-text index). Dates compare whole days in UTC.
  */
 export class SearchMatcher {
-  private cache = new WeakMap<StoredMessage, { headers?: string[]; lowerHeaders?: Map<string, string[]>; body?: string }>();
+  private cache = new WeakMap<StoredMessage, { headers?: string[]; lowerHeaders?: Map<string, string[]>; body?: string; raw?: string }>();
 
   matches(key: SearchKey, c: SearchCandidate): boolean {
     switch (key.type) {
@@ -70,7 +72,8 @@ export class SearchMatcher {
       case 'body':
         return this.body(message).includes(needle);
       case 'text':
-        return this.headerLines(message).some((line) => line.includes(needle)) || this.body(message).includes(needle);
+        // Headers and text decoded, then the raw bytes (headers of attached messages, non-text parts).
+        return this.headerLines(message).some((line) => line.includes(needle)) || this.body(message).includes(needle) || this.rawText(message).includes(needle);
     }
   }
 
@@ -88,6 +91,12 @@ export class SearchMatcher {
     const entry = this.parsed(message);
     if (entry.body === undefined) entry.body = message.raw && message.bodyStructure ? searchableBody(message.raw, message.bodyStructure as MimePart).toLowerCase() : '';
     return entry.body;
+  }
+
+  private rawText(message: StoredMessage): string {
+    const entry = this.parsed(message);
+    entry.raw ??= (message.raw ?? Buffer.alloc(0)).toString('utf8', 0, RAW_TEXT_LIMIT).toLowerCase();
+    return entry.raw;
   }
 
   private parsed(message: StoredMessage) {
