@@ -59,15 +59,15 @@ describe('IMAP with imapflow', () => {
         await flow.messageDelete('4');
         expect(flow.mailbox && flow.mailbox.exists).toBe(3);
 
-        const { content } = await flow.download('1', '1', { uid: true });
+        const download = await flow.download('1', '1', { uid: true });
         const chunks: Buffer[] = [];
-        for await (const chunk of content) chunks.push(chunk as Buffer);
+        for await (const chunk of download.content!) chunks.push(chunk as Buffer);
         expect(Buffer.concat(chunks).toString()).toContain('body 1');
       } finally {
         lock.release();
       }
       const status = await flow.status('Trash', { messages: true, uidNext: true });
-      expect(status.messages).toBe(1);
+      expect(status && status.messages).toBe(1);
       await flow.mailboxCreate(['Archive', '2026']);
       await flow.mailboxRename('Archive/2026', 'Archive/Old');
       expect((await flow.list()).map((f) => f.path)).toContain('Archive/Old');
