@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { migrate } from '@mailroom/db';
 import { databaseUrl, freePort, SmtpSink, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
-import { fmt, option, peakRssMiB, percentile } from '../lib/measure';
+import { cpuSeconds, fmt, option, peakRssMiB, percentile } from '../lib/measure';
 
 const N = option('n', 'BENCH_N', 20_000);
 const BATCH = option('batch', 'BENCH_BATCH', 500);
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     await pg.connect();
 
     console.log(`bench:delivery  N=${fmt(N)} batch=${BATCH} clients=${CLIENTS} workers=${WORKERS} concurrency/worker=default`);
+    const cpuAtStart = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, cpuSeconds(p.pid!)]));
     const latencies: number[] = [];
     const started = performance.now();
     let next = 0;
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
     console.log(`sink          ${fmt(sink.count)} messages on ${fmt(sink.connections.size)} SMTP connections, all DKIM-signed: ${sink.unsigned === 0}`);
     const rss = Object.entries({ ...processes, 'bench+sink': { pid: process.pid } }).map(([name, p]) => `${name} ${fmt(peakRssMiB(p.pid!))} MiB`);
     console.log(`peak RSS      ${rss.join('  ')}`);
+    const cpu = Object.entries(processes).map(([name, p]) => `${name} ${fmt(((cpuSeconds(p.pid!) - (cpuAtStart[name] ?? 0)) * 1000) / N, 2)} ms`);
+    console.log(`CPU/message   ${cpu.join('  ')}  (user+system CPU per message delivered, during the run)`);
   } finally {
     for (const p of [api, ...workers]) p.kill('SIGTERM');
     await Promise.all([api, ...workers].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));

@@ -27,3 +27,13 @@ export function option(name: string, env: string, fallback: number): number {
   }
   return process.env[env] ? Number(process.env[env]) : fallback;
 }
+
+/** CPU seconds (user + system) a process has used so far, or NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -1,5 +1,6 @@
 import { dkimSign } from 'mailauth/lib/dkim/sign';
 import type { SecretBox } from '@mailroom/crypto';
+import { cachePemPrivateKeys } from './private-key-cache';
 
 export interface SigningKey {
   selector: string;
@@ -23,7 +24,9 @@ const SIGNED_HEADERS = [
 export class DkimSigner {
   private readonly keys = new Map<string, string>();
 
-  constructor(private readonly box: SecretBox) {}
+  constructor(private readonly box: SecretBox) {
+    cachePemPrivateKeys();
+  }
 
   /** The DKIM-Signature header lines to put in front of the message (CRLF-terminated). */
   async signatures(message: Buffer, domain: string, keys: SigningKey[]): Promise<string> {

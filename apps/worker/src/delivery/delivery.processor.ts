@@ -51,7 +51,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
   ) {
     const dns = new DnsClient({ servers: config.DNS_SERVERS });
     this.resolver = new MxResolver(dns, { port: config.OUTBOUND_SMTP_PORT, relayHost: config.RELAY_HOST });
-    this.pool = new SmtpPool({ name: config.MAIL_HOSTNAME });
+    // Keep as many idle connections per host as may be open to it, so a busy destination reuses them all.
+    this.pool = new SmtpPool({ name: config.MAIL_HOSTNAME, maxIdlePerHost: config.DESTINATION_MAX_CONNECTIONS });
     this.limiter = new DestinationLimiter(
       redis.client,
       redis.prefix,
