@@ -219,6 +219,20 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
     expect(await recipientRow(mine.recipients[0].id)).toMatchObject({ status: 'delivered' });
   });
 
+  it('a domain without a bounce mailbox: reports are applied and acknowledged, other mail to the return path is refused', async () => {
+    const bare = await seedDomain(h, 'bare.example');
+    const message = await seedMessage(h, bare, ['gone@remote.example', 'chatty@remote.example']);
+    const [gone, chatty] = message.recipients;
+    const goneVerp = h.returnPath.address({ kind: 'recipient', recipientId: gone.id }, bare.returnPathDomain);
+    const report = await sendOnce(h.port, '', [goneVerp], dsn(goneVerp, 'gone@remote.example', '5.1.1', '550 5.1.1 User unknown'));
+    expect(report.data).toMatch(/^250 /);
+    expect(await recipientRow(gone.id)).toMatchObject({ status: 'bounced' });
+    const chattyVerp = h.returnPath.address({ kind: 'recipient', recipientId: chatty.id }, bare.returnPathDomain);
+    const reply = await sendOnce(h.port, 'chatty@remote.example', [chattyVerp], 'From: chatty@remote.example\r\nSubject: Re: Your receipt\r\n\r\nThanks!\r\n');
+    expect(reply.data).toBe('550 5.7.1 This return-path address takes delivery reports and complaints only');
+    expect(await recipientRow(chatty.id)).toMatchObject({ status: 'delivered' });
+  });
+
   it('a report about a recipient that was never sent (queued) changes nothing', async () => {
     const message = await seedMessage(h, shop, ['later@remote.example'], 'queued');
     const verp = h.returnPath.address({ kind: 'recipient', recipientId: message.recipients[0].id }, shop.returnPathDomain);

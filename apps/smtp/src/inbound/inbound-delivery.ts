@@ -8,6 +8,7 @@ import { ReturnPath } from '@mailroom/verp';
 import { MessageAuthenticator } from './message-authenticator';
 import { reportOutcomes } from './report-outcomes';
 import type { Route } from './routes';
+import { Replies, type SmtpReply } from './smtp-reply';
 import { stripUntrustedTrace, traceHeaders } from './trace-headers';
 
 export interface InboundEnvelope {
@@ -51,7 +52,7 @@ export class InboundDelivery {
     this.returnPath = new ReturnPath(secrets);
   }
 
-  async deliver(raw: Buffer, envelope: InboundEnvelope, client: ClientFacts, host: string, log: Logger): Promise<DeliveryResult> {
+  async deliver(raw: Buffer, envelope: InboundEnvelope, client: ClientFacts, host: string, log: Logger): Promise<DeliveryResult | SmtpReply> {
     const result: DeliveryResult = { filed: [], applied: [] };
     const mailboxRoutes = envelope.routes.filter((r): r is Extract<Route, { kind: 'mailbox' }> => r.kind === 'mailbox');
     const reportRoutes = envelope.routes.filter((r): r is Extract<Route, { kind: 'return-path' }> => r.kind === 'return-path');
@@ -70,6 +71,14 @@ export class InboundDelivery {
       }
       if (outcomes.length) result.applied = await this.inbound.applyReports(outcomes);
       log.info({ report: analyzed.report.kind, outcomes: outcomes.length, applied: result.applied }, 'report processed');
+    }
+
+    // Mail to a return path that is no report (a person's reply, an auto-reply) has nowhere to
+    // go when the domain keeps no bounce mailbox: refuse it rather than accept and drop it.
+    const reportKind = analyzed?.report.kind;
+    if (!mailboxRoutes.length && (reportKind === 'other' || reportKind === 'auto-reply') && reportRoutes.every((r) => !r.target.bounceMailboxId)) {
+      log.info({ report: reportKind }, 'not a report, and no bounce mailbox to file it in');
+      return Replies.notAReport();
     }
 
     // 2. Copies into mailboxes: one per mailbox, however many of its addresses were named.

@@ -159,6 +159,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
       config.MAIL_HOSTNAME,
       log,
     );
+    if (result instanceof SmtpReply) return result;
     if (result.report) this.metrics.reports.inc({ kind: result.report });
     log.info({ from: mailFrom, rcpt: routes.map((r) => r.address), bytes: read.raw.length, filed: result.filed.length, report: result.report, ms: Date.now() - started }, 'message accepted');
     return `2.0.0 Ok: queued as ${id}`;

@@ -33,6 +33,7 @@ export const Replies = {
   commandTooLong: () => new SmtpReply(500, '5.5.2', 'Line too long'),
   tooManyConnections: () => new SmtpReply(421, '4.7.0', 'Too many connections from your address, try again later'),
   tooManyErrors: () => new SmtpReply(421, '4.7.0', 'Too many errors in this session, closing the connection'),
+  notAReport: () => new SmtpReply(550, '5.7.1', 'This return-path address takes delivery reports and complaints only'),
   temporaryFailure: () => new SmtpReply(451, '4.3.0', 'Temporary local problem, please try again later'),
   lookupFailure: () => new SmtpReply(451, '4.3.0', 'Temporary lookup failure, please try again later'),
 };
