@@ -104,6 +104,15 @@ describe('bounces that are not DSNs', () => {
     expect(verdict(result.report.bounce.failures[0].classification)).toBe('bounced/hard:mailbox_unknown');
   });
 
+  it('Yahoo "Failure Notice" (a "554:" reply without an enhanced code)', () => {
+    const result = analyze('yahoo-failure-notice.eml');
+    if (result.report.kind !== 'plain-bounce') throw new Error(result.report.kind);
+    const [failure] = result.report.bounce.failures;
+    expect(failure.address).toBe('nobody.here@yahoo.com');
+    expect(failure.reply).toMatch(/^554: delivery error: dd This user doesn't have a yahoo.com account/);
+    expect(verdict(failure.classification)).toBe('bounced/hard:mailbox_unknown');
+  });
+
   it('an Exim delay warning is temporary', () => {
     const result = analyze('exim-delay-warning.eml');
     if (result.report.kind !== 'plain-bounce') throw new Error(result.report.kind);
@@ -191,6 +200,16 @@ describe('hostile input', () => {
     const truncated = 'Content-Type: multipart/report; report-type=delivery-status; boundary=T\r\n\r\n--T\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\nFinal-Recipient: rfc822; a@b.example\r\nAction: failed\r\nStatus: 5.1.1\r\n';
     const result = analyzeInboundMessage(truncated);
     expect(result.report.kind).toBe('dsn');
+  });
+
+  it('stays fast on text built to make pattern matching backtrack (no quadratic scans)', () => {
+    const shapes = ['a'.repeat(200_000), 'x@' + 'a-'.repeat(100_000), 'x@' + 'a.'.repeat(100_000) + '1', '550'.repeat(70_000), '\n'.repeat(200_000), ' \n'.repeat(100_000), '-'.repeat(200_000), '@'.repeat(200_000), 'a@'.repeat(100_000)];
+    for (const body of shapes) {
+      const raw = `From: MAILER-DAEMON@x.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\nThis is the mail system. Your message could not be delivered.\r\n${body}\r\n`;
+      const started = performance.now();
+      analyzeInboundMessage(raw, { sender: '' });
+      expect(performance.now() - started, `shape ${JSON.stringify(body.slice(0, 6))}`).toBeLessThan(1000);
+    }
   });
 
   it('decodes base64 report parts', () => {

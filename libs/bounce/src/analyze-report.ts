@@ -28,6 +28,8 @@ export interface AnalyzedMessage {
   tokenCandidates: string[];
 }
 
+/** How much readable text is searched: notices are short, and hostile input may not be. */
+const MAX_SCAN = 64 * 1024;
 const DELIVERY_STATUS = new Set(['message/delivery-status', 'message/global-delivery-status']);
 const FEEDBACK = 'message/feedback-report';
 const ORIGINAL_MESSAGE = new Set(['message/rfc822', 'message/global']);
@@ -50,13 +52,14 @@ export function analyzeInboundMessage(raw: Buffer | string, envelope: { sender?:
   const readable = readableText(parts);
   const tokenCandidates = new Set<string>();
   if (original?.returnPath) tokenCandidates.add(original.returnPath);
-  for (const m of readable.matchAll(/^\s*Return-Path:\s*<?(bnc-[rm][0-9a-f]{32}-[0-9a-f]{16}@[^\s>]+)>?/gim)) tokenCandidates.add(m[1]);
+  // A returned copy quoted inline (qmail, Sendmail) keeps its Return-Path near the top.
+  for (const m of readable.slice(0, MAX_SCAN).matchAll(/^[ \t]*Return-Path:[ \t]*<?(bnc-[rm][0-9a-f]{32}-[0-9a-f]{16}@[^\s>]{1,255})>?/gim)) tokenCandidates.add(m[1]);
 
   const result = (report: InboundReport): AnalyzedMessage => ({ ...base, report, original, tokenCandidates: [...tokenCandidates] });
 
   const statusPart = parts.find((p) => DELIVERY_STATUS.has(p.contentType));
   if (statusPart) {
-    const dsn = parseDeliveryStatus(partText(statusPart), readable);
+    const dsn = parseDeliveryStatus(partText(statusPart), readable.slice(0, MAX_SCAN));
     if (dsn.recipients.length) return result({ kind: 'dsn', dsn });
   }
   const feedbackPart = parts.find((p) => p.contentType === FEEDBACK);

@@ -30,6 +30,8 @@ export interface DeliveryStatusReport {
   recipients: DsnRecipient[];
 }
 
+const MAX_RECIPIENTS = 1000;
+const MAX_DIAGNOSTIC = 2000;
 const ACTIONS = new Set<DsnAction>(['failed', 'delayed', 'delivered', 'relayed', 'expanded']);
 const STATUS = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -45,10 +47,12 @@ export function parseDeliveryStatus(text: string, humanText = ''): DeliveryStatu
   const messageFields = groups[0] === perMessage ? undefined : perMessage;
   const recipients = groups
     .filter((g) => g.has('final-recipient') || g.has('original-recipient') || g.has('status') || g.has('action'))
+    // One transaction has at most a few hundred recipients; a report naming more is not honest.
+    .slice(0, MAX_RECIPIENTS)
     .map((g): DsnRecipient => {
       const actionValue = (field(g, 'action') ?? '').toLowerCase().split(/[\s(;]/)[0] as DsnAction;
       const statusValue = /^\s*([245]\.\d{1,3}\.\d{1,3})/.exec(field(g, 'status') ?? '')?.[1];
-      const diagnostic = diagnosticText(field(g, 'diagnostic-code'));
+      const diagnostic = diagnosticText(field(g, 'diagnostic-code')?.slice(0, MAX_DIAGNOSTIC));
       const reply = diagnostic ? parseSmtpResponse(diagnostic.text) : undefined;
       const recipient: DsnRecipient = {
         finalRecipient: typedAddress(field(g, 'final-recipient')),

@@ -43,12 +43,13 @@ const DELAY_WORDING =
 const PERMANENT_WORDING = /permanent|fatal|gave up|giving up|could ?n[o']t be delivered|could not be delivered|undeliverable|has failed|failed permanently/i;
 
 // Where the returned copy of the message starts in the formats we know; text below is not read.
-const RETURNED_COPY =
-  /^\s*-{2,}.*(?:copy of the message|original message|returned message|headers of the original|message headers follow|undelivered message)|^\s*(?:original message (?:follows|headers)|below this line is a copy)|^(?:received|return-path|dkim-signature|message-id):/im;
+const RETURNED_COPY_RULE = /copy of the message|original message|returned message|headers of the original|message headers follow|undelivered message/i;
+const RETURNED_COPY_LINE = /^(?:original message (?:follows|headers)|below this line is a copy)/i;
+const RETURNED_COPY_HEADER = /^(?:received|return-path|dkim-signature|message-id):/i;
 
-const ADDRESS = /<?([a-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})>?/gi;
-// A reply line: "550 5.1.1 ...", "550-5.1.1 ...", "host x said: 550 ...", "Remote Server returned '550 ...'".
-const REPLY_LINE = /(?:^|said:|returned\s+['"]?|\(reason:|:\s)\s*([45][0-5]\d)(?:[ -](?:#?[245]\.\d{1,3}\.\d{1,3}\b)?|$)[^\n]*/gim;
+// A reply line: "550 5.1.1 ...", "550-5.1.1 ...", "554: delivery error" (Yahoo), "host x said: 550 ...",
+// "Remote Server returned '550 ...'".
+const REPLY_LINE = /(?:^|said:|returned[ \t]+['"]?|\(reason:|:[ \t\n])[ \t]*([45][0-5]\d)(?:[ :-](?:#?[245]\.\d{1,3}\.\d{1,3}\b)?|$)[^\n]*/gim;
 
 export function detectPlainBounce(input: PlainBounceInput): PlainBounce | null {
   const subject = input.subject ?? '';
@@ -78,19 +79,28 @@ function isDaemon(from: string | undefined): boolean {
 /** The notice without the returned message, capped so a huge body costs nothing. */
 function failureSection(text: string): string {
   const head = text.slice(0, 20_000);
-  const match = RETURNED_COPY.exec(head);
-  return match && match.index > 0 ? head.slice(0, match.index) : head;
+  // Line by line: one pattern over the whole text would backtrack badly on hostile input.
+  let offset = 0;
+  for (const line of head.split('\n')) {
+    const trimmed = line.trimStart();
+    const cut =
+      (trimmed.startsWith('--') && RETURNED_COPY_RULE.test(trimmed.slice(0, 200))) ||
+      RETURNED_COPY_LINE.test(trimmed.slice(0, 100)) ||
+      (offset > 0 && RETURNED_COPY_HEADER.test(line.slice(0, 40)));
+    if (cut && offset > 0) return head.slice(0, offset);
+    offset += line.length + 1;
+  }
+  return head;
 }
 
 function failures(section: string, temporary: boolean, from: string | undefined): PlainBounceFailure[] {
   const fromAddress = (from && (/<([^<>]*)>/.exec(from)?.[1] ?? from).trim().toLowerCase()) || '';
   const addresses: Array<{ address: string; index: number }> = [];
-  for (const match of section.matchAll(ADDRESS)) {
-    const address = match[1];
+  for (const { address, index } of findAddresses(section)) {
     const lower = address.toLowerCase();
     // The daemon's own address and the VERP address the notice was sent to are not failures.
     if (lower === fromAddress || /^bnc-[rm][0-9a-f]{32}-/.test(lower) || DAEMON_LOCAL.test(lower.split('@')[0])) continue;
-    if (!addresses.some((a) => a.address.toLowerCase() === lower)) addresses.push({ address, index: match.index ?? 0 });
+    if (!addresses.some((a) => a.address.toLowerCase() === lower)) addresses.push({ address, index });
   }
   const replies = [...section.matchAll(REPLY_LINE)].map((m) => ({ index: m.index ?? 0, text: replyText(section, m) }));
   if (!addresses.length) {
@@ -104,6 +114,25 @@ function failures(section: string, temporary: boolean, from: string | undefined)
     const paragraph = section.slice(index, Math.min(next, index + 600));
     return { address, reply: reply?.text, classification: classify(reply?.text, paragraph, temporary) };
   });
+}
+
+const LOCAL_PART = /[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/i;
+const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,63}(?![a-z0-9-])/i;
+const MAX_ADDRESSES = 50;
+
+/**
+ * Addresses in the notice, found from each `@` outwards within the lengths RFC 5321 allows: a
+ * regular expression scanning for whole addresses from every position is quadratic on long runs
+ * of address characters, which a hostile "bounce" can be made of.
+ */
+function findAddresses(text: string): Array<{ address: string; index: number }> {
+  const found: Array<{ address: string; index: number }> = [];
+  for (let at = text.indexOf('@'); at >= 0 && found.length < MAX_ADDRESSES; at = text.indexOf('@', at + 1)) {
+    const local = LOCAL_PART.exec(text.slice(Math.max(0, at - 64), at))?.[0];
+    const domain = local && DOMAIN.exec(text.slice(at + 1, at + 256))?.[0];
+    if (local && domain) found.push({ address: `${local.replace(/^[.]+/, '')}@${domain}`, index: at - local.length });
+  }
+  return found;
 }
 
 /** The reply line with its continuation lines ("550-5.1.1 ..." or indented ones). */
