@@ -50,30 +50,30 @@ function address(value: string): string {
 export function stripUntrustedTrace(raw: Buffer, authservId: string): Buffer {
   const end = headerSectionEnd(raw);
   const head = raw.subarray(0, end).toString('latin1');
-  if (!/^(authentication-results|return-path)\s*:/im.test(head)) return raw;
+  if (!/^(authentication-results|return-path)[ \t]*:/im.test(head)) return raw;
   const lines = head.split(/(?<=\n)/);
   const kept: string[] = [];
   let dropping = false;
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     if (/^[ \t]/.test(line)) {
       if (!dropping) kept.push(line);
       continue;
     }
-    const field = /^([^:\s]+)\s*:(.*)/s.exec(line);
+    const field = /^([^:\s]+)[ \t]*:/.exec(line);
     const name = field?.[1].toLowerCase();
-    dropping = name === 'return-path' || (name === 'authentication-results' && authservIdOf(field![2], lines, line) === authservId.toLowerCase());
+    dropping = name === 'return-path' || (name === 'authentication-results' && authservIdOf(lines, i) === authservId.toLowerCase());
     if (!dropping) kept.push(line);
   }
   return Buffer.concat([Buffer.from(kept.join(''), 'latin1'), raw.subarray(end)]);
 }
 
-/** The authserv-id of an Authentication-Results value (comments and the version skipped). */
-function authservIdOf(firstLine: string, lines: string[], line: string): string {
-  // The id may be folded onto the next line: join the continuation.
-  const index = lines.indexOf(line);
-  let value = firstLine;
-  for (let i = index + 1; i < lines.length && /^[ \t]/.test(lines[i]); i++) value += lines[i];
-  const withoutComments = value.replace(/\([^()]*\)/g, ' ');
+/** The authserv-id of the Authentication-Results field starting at `lines[start]` (comments and the version skipped). */
+function authservIdOf(lines: string[], start: number): string {
+  // The id may be folded onto the next line: join (a few of) the continuation lines.
+  let value = lines[start].slice(lines[start].indexOf(':') + 1);
+  for (let i = start + 1; i < lines.length && i <= start + 3 && /^[ \t]/.test(lines[i]); i++) value += lines[i];
+  const withoutComments = value.slice(0, 1000).replace(/\([^()]*\)/g, ' ');
   return (withoutComments.split(';')[0] ?? '').trim().split(/\s+/)[0]?.replace(/^"|"$/g, '').toLowerCase() ?? '';
 }
 
