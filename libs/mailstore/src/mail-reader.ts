@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '@mailroom/db';
+import { filterSql, type MessageFilter } from './message-filter';
 import type { Envelope } from './mime/envelope';
 import type { MimePart } from './mime/mime-tree';
 
@@ -144,6 +145,17 @@ export class MailReader {
       [folderId],
     );
     return rows.map((r) => r.flag);
+  }
+
+  /** UIDs (with MODSEQ) of the messages up to `largestUid` that match, ascending. */
+  async search(folderId: string, filter: MessageFilter, largestUid: number): Promise<Array<{ uid: number; modseq: number }>> {
+    const params: unknown[] = [folderId, largestUid];
+    const where = filterSql(filter, params);
+    const rows = await this.sql.query<{ uid: number; modseq: string }>(
+      `SELECT uid, modseq FROM stored_mail WHERE folder_id = $1 AND uid <= $2 AND ${where} ORDER BY uid`,
+      params,
+    );
+    return rows.map((r) => ({ uid: r.uid, modseq: Number(r.modseq) }));
   }
 
   /** Messages by UID in ascending order; UIDs that no longer exist are simply absent. */

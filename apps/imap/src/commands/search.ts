@@ -2,6 +2,7 @@ import { Args } from '../protocol/command-parser';
 import { BadCharsetError, parseSearch, searchNeeds, type SearchKey } from '../protocol/search-query';
 import { inRanges, type SequenceRange } from '../protocol/sequence-set';
 import type { ImapSession } from '../session/imap-session';
+import { searchFilter } from '../session/search-filter';
 import { SearchMatcher } from '../session/search-matcher';
 import { no, ok, type CommandResult } from './command';
 
@@ -20,6 +21,16 @@ export async function searchMessages(session: ImapSession, args: Args, byUid: bo
   }
   const usesModseq = mentionsModseq(key);
   if (usesModseq) session.condstore = true;
+  const filter = searchFilter(key, folder);
+  if (filter) {
+    // Evaluated by PostgreSQL: only matching UIDs come back.
+    const matches = await session.storage.search(folder.folderId, filter, folder.largestUid);
+    const hits = matches.filter((m) => folder.seqOf(m.uid));
+    const highestMatch = hits.reduce((max, m) => Math.max(max, m.modseq), 0);
+    const numbers = hits.map((m) => (byUid ? m.uid : folder.seqOf(m.uid)));
+    await session.write(`* SEARCH${numbers.map((n) => ` ${n}`).join('')}${usesModseq && hits.length ? ` (MODSEQ ${highestMatch})` : ''}\r\n`);
+    return ok(`${byUid ? 'UID SEARCH' : 'SEARCH'} completed`);
+  }
   const candidates = narrow(key, folder.uids);
   const needs = searchNeeds(key);
   const matcher = new SearchMatcher();

@@ -13,6 +13,7 @@ import {
   type FolderInfo,
   type FolderState,
   type FolderStatus,
+  type MessageFilter,
   type MessageColumns,
   type StoreFlagsInput,
   type StoreFlagsResult,
@@ -122,6 +123,10 @@ export class ImapStorage {
 
   messages(folderId: string, uids: readonly number[], columns: MessageColumns): Promise<StoredMessage[]> {
     return this.reader.messages(folderId, uids, columns);
+  }
+
+  search(folderId: string, filter: MessageFilter, largestUid: number): Promise<Array<{ uid: number; modseq: number }>> {
+    return this.reader.search(folderId, filter, largestUid);
   }
 
   storeFlags(user: ImapUser, input: Omit<StoreFlagsInput, 'mailboxId'>): Promise<StoreFlagsResult> {

@@ -1,0 +1,338 @@
+/**
+ * npm run bench:imap [-- --messages 10000 --sessions 50 --seconds 20]
+ *
+ * Many concurrent IMAP sessions against a real `imap` process (dist/apps/imap/src/main.js) whose
+ * INBOX holds 10,000 messages (bounce reports, some multipart). Each session logs in, selects
+ * INBOX and then, for the given time, runs a mix of SELECT, FETCH (a page of ENVELOPEs, or one
+ * whole message), SEARCH and STORE, one command at a time, as a mail client does. Prints
+ * operations/s and latency percentiles per command, then the time from MailStore.append in
+ * this process to the EXISTS seen by sessions idling in the imap process.
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
+import { loadConfig } from '@mailroom/config';
+import { hashPassword } from '@mailroom/crypto';
+import { migrate } from '@mailroom/db';
+import { createLogger } from '@mailroom/logger';
+import { MailStore, MailStoreModule, prepareMessage } from '@mailroom/mailstore';
+import { PlatformModule } from '@mailroom/platform';
+import { databaseUrl, freePort, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL } from '@mailroom/testing';
+import { cpuSeconds, fmt, option, peakRssMiB, percentile } from '../lib/measure';
+
+const MESSAGES = option('messages', 'BENCH_MESSAGES', 10_000);
+const SESSIONS = option('sessions', 'BENCH_SESSIONS', 50);
+const SECONDS = option('seconds', 'BENCH_SECONDS', 20);
+const IDLERS = option('idlers', 'BENCH_IDLERS', 20);
+const ADDRESS = 'bounces@imap.bench';
+const PASSWORD = 'bench-password-1';
+
+/** A minimal IMAP client: one command in flight, answer complete at its tagged line. */
+class BenchClient {
+  private buffer = '';
+  private waiting: { tag: string; resolve: (text: string) => void; reject: (error: Error) => void } | null = null;
+  private untaggedWaiter: { pattern: RegExp; resolve: () => void } | null = null;
+  private n = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly id: number,
+  ) {
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      this.check();
+    });
+    socket.on('close', () => this.waiting?.reject(new Error('connection closed')));
+  }
+
+  static async open(port: number, id: number): Promise<BenchClient> {
+    const socket = connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const client = new BenchClient(socket, id);
+    await client.until(/^\* OK/m);
+    client.buffer = '';
+    return client;
+  }
+
+  private check(): void {
+    if (this.untaggedWaiter && this.untaggedWaiter.pattern.test(this.buffer)) {
+      const waiter = this.untaggedWaiter;
+      this.untaggedWaiter = null;
+      waiter.resolve();
+    }
+    if (!this.waiting) return;
+    const marker = `${this.waiting.tag} `;
+    const at = this.buffer.startsWith(marker) ? 0 : this.buffer.indexOf(`\r\n${marker}`);
+    if (at === -1) return;
+    const end = this.buffer.indexOf('\r\n', at + 2);
+    if (end === -1) return;
+    const text = this.buffer.slice(0, end + 2);
+    this.buffer = this.buffer.slice(end + 2);
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting.resolve(text);
+  }
+
+  until(pattern: RegExp): Promise<void> {
+    if (pattern.test(this.buffer)) return Promise.resolve();
+    return new Promise((resolve) => (this.untaggedWaiter = { pattern, resolve }));
+  }
+
+  command(text: string): Promise<string> {
+    const tag = `B${this.id}x${++this.n}`;
+    return new Promise((resolve, reject) => {
+      this.waiting = { tag, resolve, reject };
+      this.socket.write(`${tag} ${text}\r\n`);
+    }).then((answer) => {
+      const status = new RegExp(`^${tag} (OK|NO|BAD)`, 'm').exec(answer as string)?.[1];
+      if (status !== 'OK') throw new Error(`${text} -> ${(answer as string).slice(-200)}`);
+      return answer as string;
+    });
+  }
+
+  send(text: string): void {
+    this.socket.write(text);
+  }
+
+  clear(): void {
+    this.buffer = '';
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function bounceMessage(i: number): Buffer {
+  const date = new Date(Date.UTC(2026, 9, 1) + i * 260_000).toUTCString().replace('GMT', '+0000');
+  const host = `mx${i % 50}.example.net`;
+  const words = ['mailbox', 'unavailable', 'quota', 'exceeded', 'relay', 'denied', 'user', 'unknown', 'timeout', 'policy'];
+  const body = Array.from({ length: 12 + (i % 30) }, (_, j) => `${words[(i + j) % words.length]} ${words[(i * 7 + j) % words.length]} line ${j} of report ${i}`).join('\r\n');
+  const headers = [`From: Mail Delivery System <MAILER-DAEMON@${host}>`, `To: ${ADDRESS}`, `Subject: Undelivered Mail Returned to Sender #${i}`, `Date: ${date}`, `Message-ID: <bounce-${i}@${host}>`];
+  if (i % 5) return Buffer.from([...headers, '', body, ''].join('\r\n'));
+  return Buffer.from(
+    [
+      ...headers,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      body,
+      '--b',
+      'Content-Type: message/delivery-status',
+      '',
+      `Reporting-MTA: dns; ${host}`,
+      '',
+      `Final-Recipient: rfc822; user${i}@example.org`,
+      'Action: failed',
+      'Status: 5.1.1',
+      '--b',
+      'Content-Type: message/rfc822',
+      '',
+      `From: ${ADDRESS}`,
+      `Subject: Original ${i}`,
+      '',
+      'original text',
+      '--b--',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+/** Files the messages straight into PostgreSQL in batches, as MailStore.append would store them. */
+async function seed(pg: Client, folderId: string): Promise<void> {
+  const BATCH = 200;
+  for (let start = 1; start <= MESSAGES; start += BATCH) {
+    const values: unknown[] = [];
+    const rows: string[] = [];
+    for (let uid = start; uid < Math.min(start + BATCH, MESSAGES + 1); uid++) {
+      const m = prepareMessage(bounceMessage(uid));
+      const flags = [...(uid % 2 ? ['\\Seen'] : []), ...(uid % 17 === 0 ? ['\\Flagged'] : [])];
+      const p = values.length;
+      rows.push(`(${Array.from({ length: 13 }, (_, k) => `$${p + k + 1}`).join(', ')})`);
+      values.push(folderId, uid, uid, flags, new Date(Date.UTC(2026, 9, 1) + uid * 260_000), m.raw.length, m.subject, m.fromAddress, m.toAddresses, m.sentDate, m.raw, JSON.stringify(m.envelope), JSON.stringify(m.bodyStructure));
+    }
+    await pg.query(
+      `INSERT INTO stored_mail (folder_id, uid, modseq, flags, internal_date, size, subject, from_address, to_addresses, sent_date, raw, envelope, body_structure) VALUES ${rows.join(', ')}`,
+      values,
+    );
+  }
+  await pg.query('UPDATE folders SET uid_next = $2::int, highest_modseq = $2::int, recent_uid_next = $2::int WHERE id = $1', [folderId, MESSAGES + 1]);
+  // A folder in steady state: autovacuum has run, so UID lists come from index-only scans.
+  await pg.query('VACUUM ANALYZE stored_mail');
+}
+
+type Op = { name: string; weight: number; run: (c: BenchClient, rand: () => number) => Promise<unknown> };
+
+const OPS: Op[] = [
+  { name: 'SELECT INBOX', weight: 5, run: (c) => c.command('SELECT INBOX') },
+  {
+    name: 'FETCH 50 (FLAGS ENVELOPE ...)',
+    weight: 30,
+    run: (c, r) => {
+      const from = 1 + Math.floor(r() * (MESSAGES - 50));
+      return c.command(`FETCH ${from}:${from + 49} (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)`);
+    },
+  },
+  { name: 'UID FETCH 1 BODY.PEEK[]', weight: 20, run: (c, r) => c.command(`UID FETCH ${1 + Math.floor(r() * MESSAGES)} (BODY.PEEK[] BODYSTRUCTURE)`) },
+  {
+    name: 'SEARCH',
+    weight: 15,
+    run: (c, r) => {
+      const pick = Math.floor(r() * 4);
+      const program = [`UNSEEN`, `FROM mx${Math.floor(r() * 50)}.example.net`, `SUBJECT "#${Math.floor(r() * MESSAGES)}"`, `SINCE 1-Nov-2026 FLAGGED`][pick];
+      return c.command(`UID SEARCH ${program}`);
+    },
+  },
+  { name: 'UID STORE +/-FLAGS', weight: 25, run: (c, r) => c.command(`UID STORE ${1 + Math.floor(r() * MESSAGES)} ${r() < 0.5 ? '+' : '-'}FLAGS (\\Seen)`) },
+];
+
+async function main(): Promise<void> {
+  const dbName = `mailroom_bench_${randomBytes(4).toString('hex')}`;
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = databaseUrl(dbName);
+  await migrate(url);
+  const pg = new Client({ connectionString: url });
+  await pg.connect();
+
+  const accountId = randomUUID();
+  const domainId = randomUUID();
+  const mailboxId = randomUUID();
+  const folderId = randomUUID();
+  await pg.query(`INSERT INTO accounts (id, name) VALUES ($1, 'bench')`, [accountId]);
+  await pg.query(`INSERT INTO domains (id, account_id, name, return_path_domain) VALUES ($1, $2, 'imap.bench', 'mr-bounces.imap.bench')`, [domainId, accountId]);
+  await pg.query(`INSERT INTO mailboxes (id, account_id, domain_id, address, password_hash) VALUES ($1, $2, $3, $4, $5)`, [mailboxId, accountId, domainId, ADDRESS, await hashPassword(PASSWORD)]);
+  await pg.query(`INSERT INTO folders (id, mailbox_id, name, uid_validity) VALUES ($1, $2, 'INBOX', 1), ($3, $2, 'Bounces', 1)`, [folderId, mailboxId, randomUUID()]);
+  const seedStart = Date.now();
+  await seed(pg, folderId);
+  const seedSeconds = (Date.now() - seedStart) / 1000;
+
+  const port = await freePort();
+  const imap = spawnBuilt('dist/apps/imap/src/main.js', {
+    DATABASE_URL: url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    IMAP_PORT: String(port),
+    IMAPS_PORT: String(await freePort()),
+    MAIL_HOSTNAME: 'mx.mailroom.test',
+    LOG_LEVEL: 'warn',
+  });
+  const config = loadConfig({ DATABASE_URL: url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, MAIL_HOSTNAME: 'mx.mailroom.test', LOG_LEVEL: 'silent' });
+  const filer = await NestFactory.createApplicationContext(
+    { module: class BenchFiler {}, imports: [PlatformModule.forRoot(config, createLogger('silent', 'bench')), MailStoreModule] },
+    { logger: false },
+  );
+  try {
+    await waitForImap(port, imap.output);
+    console.log(`bench:imap  messages=${fmt(MESSAGES)} sessions=${SESSIONS} seconds=${SECONDS}  (imap process pid ${imap.pid}; INBOX seeded in ${fmt(seedSeconds, 1)} s)`);
+
+    const clients = await Promise.all(Array.from({ length: SESSIONS }, (_, i) => BenchClient.open(port, i)));
+    const loginStart = Date.now();
+    await Promise.all(clients.map((c) => c.command(`LOGIN ${ADDRESS} ${PASSWORD}`)));
+    const loginMs = Date.now() - loginStart;
+    await Promise.all(clients.map((c) => c.command('SELECT INBOX')));
+
+    const latencies = new Map<string, number[]>(OPS.map((op) => [op.name, []]));
+    const totalWeight = OPS.reduce((sum, op) => sum + op.weight, 0);
+    const cpuBefore = cpuSeconds(imap.pid!);
+    const started = Date.now();
+    const deadline = started + SECONDS * 1000;
+    await Promise.all(
+      clients.map(async (client, i) => {
+        let seed = i + 1;
+        const rand = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+        while (Date.now() < deadline) {
+          let pick = rand() * totalWeight;
+          const op = OPS.find((o) => (pick -= o.weight) < 0) ?? OPS[0];
+          const t0 = process.hrtime.bigint();
+          await op.run(client, rand);
+          latencies.get(op.name)!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      }),
+    );
+    const elapsed = (Date.now() - started) / 1000;
+    const cpu = cpuSeconds(imap.pid!) - cpuBefore;
+
+    let total = 0;
+    const lines = [`${'command'.padEnd(32)} ${'ops'.padStart(7)} ${'ops/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`];
+    for (const op of OPS) {
+      const list = latencies.get(op.name)!.sort((a, b) => a - b);
+      total += list.length;
+      lines.push(`${op.name.padEnd(32)} ${fmt(list.length).padStart(7)} ${fmt(list.length / elapsed).padStart(8)} ${fmt(percentile(list, 50), 1).padStart(8)} ${fmt(percentile(list, 99), 1).padStart(8)}`);
+    }
+    lines.push(`${'all'.padEnd(32)} ${fmt(total).padStart(7)} ${fmt(total / elapsed).padStart(8)}`);
+    console.log(lines.join('\n'));
+    console.log(`logins: ${SESSIONS} in ${fmt(loginMs)} ms (scrypt)   imap process CPU ${fmt((cpu / elapsed) * 100)}% of one core   peak RSS imap ${fmt(peakRssMiB(imap.pid!))} MiB`);
+    for (const c of clients) c.close();
+
+    // New mail filed by another process reaching sessions that idle in the imap process.
+    const idlers = await Promise.all(Array.from({ length: IDLERS }, (_, i) => BenchClient.open(port, 1000 + i)));
+    for (const c of idlers) {
+      await c.command(`LOGIN ${ADDRESS} ${PASSWORD}`);
+      await c.command('SELECT Bounces');
+    }
+    const store = filer.get(MailStore);
+    const wake: number[] = [];
+    for (let n = 1; n <= 20; n++) {
+      for (const c of idlers) {
+        c.clear();
+        c.send(`I${n} IDLE\r\n`);
+      }
+      await Promise.all(idlers.map((c) => c.until(/^\+ idling/m)));
+      const t0 = process.hrtime.bigint();
+      await Promise.all([
+        store.append({ mailboxId, folder: 'Bounces', raw: bounceMessage(n) }),
+        ...idlers.map((c) => c.until(new RegExp(`^\\* ${n} EXISTS`, 'm')).then(() => wake.push(Number(process.hrtime.bigint() - t0) / 1e6))),
+      ]);
+      for (const c of idlers) {
+        c.clear();
+        c.send('DONE\r\n');
+      }
+      await Promise.all(idlers.map((c) => c.until(new RegExp(`^I${n} OK`, 'm'))));
+    }
+    wake.sort((a, b) => a - b);
+    console.log(`IDLE wake-up: MailStore.append in the bench process -> "* n EXISTS" at ${IDLERS} idling sessions (${wake.length} wake-ups): p50 ${fmt(percentile(wake, 50), 1)} ms  p99 ${fmt(percentile(wake, 99), 1)} ms`);
+    for (const c of idlers) c.close();
+  } finally {
+    imap.kill('SIGTERM');
+    await new Promise((resolve) => imap.once('exit', resolve));
+    await filer.close();
+    await pg.end();
+    if (!process.env.BENCH_KEEP_DB) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    else console.log(`kept database ${dbName}`);
+    await admin.end();
+  }
+}
+
+async function waitForImap(port: number, output: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('data', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`imap process did not start:\n${output().slice(-2000)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
