@@ -146,6 +146,21 @@ describe('inbound MX: never a relay, and every limit answered with its code', ()
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
+  it('a client that trickles bytes to dodge the idle timeout is cut off when the session is too long', async () => {
+    const client = await RawSmtp.open(h.port);
+    await client.hello();
+    const started = Date.now();
+    // Six idle timeouts (1 s here) in all; a byte every 400 ms keeps the idle timer from firing.
+    const trickle = setInterval(() => client.write('X'), 400);
+    try {
+      expect(await client.reply(10_000)).toBe('421 4.4.2 Session too long, closing the connection; please reconnect');
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
+    client.close();
+  }, 15_000);
+
   it('a client that goes away in the middle of DATA leaves nothing stored', async () => {
     const before = await stored();
     const client = await RawSmtp.open(h.port);

@@ -18,6 +18,9 @@ const MAX_COMMAND_LINE = 510;
 /** Past this smtp-server stops reading the line and closes the session (a flood, not a command). */
 const HARD_COMMAND_LINE = 8192;
 
+/** A session may last this many idle timeouts in all (30 minutes by default). */
+const SESSION_TIMEOUTS = 6;
+
 type RoutedAddress = SMTPServerAddress & { route?: Route };
 
 /**
@@ -53,6 +56,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
       maxConnectionsPerIp: config.SMTP_MAX_CONNECTIONS_PER_IP,
       maxErrors: config.SMTP_MAX_ERRORS,
       maxCommandLength: MAX_COMMAND_LINE,
+      maxSessionMs: config.SMTP_TIMEOUT_SECONDS * SESSION_TIMEOUTS * 1000,
     });
     const reverse = new Resolver({ timeout: 1000, tries: 1 });
     if (config.DNS_SERVERS.length) reverse.setServers(config.DNS_SERVERS);

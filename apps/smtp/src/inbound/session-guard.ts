@@ -8,6 +8,12 @@ export interface SessionGuardOptions {
   maxErrors: number;
   /** Longest command line answered normally; longer ones get `500 5.5.2 Line too long`. */
   maxCommandLength: number;
+  /**
+   * Longest a session may last. The idle timeout alone does not stop a client that trickles a
+   * byte now and then (slowloris); this does. A message being processed is never cut off.
+   * Unset: no limit.
+   */
+  maxSessionMs?: number;
 }
 
 /** The parts of smtp-server's (untyped) connection object the guard hooks into. */
@@ -15,6 +21,7 @@ interface Connection {
   remoteAddress: string;
   _ready: boolean;
   _upgrading: boolean;
+  _dataStream: { writableEnded: boolean } | false | null;
   send(code: number, data?: string | string[], context?: string | false): void;
   _onCommand(command: Buffer, callback: () => void): void;
 }
@@ -34,6 +41,7 @@ const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
  */
 export class SessionGuard {
   private readonly perIp = new Map<string, number>();
+  private readonly deadlines = new WeakMap<Connection, NodeJS.Timeout>();
 
   constructor(private readonly options: SessionGuardOptions) {}
 
@@ -53,9 +61,9 @@ export class SessionGuard {
     server.connections = new GuardedConnections() as unknown as typeof server.connections;
   }
 
-  /** Connections open from this address now, the asking one included. */
+  /** Connections open from this address (its /64 for IPv6) now, the asking one included. */
   connectionsFrom(ip: string): number {
-    return this.perIp.get(ip) ?? 0;
+    return this.perIp.get(clientKey(ip)) ?? 0;
   }
 
   /** For onConnect: the refusal when this address already has too many connections. */
@@ -64,7 +72,7 @@ export class SessionGuard {
   }
 
   private attach(connection: Connection): void {
-    const ip = connection.remoteAddress;
+    const ip = clientKey(connection.remoteAddress);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
 
     const send = connection.send.bind(connection);
@@ -84,6 +92,17 @@ export class SessionGuard {
       }
     };
 
+    const expire = () => {
+      // After the final dot the message is being stored: let that finish, then close.
+      if (connection._dataStream && connection._dataStream.writableEnded) {
+        this.deadlines.set(connection, setTimeout(expire, 1000).unref());
+        return;
+      }
+      const reply = Replies.sessionTooLong();
+      connection.send(reply.responseCode, reply.message);
+    };
+    if (this.options.maxSessionMs) this.deadlines.set(connection, setTimeout(expire, this.options.maxSessionMs).unref());
+
     const onCommand = connection._onCommand.bind(connection);
     connection._onCommand = (command, callback) => {
       // Before the greeting and during a TLS handshake smtp-server has its own rules.
@@ -98,9 +117,27 @@ export class SessionGuard {
   }
 
   private detach(connection: Connection): void {
-    const ip = connection.remoteAddress;
+    clearTimeout(this.deadlines.get(connection));
+    const ip = clientKey(connection.remoteAddress);
     const left = (this.perIp.get(ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(ip, left);
     else this.perIp.delete(ip);
   }
+}
+
+/**
+ * What the per-address limit counts by: the IPv4 address, or the /64 of an IPv6 one (a single
+ * host usually holds a whole /64, so counting single addresses would not limit it at all).
+ */
+export function clientKey(ip: string): string {
+  const address = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (!address.includes(':')) return address;
+  const [head, tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
 }

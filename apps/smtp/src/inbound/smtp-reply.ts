@@ -32,6 +32,7 @@ export const Replies = {
   lineTooLong: (max: number) => new SmtpReply(500, '5.5.2', `Line too long (at most ${max} octets per line)`),
   commandTooLong: () => new SmtpReply(500, '5.5.2', 'Line too long'),
   tooManyConnections: () => new SmtpReply(421, '4.7.0', 'Too many connections from your address, try again later'),
+  sessionTooLong: () => new SmtpReply(421, '4.4.2', 'Session too long, closing the connection; please reconnect'),
   tooManyErrors: () => new SmtpReply(421, '4.7.0', 'Too many errors in this session, closing the connection'),
   notAReport: () => new SmtpReply(550, '5.7.1', 'This return-path address takes delivery reports and complaints only'),
   temporaryFailure: () => new SmtpReply(451, '4.3.0', 'Temporary local problem, please try again later'),
