@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import addressparser from 'nodemailer/lib/addressparser';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, newId } from '@mailroom/common';
 import {
   assertSingleLine,
+  completeSubmittedMessage,
   composeMessage,
+  decodeHeaderText,
+  headerValues,
   parseAddress,
   parseAddressList,
+  readHeaders,
   TemplateRenderer,
   validateHeaders,
   type Attachment,
+  type MailAddress,
 } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { DomainRepository, MessageRepository, TemplateRepository, type NewMessage, type Template } from '@mailroom/db';
+import { AccountRepository, DomainRepository, MessageRepository, TemplateRepository, type NewMessage, type Template } from '@mailroom/db';
 import { LOGGER, type Logger } from '@mailroom/logger';
+import { RedisConnection } from '@mailroom/platform';
+import { HourlyQuota } from '@mailroom/ratelimit';
 import { PRIORITY, Queues, type Enqueue, type JobName } from '@mailroom/queue';
 import { LIMITS, type AcceptResult, type AcceptStatus, type MessageDraft } from './message-draft';
 
@@ -26,15 +34,95 @@ type Domains = Awaited<ReturnType<DomainRepository['list']>>;
 @Injectable()
 export class SendingService {
   private readonly templates = new TemplateRenderer();
+  private readonly quota: HourlyQuota;
+  private readonly limits = new Map<string, { limit: number | null; until: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly accounts: AccountRepository,
     private readonly domains: DomainRepository,
     private readonly messages: MessageRepository,
     private readonly templateRepository: TemplateRepository,
     private readonly queues: Queues,
-  ) {}
+    redis: RedisConnection,
+  ) {
+    this.quota = new HourlyQuota(redis.client, redis.key('sending'));
+  }
+
+  /**
+   * A message submitted over SMTP, kept as the client sent it: only a missing Date or Message-ID
+   * is added. The envelope decides who receives it (BCC recipients appear in no header); the
+   * envelope sender and every From: address must be on a verified domain of the account.
+   */
+  async acceptSubmission(accountId: string, input: { envelopeFrom: string; recipients: string[]; raw: Buffer }): Promise<{ id: string; status: AcceptStatus; messageId: string }> {
+    const domains = await this.domains.list(accountId);
+    if (!input.envelopeFrom) throw new DomainError('invalid', 'null_sender', 'MAIL FROM:<> is for bounces; give a sender address on one of your domains');
+    const envelopeFrom = parseAddress(input.envelopeFrom, 'MAIL FROM');
+    const domain = senderDomain(domains, envelopeFrom, 'MAIL FROM');
+    const headers = readHeaders(input.raw);
+    const fromHeaders = headerValues(headers, 'from');
+    if (fromHeaders.length !== 1) throw new DomainError('invalid', 'from_header_required', 'the message needs exactly one From: header');
+    const authors = parseAddressList(addressList(fromHeaders[0]!), 'From:');
+    if (!authors.length) throw new DomainError('invalid', 'from_header_required', 'the From: header holds no address');
+    for (const author of authors) senderDomain(domains, author, 'From:');
+    const recipients = parseAddressList(input.recipients, 'RCPT TO');
+    if (!recipients.length) throw new DomainError('invalid', 'no_recipients', 'at least one RCPT TO is required');
+    if (recipients.length > LIMITS.recipientsPerMessage) throw new DomainError('invalid', 'too_many_recipients', `at most ${LIMITS.recipientsPerMessage} recipients per message`);
+    if (input.raw.length > this.config.MAX_MESSAGE_SIZE) {
+      throw new DomainError('too_large', 'message_too_large', `the message is ${input.raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
+    }
+    await this.takeQuota(accountId, 1);
+    const visible = new Set(
+      ['to', 'cc'].flatMap((name) => headerValues(headers, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
+    );
+    const { raw, messageId } = completeSubmittedMessage(input.raw, headers, this.config.MAIL_HOSTNAME);
+    const seen = new Set<string>();
+    const message: NewMessage = {
+      id: newId(),
+      domainId: domain.id,
+      campaignId: null,
+      templateId: null,
+      stream: 'transactional',
+      source: 'smtp',
+      fromAddress: authors[0]!.address,
+      subject: decodeHeaderText(headerValues(headers, 'subject')[0] ?? '').slice(0, 998),
+      messageIdHeader: messageId,
+      tags: [],
+      metadata: {},
+      trackOpens: false,
+      trackClicks: false,
+      raw,
+      sendAt: null,
+      recipients: recipients
+        .filter((a) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
+        .map((a) => ({ id: newId(), email: a.address, domain: a.domain, kind: visible.has(a.address.toLowerCase()) ? ('to' as const) : ('bcc' as const), suppressed: false })),
+    };
+    const suppressed = await this.messages.suppressed(accountId, message.recipients.map((r) => r.email.toLowerCase()));
+    for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
+    await this.messages.accept(accountId, [message]);
+    await this.enqueue([message]);
+    return { id: message.id, status: message.recipients.every((r) => r.suppressed) ? 'suppressed' : 'queued', messageId };
+  }
+
+  /** The account's optional hourly cap (accounts.send_limit_per_hour), shared by the API and the relay. */
+  private async takeQuota(accountId: string, count: number): Promise<void> {
+    let cached = this.limits.get(accountId);
+    if (!cached || cached.until < Date.now()) {
+      const account = await this.accounts.find(accountId);
+      cached = { limit: account?.sendLimitPerHour ?? null, until: Date.now() + 30_000 };
+      this.limits.set(accountId, cached);
+    }
+    if (cached.limit === null || count === 0) return;
+    const taken = await this.quota.take(accountId, count, cached.limit);
+    if (!taken.ok) {
+      throw new DomainError(
+        'rate_limited',
+        'send_limit_exceeded',
+        `this account may send ${cached.limit} messages per hour; ${taken.used} sent this hour, ${count} more refused; the hour resets in ${taken.resetsInSeconds} s`,
+      );
+    }
+  }
 
   /**
    * Accepts drafts independently: each answer is an id and status, or the error that refused
@@ -56,6 +144,7 @@ export class SendingService {
       }
     }
 
+    await this.takeQuota(accountId, accepted.length);
     const suppressed = await this.messages.suppressed(accountId, [...new Set(accepted.flatMap((m) => m.recipients.map((r) => r.email.toLowerCase())))]);
     for (const message of accepted) {
       for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
@@ -71,13 +160,7 @@ export class SendingService {
 
   private async prepare(draft: MessageDraft, domains: Domains, templates: Map<string, Template>): Promise<NewMessage> {
     const from = parseAddress(draft.from, 'from');
-    const domain = domains.find((d) => d.name === from.domain);
-    if (!domain) {
-      throw new DomainError('invalid', 'unknown_sender_domain', `from: ${from.domain} is not a domain of this account; add it with POST /v1/domains`);
-    }
-    if (!domain.verifiedAt) {
-      throw new DomainError('invalid', 'domain_not_verified', `from: ${from.domain} is not verified yet; publish its DNS records and call POST /v1/domains/${domain.id}/verify`);
-    }
+    const domain = senderDomain(domains, from, 'from');
     const to = parseAddressList(draft.to, 'to');
     const cc = parseAddressList(draft.cc, 'cc');
     const bcc = parseAddressList(draft.bcc, 'bcc');
@@ -164,6 +247,27 @@ export class SendingService {
       this.logger.warn({ err: error, jobs: jobs.length }, 'enqueue failed; the sweeper will pick the messages up');
     }
   }
+}
+
+/** The account's verified domain an address is on, or the error that says why it may not send. */
+function senderDomain(domains: Domains, address: MailAddress, field: string): Domains[number] {
+  const domain = domains.find((d) => d.name === address.domain);
+  if (!domain) {
+    throw new DomainError('invalid', 'unknown_sender_domain', `${field}: ${address.domain} is not a domain of this account; add it with POST /v1/domains`);
+  }
+  if (!domain.verifiedAt) {
+    throw new DomainError('invalid', 'domain_not_verified', `${field}: ${address.domain} is not verified yet; publish its DNS records and call POST /v1/domains/${domain.id}/verify`);
+  }
+  return domain;
+}
+
+/** "A <a@x>, b@y" -> ["A <a@x>", "b@y"] with nodemailer's parser (handles quoted commas). */
+function addressList(value: string): string[] {
+  return addressparser(value, { flatten: true }).map((a) => (a.name ? `"${a.name.replace(/["\\]/g, '')}" <${a.address}>` : a.address));
+}
+
+function safeAddresses(value: string): string[] {
+  return addressparser(value, { flatten: true }).map((a) => a.address).filter(Boolean);
 }
 
 function decodeAttachments(list: MessageDraft['attachments']): Attachment[] {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, notFound } from '@mailroom/common';
-import { generatePassword, hashPassword } from '@mailroom/crypto';
+import { generatePassword, hashPassword, verifyPassword } from '@mailroom/crypto';
 import { DomainRepository, MailboxRepository, SmtpCredentialRepository } from '@mailroom/db';
 import { normalizeDomainName } from '@mailroom/common';
 
@@ -22,6 +22,24 @@ export class CredentialService {
     private readonly mailboxes: MailboxRepository,
     private readonly domains: DomainRepository,
   ) {}
+
+  /**
+   * Checks a relay login. An unknown user name costs the same scrypt work as a wrong password,
+   * so timing does not tell which user names exist.
+   */
+  async authenticateSmtp(username: string, password: string): Promise<{ accountId: string; credentialId: string } | null> {
+    const row = username.length <= 128 && password.length <= MAX_PASSWORD ? await this.credentials.findByUsername(username) : null;
+    const ok = await verifyPassword(password, row?.passwordHash ?? (await this.dummyHash()));
+    if (!row || !ok) return null;
+    void this.credentials.touch(row.id).catch(() => undefined);
+    return { accountId: row.accountId, credentialId: row.id };
+  }
+
+  private dummy?: Promise<string>;
+  private dummyHash(): Promise<string> {
+    this.dummy ??= hashPassword(randomBytes(16).toString('hex'));
+    return this.dummy;
+  }
 
   /** The password is returned once; only its scrypt hash is kept. */
   async createSmtpCredential(accountId: string, input: { username?: string; password?: string } = {}) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@mailroom/config';
 import { createLogger } from '@mailroom/logger';
@@ -25,12 +26,12 @@ export interface TestApi {
  * The real API on a free loopback port, over a database and Redis prefix of its own; with
  * `worker`, the delivery workers run in the same process (as under `npm start`).
  */
-export async function startTestApi(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<TestApi> {
+export async function startTestApi(env: Record<string, string> = {}, options: { worker?: boolean; modules?: Array<Type | DynamicModule> } = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(12).toString('hex')}`;
   const config = testConfig(db.url, { ADMIN_API_KEY: adminKey, ...env });
   const logger = createLogger(config.LOG_LEVEL, 'test-api');
-  const app = await createHttpApp({ module: class TestApiRoot {}, imports: [PlatformModule.forRoot(config, logger), ApiModule, ...(options.worker ? [WorkerModule] : [])] }, config, logger);
+  const app = await createHttpApp({ module: class TestApiRoot {}, imports: [PlatformModule.forRoot(config, logger), ApiModule, ...(options.worker ? [WorkerModule] : []), ...(options.modules ?? [])] }, config, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -16,6 +16,11 @@ export class SmtpCredentialRepository {
     return this.prisma.smtpCredential.findUnique({ where: { username } });
   }
 
+  /** Records the last successful login (shown to the account's users). */
+  async touch(id: string): Promise<void> {
+    await this.prisma.smtpCredential.update({ where: { id }, data: { lastUsedAt: new Date() } });
+  }
+
   list(accountId: string): Promise<SmtpCredential[]> {
     return this.prisma.smtpCredential.findMany({ where: { accountId }, orderBy: { createdAt: 'desc' } });
   }

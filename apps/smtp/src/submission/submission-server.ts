@@ -1,0 +1,248 @@
+import type { AddressInfo } from 'node:net';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { DomainError } from '@mailroom/common';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { DomainRepository } from '@mailroom/db';
+import { LOGGER, type Logger } from '@mailroom/logger';
+import { RedisConnection } from '@mailroom/platform';
+import { AuthFailureLimiter } from '@mailroom/ratelimit';
+import { SendingService } from '@mailroom/sending';
+import { CredentialService } from '@mailroom/tenancy';
+import { TlsMaterial } from '@mailroom/tls';
+import { readMessage } from '../inbound/message-reader';
+import { SessionGuard } from '../inbound/session-guard';
+import { SmtpReply } from '../inbound/smtp-reply';
+
+/** Failed AUTH attempts for one user name in a minute before more are refused unchecked. */
+export const AUTH_FAILURES_PER_USER = 9;
+/** The same per client address: higher, because many honest users may share one NAT. */
+export const AUTH_FAILURES_PER_IP = 30;
+const AUTH_WINDOW_SECONDS = 60;
+const MAX_COMMAND_LINE = 510;
+const HARD_COMMAND_LINE = 8192;
+
+interface SubmissionUser {
+  accountId: string;
+  username: string;
+}
+
+const Replies = {
+  authThrottled: () => new SmtpReply(454, '4.7.0', 'Too many failed authentication attempts; try again later'),
+  authFailed: () => new SmtpReply(535, '5.7.8', 'Authentication credentials invalid'),
+  authRequired: () => new SmtpReply(530, '5.7.0', 'Authentication required'),
+  senderNotAllowed: (message: string) => new SmtpReply(553, '5.7.1', `Sender address rejected: ${message}`),
+  fromNotAllowed: (message: string) => new SmtpReply(550, '5.7.1', `From: header rejected: ${message}`),
+  invalid: (message: string) => new SmtpReply(550, '5.6.0', message),
+  tooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message exceeds fixed maximum message size of ${max} bytes`),
+  lineTooLong: (max: number) => new SmtpReply(500, '5.5.2', `Line too long (at most ${max} octets per line)`),
+  sendLimit: (message: string) => new SmtpReply(451, '4.7.1', message),
+  temporaryFailure: () => new SmtpReply(451, '4.3.0', 'Temporary local problem, please try again later'),
+};
+
+/**
+ * The submission relay (SPEC 8): SMTP_SUBMISSION_PORT with STARTTLS and SMTPS_SUBMISSION_PORT
+ * with implicit TLS. AUTH PLAIN/LOGIN against the account's SMTP credentials, offered only once
+ * the session is encrypted; nothing is accepted without it. The message goes into the same
+ * pipeline as API mail, kept as the client sent it, and `250 2.0.0 queued as <id>` is said only
+ * after it is stored.
+ */
+@Injectable()
+export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly servers: SMTPServer[] = [];
+  private readonly logger: Logger;
+  private readonly authLimiter: AuthFailureLimiter;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) logger: Logger,
+    private readonly tls: TlsMaterial,
+    private readonly credentials: CredentialService,
+    private readonly domains: DomainRepository,
+    private readonly sending: SendingService,
+    redis: RedisConnection,
+  ) {
+    this.logger = logger.child({ component: 'smtp-submission' });
+    this.authLimiter = new AuthFailureLimiter(redis.client, redis.key('smtp'), {
+      perIp: AUTH_FAILURES_PER_IP,
+      perUser: AUTH_FAILURES_PER_USER,
+      windowSeconds: AUTH_WINDOW_SECONDS,
+    });
+  }
+
+  /** Bound ports: [submission, smtps] (tests listen on port 0). */
+  get ports(): number[] {
+    return this.servers.map((s) => (s.server.address() as AddressInfo | null)?.port ?? 0);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { key, cert } = await this.tls.keyPair();
+    for (const [port, secure] of [
+      [this.config.SMTP_SUBMISSION_PORT, false],
+      [this.config.SMTPS_SUBMISSION_PORT, true],
+    ] as const) {
+      const server = this.create(key, cert, secure);
+      await new Promise<void>((resolve, reject) => {
+        server.server.once('error', reject);
+        server.listen(port, this.config.BIND_ADDRESS, () => {
+          server.server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+    }
+    this.logger.info({ ports: this.ports, address: this.config.BIND_ADDRESS }, 'smtp submission listening');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const servers = this.servers.splice(0);
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
+
+  private create(key: string, cert: string, secure: boolean): SMTPServer {
+    const config = this.config;
+    const guard = new SessionGuard({
+      maxConnectionsPerIp: config.SMTP_MAX_CONNECTIONS_PER_IP,
+      maxErrors: config.SMTP_MAX_ERRORS,
+      maxCommandLength: MAX_COMMAND_LINE,
+      maxSessionMs: config.SMTP_TIMEOUT_SECONDS * 4 * 1000,
+    });
+    const server = new SMTPServer({
+      name: config.MAIL_HOSTNAME,
+      banner: 'Mailroom submission',
+      key,
+      cert,
+      secure,
+      size: config.MAX_MESSAGE_SIZE,
+      hideSize: false,
+      hide8BITMIME: false,
+      hidePIPELINING: false,
+      hideSMTPUTF8: false,
+      hideENHANCEDSTATUSCODES: false,
+      hideDSN: true,
+      authMethods: ['PLAIN', 'LOGIN'],
+      // AUTH is neither offered nor accepted on a plaintext session (RFC 8314, RFC 4954 section 4).
+      allowInsecureAuth: false,
+      authOptional: false,
+      maxRecipients: config.SMTP_MAX_RECIPIENTS,
+      maxCommandLength: HARD_COMMAND_LINE,
+      socketTimeout: config.SMTP_TIMEOUT_SECONDS * 1000,
+      closeTimeout: 10_000,
+      disableReverseLookup: true,
+      logger: false,
+      onConnect: (session, callback) => callback(guard.admit(session.remoteAddress) ?? undefined),
+      onAuth: (auth, session, callback) => {
+        this.authenticate(auth, session).then(
+          (user) => (user instanceof SmtpReply ? callback(user) : callback(null, { user })),
+          (error: unknown) => {
+            this.logger.error({ err: error, session: session.id }, 'authentication check failed');
+            callback(Replies.temporaryFailure());
+          },
+        );
+      },
+      onMailFrom: (address, session, callback) => {
+        const user = session.user as SubmissionUser | undefined;
+        if (!user) return callback(Replies.authRequired());
+        this.checkSender(user.accountId, address.address).then(
+          (reply) => callback(reply ?? undefined),
+          () => callback(Replies.temporaryFailure()),
+        );
+      },
+      onData: (stream, session, callback) => {
+        this.receive(stream, session).then(
+          (answer) => (answer instanceof SmtpReply ? callback(answer) : callback(null, answer)),
+          (error: unknown) => {
+            this.logger.error({ err: error, session: session.id }, 'submitted message not stored');
+            callback(Replies.temporaryFailure());
+          },
+        );
+      },
+    });
+    guard.install(server);
+    hideAuthUntilTls(server);
+    server.on('error', (error) => this.logger.debug({ err: error }, 'smtp connection error'));
+    return server;
+  }
+
+  private async authenticate(auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<SubmissionUser | SmtpReply> {
+    const username = auth.username ?? '';
+    const ip = session.remoteAddress;
+    // Refused before the password is looked at: a guesser learns nothing and costs no scrypt.
+    if (await this.authLimiter.blocked(ip, username)) {
+      this.logger.warn({ session: session.id, ip, username: username.slice(0, 128) }, 'authentication throttled');
+      return Replies.authThrottled();
+    }
+    const result = await this.credentials.authenticateSmtp(username, auth.password ?? '');
+    if (!result) {
+      await this.authLimiter.failed(ip, username);
+      this.logger.info({ session: session.id, ip, username: username.slice(0, 128) }, 'authentication failed');
+      return Replies.authFailed();
+    }
+    await this.authLimiter.succeeded(username);
+    return { accountId: result.accountId, username };
+  }
+
+  private async checkSender(accountId: string, address: string): Promise<SmtpReply | null> {
+    const at = address.lastIndexOf('@');
+    if (!address || at < 1) return Replies.senderNotAllowed('give a sender address on one of your domains');
+    const domain = address.slice(at + 1).toLowerCase();
+    const owned = await this.domains.list(accountId);
+    const match = owned.find((d) => d.name === domain);
+    if (!match) return Replies.senderNotAllowed(`${domain} is not a domain of your account`);
+    if (!match.verifiedAt) return Replies.senderNotAllowed(`${domain} is not verified yet; publish its DNS records and verify it`);
+    return null;
+  }
+
+  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<SmtpReply | string> {
+    const config = this.config;
+    const read = await readMessage(stream, { maxBytes: config.MAX_MESSAGE_SIZE, maxLineLength: config.SMTP_MAX_LINE_LENGTH });
+    if (!read.ok) {
+      if (read.reason === 'size') return Replies.tooBig(config.MAX_MESSAGE_SIZE);
+      if (read.reason === 'line') return Replies.lineTooLong(config.SMTP_MAX_LINE_LENGTH);
+      return Replies.temporaryFailure();
+    }
+    const user = session.user as SubmissionUser;
+    const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    const recipients = session.envelope.rcptTo.map((r) => r.address);
+    try {
+      const result = await this.sending.acceptSubmission(user.accountId, { envelopeFrom, recipients, raw: read.raw });
+      this.logger.info({ session: session.id, user: user.username, id: result.id, rcpt: recipients.length, bytes: read.raw.length }, 'message submitted');
+      return `2.0.0 queued as ${result.id}`;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return replyFor(error);
+    }
+  }
+}
+
+/**
+ * smtp-server refuses AUTH on a plaintext session (allowInsecureAuth: false) but still lists it
+ * in the EHLO reply; RFC 4954 section 4 says not to advertise what will be refused. Each new
+ * connection's EHLO reply loses its AUTH line until the session is encrypted.
+ */
+function hideAuthUntilTls(server: SMTPServer): void {
+  type Connection = { secure: boolean; send(code: number, data?: string | string[], context?: string | false): void };
+  const connections = server.connections as unknown as Set<Connection>;
+  const add = connections.add.bind(connections);
+  connections.add = (connection: Connection) => {
+    const send = connection.send.bind(connection);
+    connection.send = (code, data, context) =>
+      send(code, code === 250 && Array.isArray(data) && !connection.secure ? data.filter((line) => !/^AUTH\b/.test(line)) : data, context);
+    return add(connection);
+  };
+}
+
+function replyFor(error: DomainError): SmtpReply {
+  switch (error.code) {
+    case 'unknown_sender_domain':
+    case 'domain_not_verified':
+    case 'from_header_required':
+      return error.message.startsWith('From:') || error.code === 'from_header_required' ? Replies.fromNotAllowed(error.message) : Replies.senderNotAllowed(error.message);
+    case 'message_too_large':
+      return new SmtpReply(552, '5.3.4', error.message);
+    case 'send_limit_exceeded':
+      return Replies.sendLimit(error.message);
+    default:
+      return Replies.invalid(error.message);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './auth-failure-limiter';
+export * from './hourly-quota';
