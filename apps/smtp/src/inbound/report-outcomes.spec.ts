@@ -36,6 +36,16 @@ describe('reportOutcomes', () => {
     ]);
   });
 
+  it('with a recipient token, a report that says our address was delivered does not bounce it for another address', () => {
+    const one = { ...target, recipients: [target.recipients[1]] };
+    const report = analyzeInboundMessage(
+      'Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n' +
+        'Final-Recipient: rfc822; bob@remote.example\r\nAction: expanded\r\nStatus: 2.0.0\r\n\r\n' +
+        'Final-Recipient: rfc822; bob.old@elsewhere.example\r\nAction: failed\r\nStatus: 5.1.1\r\n--B--\r\n',
+    );
+    expect(reportOutcomes(report, one, { kind: 'recipient', recipientId: 'r2' })).toEqual([]);
+  });
+
   it('blocked never suppresses; auto-replies and other mail change nothing', () => {
     expect(reportOutcomes(dsn('bob@remote.example', '5.7.1', '550 5.7.1 blocked using Spamhaus'), target, { kind: 'message', messageId: 'm1' })).toEqual([
       expect.objectContaining({ recipientId: 'r2', status: 'blocked', suppress: false }),

@@ -21,8 +21,12 @@ export function reportOutcomes(analyzed: AnalyzedMessage, target: ReportTarget, 
   switch (report.kind) {
     case 'dsn': {
       const reported = report.dsn.recipients.filter((r) => r.classification);
+      // When the report names one of our addresses at all (even as delivered), it speaks for
+      // itself; only a report naming none of them (a forwarded address) falls back to the token.
+      const namesOurs = report.dsn.recipients.some((r) => byAddress(target, r.originalRecipient, r.finalRecipient));
       for (const r of reported) {
-        const recipient = byAddress(target, r.originalRecipient, r.finalRecipient) ?? soleRecipient(target, token, reported.length === 1 || r === reported.find((x) => x.action === 'failed'));
+        const fallback = !namesOurs && (reported.length === 1 || r === reported.find((x) => x.action === 'failed'));
+        const recipient = byAddress(target, r.originalRecipient, r.finalRecipient) ?? soleRecipient(target, token, fallback);
         add(recipient, {
           ...fromClassification(r.classification!),
           code: r.code,
@@ -51,8 +55,9 @@ export function reportOutcomes(analyzed: AnalyzedMessage, target: ReportTarget, 
     }
     case 'plain-bounce': {
       const failures = report.bounce.failures;
+      const namesOurs = failures.some((f) => byAddress(target, f.address));
       for (const failure of failures) {
-        const recipient = byAddress(target, failure.address) ?? soleRecipient(target, token, failure === failures[0]);
+        const recipient = byAddress(target, failure.address) ?? soleRecipient(target, token, !namesOurs && failure === failures[0]);
         add(recipient, {
           ...fromClassification(failure.classification),
           response: failure.reply,
