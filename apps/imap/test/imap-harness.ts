@@ -49,7 +49,7 @@ export async function startImap(options: Partial<ImapOptions> = {}, env: Record<
     },
     async close() {
       for (const peer of peers) await peer.close();
-      await app.close();
+      await app.close(); // a second close is a no-op
       await db.drop();
     },
   };
@@ -88,8 +88,9 @@ export class RawClient {
     waiters.forEach((w) => w());
   }
 
-  static async connect(port: number, options: { tls?: boolean } = {}): Promise<RawClient> {
-    const socket = options.tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : netConnect(port, '127.0.0.1');
+  static async connect(port: number, options: { tls?: boolean; host?: string } = {}): Promise<RawClient> {
+    const host = options.host ?? '127.0.0.1';
+    const socket = options.tls ? tlsConnect({ port, host, rejectUnauthorized: false }) : netConnect(port, host);
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

@@ -2,7 +2,7 @@ import { bodyStructureData, envelopeData, type MimePart, type StoredMessage } fr
 import { Args, ParseError, tokenText } from '../protocol/command-parser';
 import { parseFetchItems, type FetchItem } from '../protocol/fetch-items';
 import { ResponseBuilder, formatInternalDate } from '../protocol/response-writer';
-import { parseSequenceSet } from '../protocol/sequence-set';
+import { formatSequenceSet, inRanges, parseSequenceSet } from '../protocol/sequence-set';
 import { bodySection } from '../session/body-section';
 import type { ImapSession } from '../session/imap-session';
 import { ok, type CommandResult } from './command';
@@ -17,16 +17,22 @@ export async function fetchMessages(session: ImapSession, args: Args, byUid: boo
   const setText = args.atom('sequence set');
   const items = parseFetchItems(args.next('fetch items'));
   let changedSince: number | null = null;
+  let vanished = false;
   const modifiers = args.optionalList();
   args.end();
   if (modifiers) {
     for (let i = 0; i < modifiers.length; i++) {
       const name = tokenText(modifiers[i], 'fetch modifier').toUpperCase();
+      if (name === 'VANISHED' && byUid && session.qresync) {
+        vanished = true;
+        continue;
+      }
       if (name !== 'CHANGEDSINCE') throw new ParseError(`unknown FETCH modifier ${name.slice(0, 20)}`);
       const value = modifiers[++i] ? tokenText(modifiers[i], 'CHANGEDSINCE value') : '';
       if (!/^\d{1,19}$/.test(value)) throw new ParseError('CHANGEDSINCE needs a number');
       changedSince = Number(value);
     }
+    if (vanished && changedSince === null) throw new ParseError('VANISHED needs CHANGEDSINCE');
     session.condstore = true;
   }
   if (byUid && !items.some((i) => i.kind === 'UID')) items.unshift({ kind: 'UID' });
@@ -34,7 +40,14 @@ export async function fetchMessages(session: ImapSession, args: Args, byUid: boo
   const needsModseq = changedSince !== null || (session.condstore && items.some((i) => i.kind === 'FLAGS'));
   if (needsModseq && !items.some((i) => i.kind === 'MODSEQ')) items.push({ kind: 'MODSEQ' });
   if (items.some((i) => i.kind === 'MODSEQ')) session.condstore = true;
-  const uids = folder.resolve(parseSequenceSet(setText, byUid ? folder.largestUid : folder.exists), byUid);
+  const ranges = parseSequenceSet(setText, byUid ? folder.largestUid : folder.exists);
+  const uids = folder.resolve(ranges, byUid);
+  if (vanished && changedSince !== null) {
+    // RFC 7162 3.2.6: expunges since CHANGEDSINCE within the requested UIDs, before the FETCHes.
+    const changes = await session.storage.changesSince(folder.folderId, changedSince);
+    const gone = (changes?.expunged ?? []).filter((uid) => inRanges(ranges, uid));
+    if (gone.length) await session.write(`* VANISHED (EARLIER) ${formatSequenceSet(gone)}\r\n`);
+  }
 
   const wantsBody = items.some((i) => i.kind === 'section');
   const wantsStructure = wantsBody || items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');

@@ -1,6 +1,7 @@
 import { DomainError } from '@mailroom/common';
 import type { FolderInfo } from '@mailroom/mailstore';
 import { Args, ParseError, tokenBytes, tokenText, type Token } from '../protocol/command-parser';
+import { formatSequenceSet, inRanges, parseSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 import { decodeMailboxName, encodeMailboxName, normalizeFolderName } from '../protocol/mailbox-name';
 import { ResponseBuilder, astring } from '../protocol/response-writer';
 import type { ImapSession } from '../session/imap-session';
@@ -23,12 +24,16 @@ function selectCommand(readOnly: boolean): CommandHandler {
       const name = folderArg(args);
       const params = args.optionalList();
       args.end();
-      for (const param of params ?? []) {
-        const value = tokenText(param, 'select parameter').toUpperCase();
-        if (value !== 'CONDSTORE') throw new ParseError(`unknown SELECT parameter ${value.slice(0, 20)}`);
-        session.condstore = true;
+      let qresync: { uidValidity: number; modseq: number; known: SequenceRange[] | null } | null = null;
+      const paramList = params ?? [];
+      for (let i = 0; i < paramList.length; i++) {
+        const value = tokenText(paramList[i], 'select parameter').toUpperCase();
+        if (value === 'CONDSTORE') session.condstore = true;
+        else if (value === 'QRESYNC' && session.qresync && paramList[i + 1]?.type === 'list') qresync = parseQresync((paramList[++i] as { items: Token[] }).items);
+        else throw new ParseError(`unknown SELECT parameter ${value.slice(0, 20)}`);
       }
-      // A failed SELECT leaves no folder selected (RFC 3501 6.3.1).
+      // A failed SELECT leaves no folder selected (RFC 3501 6.3.1); RFC 7162 wants [CLOSED] said.
+      if (session.selected) await session.write('* OK [CLOSED] Previous folder closed\r\n');
       session.deselect();
       const user = session.user!;
       const folder = await session.storage.findFolder(user, name);
@@ -51,6 +56,7 @@ function selectCommand(readOnly: boolean): CommandHandler {
       const unseenSeq = firstUnseen === null ? 0 : selected.seqOf(firstUnseen);
       if (unseenSeq) lines.push(`* OK [UNSEEN ${unseenSeq}] First unseen`);
       lines.push(`* OK [UIDVALIDITY ${snapshot.uidValidity}] UIDs valid`, `* OK [UIDNEXT ${snapshot.uidNext}] Predicted next UID`, `* OK [HIGHESTMODSEQ ${snapshot.highestModseq}] Highest`);
+      if (qresync && qresync.uidValidity === snapshot.uidValidity) lines.push(...(await resynchronize(session, selected, qresync.modseq, qresync.known)));
       await session.writeLines(lines);
       // Changes between the snapshot and the start of watching are caught by a first sync.
       selected.dirty = true;
@@ -58,6 +64,31 @@ function selectCommand(readOnly: boolean): CommandHandler {
       return ok(`${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
     },
   };
+}
+
+/** QRESYNC parameters: `(uidvalidity modseq [known-uids [seq-match-data]])`; the last is a hint we skip. */
+function parseQresync(items: Token[]): { uidValidity: number; modseq: number; known: SequenceRange[] | null } {
+  const args = new Args(items);
+  const uidValidity = args.number('UIDVALIDITY');
+  const modseq = args.number('MODSEQ');
+  const known = args.peek()?.type === 'atom' ? parseSequenceSet(args.atom('known UIDs'), 0xffffffff) : null;
+  args.optionalList();
+  args.end();
+  return { uidValidity, modseq, known };
+}
+
+/** What changed since the client's MODSEQ: VANISHED (EARLIER) for expunges, FETCH for flag changes. */
+export async function resynchronize(session: ImapSession, folder: SelectedFolder, modseq: number, known: SequenceRange[] | null): Promise<string[]> {
+  const changes = await session.storage.changesSince(folder.folderId, modseq);
+  if (!changes) return [];
+  const lines: string[] = [];
+  const vanished = changes.expunged.filter((uid) => !known || inRanges(known, uid));
+  if (vanished.length) lines.push(`* VANISHED (EARLIER) ${formatSequenceSet(vanished)}`);
+  for (const change of changes.changed) {
+    const seq = folder.seqOf(change.uid);
+    if (seq && change.modseq <= folder.knownModseq) lines.push(`* ${seq} FETCH (UID ${change.uid} FLAGS (${folder.flagList(change.uid, change.flags)}) MODSEQ (${change.modseq}))`);
+  }
+  return lines;
 }
 
 export const SELECT = selectCommand(false);

@@ -55,7 +55,7 @@ export const ID: CommandHandler = {
   },
 };
 
-/** RFC 5161; CONDSTORE is the one extension that needs enabling here. */
+/** RFC 5161: CONDSTORE and QRESYNC (which implies CONDSTORE) are what can be enabled. */
 export const ENABLE: CommandHandler = {
   states: AUTHENTICATED,
   async run(session, command) {
@@ -63,9 +63,10 @@ export const ENABLE: CommandHandler = {
     const enabled: string[] = [];
     for (const token of command.args) {
       const name = atomText(token).toUpperCase();
-      if (name === 'CONDSTORE' && !session.enabled.has(name)) {
+      if ((name === 'CONDSTORE' || name === 'QRESYNC') && !session.enabled.has(name)) {
         session.enabled.add(name);
         session.condstore = true;
+        if (name === 'QRESYNC') session.qresync = true;
         enabled.push(name);
       }
     }

@@ -41,6 +41,8 @@ export class ImapSession {
   selected: SelectedFolder | null = null;
   /** CONDSTORE is on once enabled or used (RFC 7162 3.1). */
   condstore = false;
+  /** QRESYNC (RFC 7162 3.2), only once enabled: VANISHED replaces EXPUNGE. */
+  qresync = false;
   readonly enabled = new Set<string>();
   clientId: Record<string, string> | null = null;
   private socket: Socket;
@@ -76,7 +78,7 @@ export class ImapSession {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'SPECIAL-USE', 'CHILDREN', 'LIST-EXTENDED', 'CONDSTORE', `APPENDLIMIT=${this.deps.maxAppendSize}`];
+    const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'SPECIAL-USE', 'CHILDREN', 'LIST-EXTENDED', 'CONDSTORE', 'QRESYNC', `APPENDLIMIT=${this.deps.maxAppendSize}`];
     if (this.state === 'not-authenticated') {
       if (!this.secure) caps.push('STARTTLS');
       caps.push(this.loginAllowed ? 'AUTH=PLAIN' : 'LOGINDISABLED');
@@ -260,7 +262,7 @@ export class ImapSession {
     const run = async () => {
       const folder = this.selected;
       if (!folder || this.closed || (!folder.dirty && !options.force)) return;
-      const lines = await folder.sync(this.storage, { expunge: options.expunge, condstore: this.condstore });
+      const lines = await folder.sync(this.storage, { expunge: options.expunge, condstore: this.condstore, qresync: this.qresync });
       if (lines === null) {
         await this.write('* BYE The selected folder was deleted or renamed\r\n');
         this.close();

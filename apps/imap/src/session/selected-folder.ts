@@ -1,5 +1,5 @@
 import type { ImapStorage } from '../storage/imap-storage';
-import type { SequenceRange } from '../protocol/sequence-set';
+import { formatSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 
 /** System flags a client may set, and \Recent which only the server reports. */
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
@@ -108,7 +108,7 @@ export class SelectedFolder {
    * Reads what changed since the last sync and returns the untagged responses that tell the
    * client; null when the folder is gone (deleted, or recreated with a new UIDVALIDITY).
    */
-  async sync(storage: ImapStorage, options: { expunge: boolean; condstore: boolean }): Promise<string[] | null> {
+  async sync(storage: ImapStorage, options: { expunge: boolean; condstore: boolean; qresync: boolean }): Promise<string[] | null> {
     this.dirty = false;
     const changes = await storage.changesSince(this.folderId, this.knownModseq);
     if (!changes || changes.uidValidity !== this.uidValidity) return null;
@@ -126,7 +126,7 @@ export class SelectedFolder {
       if (!seq) continue;
       lines.push(`* ${seq} FETCH (UID ${change.uid} FLAGS (${this.flagList(change.uid, change.flags)})${options.condstore ? ` MODSEQ (${change.modseq})` : ''})`);
     }
-    if (options.expunge) lines.push(...this.flushExpunges());
+    if (options.expunge) lines.push(...this.flushExpunges(options.qresync));
     if (fresh.length) {
       this.uids.push(...fresh);
       if (!this.readOnly) {
@@ -144,10 +144,22 @@ export class SelectedFolder {
     return lines;
   }
 
-  /** EXPUNGE responses for expunges not yet told, removing the messages from the view. */
-  flushExpunges(): string[] {
+  /**
+   * EXPUNGE responses (or one VANISHED once QRESYNC is on, RFC 7162 3.2.10) for expunges not
+   * yet told, removing the messages from the view.
+   */
+  flushExpunges(qresync = false): string[] {
     if (!this.pendingExpunges.size) return [];
     const lines: string[] = [];
+    if (qresync) {
+      const gone = [...this.pendingExpunges].filter((uid) => this.seqOf(uid));
+      for (const uid of gone) {
+        this.uids.splice(this.seqOf(uid) - 1, 1);
+        this.recent.delete(uid);
+      }
+      this.pendingExpunges.clear();
+      return gone.length ? [`* VANISHED ${formatSequenceSet(gone)}`] : [];
+    }
     for (const uid of [...this.pendingExpunges].sort((a, b) => b - a)) {
       const seq = this.seqOf(uid);
       if (!seq) continue;
