@@ -7,9 +7,36 @@ import { bodySection } from '../session/body-section';
 import type { ImapSession } from '../session/imap-session';
 import { ok, type CommandResult } from './command';
 
-/** Messages per database round trip: fewer when raw bytes come along. */
+/** Messages per database round trip, and bytes of raw messages held at once per session. */
 const BATCH_WITH_BODY = 100;
 const BATCH_METADATA = 2000;
+const BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * UIDs in groups to read together. With message bytes, groups are cut by size (one message at
+ * least), so a session holds a bounded amount of mail in memory whatever it asks for.
+ */
+export async function* messageBatches(session: ImapSession, uids: number[], withBytes: boolean): AsyncGenerator<number[]> {
+  if (!withBytes) {
+    for (let i = 0; i < uids.length; i += BATCH_METADATA) yield uids.slice(i, i + BATCH_METADATA);
+    return;
+  }
+  for (let i = 0; i < uids.length; i += BATCH_METADATA) {
+    const sizes = await session.storage.messages(session.selected!.folderId, uids.slice(i, i + BATCH_METADATA), {});
+    let group: number[] = [];
+    let bytes = 0;
+    for (const { uid, size } of sizes) {
+      if (group.length && (bytes + size > BATCH_BYTES || group.length >= BATCH_WITH_BODY)) {
+        yield group;
+        group = [];
+        bytes = 0;
+      }
+      group.push(uid);
+      bytes += size;
+    }
+    if (group.length) yield group;
+  }
+}
 
 /** FETCH and UID FETCH (RFC 3501 6.4.5, CHANGEDSINCE from RFC 7162). */
 export async function fetchMessages(session: ImapSession, args: Args, byUid: boolean): Promise<CommandResult> {
@@ -63,9 +90,8 @@ export async function fetchMessages(session: ImapSession, args: Args, byUid: boo
       }
     }
   }
-  const batch = wantsBody ? BATCH_WITH_BODY : BATCH_METADATA;
-  for (let i = 0; i < uids.length; i += batch) {
-    const rows = await session.storage.messages(folder.folderId, uids.slice(i, i + batch), { raw: wantsBody, structure: wantsStructure });
+  for await (const group of messageBatches(session, uids, wantsBody)) {
+    const rows = await session.storage.messages(folder.folderId, group, { raw: wantsBody, structure: wantsStructure });
     for (const message of rows) {
       if (changedSince !== null && message.modseq <= changedSince) continue;
       const seq = folder.seqOf(message.uid);

@@ -5,9 +5,7 @@ import type { ImapSession } from '../session/imap-session';
 import { searchFilter } from '../session/search-filter';
 import { SearchMatcher } from '../session/search-matcher';
 import { no, ok, type CommandResult } from './command';
-
-const BATCH_METADATA = 5000;
-const BATCH_RAW = 200;
+import { messageBatches } from './fetch';
 
 /** SEARCH and UID SEARCH: the whole RFC 3501 grammar, plus MODSEQ (RFC 7162). */
 export async function searchMessages(session: ImapSession, args: Args, byUid: boolean): Promise<CommandResult> {
@@ -36,9 +34,8 @@ export async function searchMessages(session: ImapSession, args: Args, byUid: bo
   const matcher = new SearchMatcher();
   const found: number[] = [];
   let highest = 0;
-  const batch = needs.raw ? BATCH_RAW : BATCH_METADATA;
-  for (let i = 0; i < candidates.length; i += batch) {
-    const rows = await session.storage.messages(folder.folderId, candidates.slice(i, i + batch), { summary: needs.summary, raw: needs.raw, structure: needs.raw });
+  for await (const group of messageBatches(session, candidates, needs.raw)) {
+    const rows = await session.storage.messages(folder.folderId, group, { summary: needs.summary, raw: needs.raw, structure: needs.raw });
     for (const message of rows) {
       const seq = folder.seqOf(message.uid);
       if (!seq) continue;
