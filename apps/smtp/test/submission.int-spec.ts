@@ -152,7 +152,7 @@ describe('SMTP submission relay', () => {
 
   it('refuses a sender or From: outside the account with a clear text', async () => {
     const foreignEnvelope = transport(smtpsPort).sendMail({ envelope: { from: 'app@elsewhere.test', to: ['x@customers.test'] }, raw: 'From: app@legacy.test\r\n\r\nx\r\n' });
-    await expect(foreignEnvelope).rejects.toMatchObject({ responseCode: 553, response: expect.stringContaining('elsewhere.test is not a domain of your account') });
+    await expect(foreignEnvelope).rejects.toMatchObject({ responseCode: 553, response: expect.stringContaining('elsewhere.test is not a domain of this account') });
     const foreignHeader = transport(smtpsPort).sendMail({ envelope: { from: 'app@legacy.test', to: ['x@customers.test'] }, raw: 'From: ceo@bank.test\r\nSubject: wire\r\n\r\nx\r\n' });
     await expect(foreignHeader).rejects.toMatchObject({ responseCode: 550, response: expect.stringContaining('bank.test is not a domain of this account') });
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, newId } from '@mailroom/common';
+import { Batcher, DomainError, newId } from '@mailroom/common';
 import {
   assertSingleLine,
   completeSubmittedMessage,
@@ -36,6 +36,19 @@ export class SendingService {
   private readonly templates = new TemplateRenderer();
   private readonly quota: HourlyQuota;
   private readonly limits = new Map<string, { limit: number | null; until: number }>();
+  private readonly domainCache = new Map<string, { domains: Promise<Domains>; until: number }>();
+  /**
+   * Relay sessions submit one message each; storing them one transaction apiece would cost a
+   * dozen round trips per message. Concurrent submissions share transactions (one per account)
+   * and one enqueue, the way a batch from the API does.
+   */
+  private readonly submissions = new Batcher<{ accountId: string; message: NewMessage }, undefined>(async (items) => {
+    const byAccount = new Map<string, NewMessage[]>();
+    for (const { accountId, message } of items) byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), message]);
+    await Promise.all([...byAccount].map(([accountId, messages]) => this.messages.accept(accountId, messages)));
+    await this.enqueue(items.map((i) => i.message));
+    return items.map(() => undefined);
+  }, 200);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -56,16 +69,15 @@ export class SendingService {
    * envelope sender and every From: address must be on a verified domain of the account.
    */
   async acceptSubmission(accountId: string, input: { envelopeFrom: string; recipients: string[]; raw: Buffer }): Promise<{ id: string; status: AcceptStatus; messageId: string }> {
-    const domains = await this.domains.list(accountId);
     if (!input.envelopeFrom) throw new DomainError('invalid', 'null_sender', 'MAIL FROM:<> is for bounces; give a sender address on one of your domains');
     const envelopeFrom = parseAddress(input.envelopeFrom, 'MAIL FROM');
-    const domain = senderDomain(domains, envelopeFrom, 'MAIL FROM');
+    const domain = await this.senderDomainOf(accountId, envelopeFrom, 'MAIL FROM');
     const headers = readHeaders(input.raw);
     const fromHeaders = headerValues(headers, 'from');
     if (fromHeaders.length !== 1) throw new DomainError('invalid', 'from_header_required', 'the message needs exactly one From: header');
     const authors = parseAddressList(addressList(fromHeaders[0]!), 'From:');
     if (!authors.length) throw new DomainError('invalid', 'from_header_required', 'the From: header holds no address');
-    for (const author of authors) senderDomain(domains, author, 'From:');
+    for (const author of authors) await this.senderDomainOf(accountId, author, 'From:');
     const recipients = parseAddressList(input.recipients, 'RCPT TO');
     if (!recipients.length) throw new DomainError('invalid', 'no_recipients', 'at least one RCPT TO is required');
     if (recipients.length > LIMITS.recipientsPerMessage) throw new DomainError('invalid', 'too_many_recipients', `at most ${LIMITS.recipientsPerMessage} recipients per message`);
@@ -100,9 +112,41 @@ export class SendingService {
     };
     const suppressed = await this.messages.suppressed(accountId, message.recipients.map((r) => r.email.toLowerCase()));
     for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
-    await this.messages.accept(accountId, [message]);
-    await this.enqueue([message]);
+    await this.submissions.submit({ accountId, message });
     return { id: message.id, status: message.recipients.every((r) => r.suppressed) ? 'suppressed' : 'queued', messageId };
+  }
+
+  /**
+   * Whether `address` may be an envelope sender for the account: on one of its verified domains.
+   * The relay asks at MAIL FROM, before the client sends the message.
+   */
+  async checkSender(accountId: string, address: string, field: string): Promise<void> {
+    await this.senderDomainOf(accountId, parseAddress(address, field), field);
+  }
+
+  /** senderDomain() over the cached list, asking the database again before saying no. */
+  private async senderDomainOf(accountId: string, address: MailAddress, field: string): Promise<Domains[number]> {
+    try {
+      return senderDomain(await this.domainsOf(accountId), address, field);
+    } catch (error) {
+      // A domain added or verified a moment ago must work at once.
+      if (error instanceof DomainError) return senderDomain(await this.domainsOf(accountId, true), address, field);
+      throw error;
+    }
+  }
+
+  /** The account's domains, read at most every few seconds (each relay transaction asks twice). */
+  private domainsOf(accountId: string, fresh = false): Promise<Domains> {
+    const now = Date.now();
+    let entry = this.domainCache.get(accountId);
+    if (fresh || !entry || entry.until < now) {
+      const domains = this.domains.list(accountId);
+      domains.catch(() => this.domainCache.delete(accountId));
+      entry = { domains, until: now + 5_000 };
+      if (this.domainCache.size > 10_000) this.domainCache.clear();
+      this.domainCache.set(accountId, entry);
+    }
+    return entry.domains;
   }
 
   /** The account's optional hourly cap (accounts.send_limit_per_hour), shared by the API and the relay. */
@@ -129,13 +173,12 @@ export class SendingService {
    * that draft alone. With an idempotency key, a repeat within 24 hours returns the first answer.
    */
   async accept(accountId: string, drafts: MessageDraft[], idempotencyKey?: string): Promise<{ results: AcceptResult[]; replayed: boolean }> {
-    const domains = await this.domains.list(accountId);
     const templates = await this.loadTemplates(accountId, drafts);
     const results: AcceptResult[] = [];
     const accepted: NewMessage[] = [];
     for (const draft of drafts) {
       try {
-        const message = await this.prepare(draft, domains, templates);
+        const message = await this.prepare(accountId, draft, templates);
         accepted.push(message);
         results.push({ id: message.id, status: 'queued', message_id: message.messageIdHeader });
       } catch (error) {
@@ -158,9 +201,9 @@ export class SendingService {
     return { results, replayed: false };
   }
 
-  private async prepare(draft: MessageDraft, domains: Domains, templates: Map<string, Template>): Promise<NewMessage> {
+  private async prepare(accountId: string, draft: MessageDraft, templates: Map<string, Template>): Promise<NewMessage> {
     const from = parseAddress(draft.from, 'from');
-    const domain = senderDomain(domains, from, 'from');
+    const domain = await this.senderDomainOf(accountId, from, 'from');
     const to = parseAddressList(draft.to, 'to');
     const cc = parseAddressList(draft.cc, 'cc');
     const bcc = parseAddressList(draft.bcc, 'bcc');

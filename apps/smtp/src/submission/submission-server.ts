@@ -3,7 +3,6 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { DomainError } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { DomainRepository } from '@mailroom/db';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { RedisConnection } from '@mailroom/platform';
 import { AuthFailureLimiter } from '@mailroom/ratelimit';
@@ -58,7 +57,6 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) logger: Logger,
     private readonly tls: TlsMaterial,
     private readonly credentials: CredentialService,
-    private readonly domains: DomainRepository,
     private readonly sending: SendingService,
     redis: RedisConnection,
   ) {
@@ -183,14 +181,14 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async checkSender(accountId: string, address: string): Promise<SmtpReply | null> {
-    const at = address.lastIndexOf('@');
-    if (!address || at < 1) return Replies.senderNotAllowed('give a sender address on one of your domains');
-    const domain = address.slice(at + 1).toLowerCase();
-    const owned = await this.domains.list(accountId);
-    const match = owned.find((d) => d.name === domain);
-    if (!match) return Replies.senderNotAllowed(`${domain} is not a domain of your account`);
-    if (!match.verifiedAt) return Replies.senderNotAllowed(`${domain} is not verified yet; publish its DNS records and verify it`);
-    return null;
+    if (!address) return Replies.senderNotAllowed('MAIL FROM:<> is for bounces; give a sender address on one of your domains');
+    try {
+      await this.sending.checkSender(accountId, address, 'MAIL FROM');
+      return null;
+    } catch (error) {
+      if (error instanceof DomainError) return Replies.senderNotAllowed(error.message);
+      throw error;
+    }
   }
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<SmtpReply | string> {
