@@ -115,6 +115,17 @@ export const COMMANDS: Record<string, Command> = {
       ctx.print(mailbox, () => `mailbox ${mailbox.address} (${mailbox.id})${'password' in mailbox ? `\npassword (shown once): ${mailbox.password}` : ''}\nfolders: ${mailbox.folders.join(', ')}`);
     },
   },
+  'account:limit': {
+    usage: 'account:limit <account id> (--per-hour <n> | --none)',
+    summary: 'cap the messages an account may send per hour (API and relay together)',
+    async run(ctx) {
+      const none = ctx.flags.none === true;
+      const perHour = flag(ctx, 'per-hour');
+      if (none === (perHour !== undefined)) throw new DomainError('invalid', 'usage', 'give either --per-hour <n> or --none');
+      const account = await ctx.app.get(AccountService).updateAccount(arg(ctx, 0, 'account id'), { sendLimitPerHour: none ? null : positiveInt(perHour!, 'per-hour') });
+      ctx.print(account, () => `${account.name} (${account.id}): ${account.send_limit_per_hour ? `at most ${account.send_limit_per_hour} messages per hour` : 'no hourly limit'}`);
+    },
+  },
   'destination:set': {
     usage: 'destination:set <domain | .mx-suffix> --max-connections <n> [--per-minute <n>]',
     summary: 'cap connections (and optionally messages per minute) to a destination, for every worker',

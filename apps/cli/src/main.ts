@@ -36,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       password: { type: 'string' },
       'max-connections': { type: 'string' },
       'per-minute': { type: 'string' },
+      'per-hour': { type: 'string' },
+      none: { type: 'boolean' },
     },
   });
   const [name, ...args] = positionals;

@@ -42,6 +42,10 @@ describe('operator CLI (npm run cli -- ...)', () => {
     expect(cred.code).toBe(0);
     expect(cred.stdout).toMatch(/username: legacy-app\npassword \(shown once\): \S{24,}/);
 
+    const hourly = await cli('account:limit', account.id, '--per-hour', '500');
+    expect(hourly.stdout).toBe(`Acme (${account.id}): at most 500 messages per hour\n`);
+    expect((await cli('account:limit', account.id, '--none')).stdout).toContain('no hourly limit');
+
     const limit = await cli('destination:set', '.google.com', '--max-connections', '8', '--per-minute', '600');
     expect(limit.stdout).toBe('.google.com: at most 8 connections, 600 messages/minute (workers pick it up within a minute)\n');
     expect((await cli('destination:list')).stdout).toMatch(/^\.google\.com\s+8 connections  600\/min$/m);

@@ -186,7 +186,8 @@ describe('SMTP submission relay', () => {
   });
 
   it('applies the account’s hourly sending limit to the relay and the API alike', async () => {
-    await pg.query('UPDATE accounts SET send_limit_per_hour = 1 WHERE id = $1', [other.accountId]);
+    const limited = await api.request('PATCH', `/v1/accounts/${other.accountId}`, { key: api.adminKey, body: { send_limit_per_hour: 1 } });
+    expect(limited.body).toMatchObject({ id: other.accountId, send_limit_per_hour: 1 });
     // The limit is read at most 30 s late; this account has not sent yet, so it is read now.
     const relay = (to: string) =>
       transport(smtpsPort, { auth: { user: 'other-app', pass: 'another long password' } }).sendMail({ from: 'x@elsewhere.test', to, text: 'x' });

@@ -27,10 +27,23 @@ export class AccountService {
     return { id: account.id, name: account.name, created_at: account.createdAt };
   }
 
-  async getAccount(accountId: string): Promise<{ id: string; name: string; created_at: Date }> {
+  async getAccount(accountId: string): Promise<AccountView> {
     const account = await this.accounts.find(accountId);
     if (!account) throw notFound('account');
-    return { id: account.id, name: account.name, created_at: account.createdAt };
+    return view(account);
+  }
+
+  /** Renames an account or sets its hourly sending limit (null: unlimited). Takes effect within 30 s. */
+  async updateAccount(accountId: string, changes: { name?: string; sendLimitPerHour?: number | null }): Promise<AccountView> {
+    if (changes.name !== undefined && (!changes.name.trim() || changes.name.trim().length > 200)) {
+      throw new DomainError('invalid', 'invalid_name', 'name must be 1 to 200 characters');
+    }
+    if (changes.sendLimitPerHour != null && (!Number.isInteger(changes.sendLimitPerHour) || changes.sendLimitPerHour < 1)) {
+      throw new DomainError('invalid', 'invalid_limit', 'send_limit_per_hour must be a whole number of at least 1, or null for no limit');
+    }
+    const account = await this.accounts.update(accountId, { name: changes.name?.trim(), sendLimitPerHour: changes.sendLimitPerHour });
+    if (!account) throw notFound('account');
+    return view(account);
   }
 
   /** Creates a key for an account, or (scope admin, accountId null) an installation-wide admin key. */
@@ -62,4 +75,15 @@ export class AccountService {
   async revokeApiKey(accountId: string, keyId: string): Promise<void> {
     if (!(await this.apiKeys.revoke(accountId, keyId))) throw notFound('api key');
   }
+}
+
+export interface AccountView {
+  id: string;
+  name: string;
+  send_limit_per_hour: number | null;
+  created_at: Date;
+}
+
+function view(account: { id: string; name: string; sendLimitPerHour: number | null; createdAt: Date }): AccountView {
+  return { id: account.id, name: account.name, send_limit_per_hour: account.sendLimitPerHour, created_at: account.createdAt };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AccountService } from '@mailroom/tenancy';
@@ -6,6 +6,9 @@ import { AccountId, AdminOnly } from '../http/auth';
 import { JsonBody, ZodPipe } from '../http/zod';
 
 const createAccount = z.object({ name: z.string().min(1).max(200) }).strict();
+const updateAccount = z
+  .object({ name: z.string().min(1).max(200).optional(), send_limit_per_hour: z.number().int().min(1).nullable().optional() })
+  .strict();
 const createKey = z
   .object({ name: z.string().max(200).optional(), scope: z.enum(['account', 'admin']).optional() })
   .strict();
@@ -27,6 +30,14 @@ export class AccountsController {
   @AdminOnly()
   getAccount(@Param('id', ParseUUIDPipe) id: string) {
     return this.accounts.getAccount(id);
+  }
+
+  /** Admin: rename an account, or cap the messages it may send per hour (API and relay together; null lifts it). */
+  @Patch('accounts/:id')
+  @AdminOnly()
+  @JsonBody(updateAccount)
+  updateAccount(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(updateAccount)) body: z.infer<typeof updateAccount>) {
+    return this.accounts.updateAccount(id, { name: body.name, sendLimitPerHour: body.send_limit_per_hour });
   }
 
   /** Admin: a key for the named account (scope admin makes an installation-wide admin key). */

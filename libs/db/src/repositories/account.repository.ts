@@ -15,6 +15,11 @@ export class AccountRepository {
     return this.prisma.account.findUnique({ where: { id: accountId } });
   }
 
+  async update(accountId: string, data: { name?: string; sendLimitPerHour?: number | null }): Promise<Account | null> {
+    const { count } = await this.prisma.account.updateMany({ where: { id: accountId }, data });
+    return count ? this.find(accountId) : null;
+  }
+
   list(limit = 100): Promise<Account[]> {
     return this.prisma.account.findMany({ orderBy: { createdAt: 'desc' }, take: limit });
   }
