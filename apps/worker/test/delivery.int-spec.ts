@@ -98,6 +98,12 @@ describe('outbound delivery', () => {
     expect(results.map((r) => r.selector).sort()).toEqual(published);
   });
 
+  it('delivers to an internationalized address with SMTPUTF8', async () => {
+    const id = await send({ to: 'josé@a.test', subject: 'Olá' });
+    expect(recipient(await settled(id), 'josé@a.test').status).toBe('delivered');
+    expect(sinks.a!.recipients()).toContain('josé@a.test');
+  });
+
   it('falls back to the A record when the domain has no MX', async () => {
     const id = await send({ to: 'bob@b.test' });
     expect(recipient(await settled(id), 'bob@b.test')).toMatchObject({ status: 'delivered', mx_host: 'b.test' });
