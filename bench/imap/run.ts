@@ -302,6 +302,9 @@ async function main(): Promise<void> {
     wake.sort((a, b) => a - b);
     console.log(`IDLE wake-up: MailStore.append in the bench process -> "* n EXISTS" at ${IDLERS} idling sessions (${wake.length} wake-ups): p50 ${fmt(percentile(wake, 50), 1)} ms  p99 ${fmt(percentile(wake, 99), 1)} ms`);
     for (const c of idlers) c.close();
+  } catch (error) {
+    console.error(imap.output().slice(-3000));
+    throw error;
   } finally {
     imap.kill('SIGTERM');
     await new Promise((resolve) => imap.once('exit', resolve));

@@ -6,6 +6,7 @@ import { LOGGER, type Logger } from '@mailroom/logger';
 import { TlsMaterial } from '@mailroom/tls';
 import { IMAP_OPTIONS, type ImapOptions } from './imap-options';
 import { LoginLimiter } from './login-limiter';
+import { FolderFeeds } from './session/folder-feed';
 import { ImapSession, normalizeIp, type SessionDeps } from './session/imap-session';
 import { ImapStorage } from './storage/imap-storage';
 
@@ -40,6 +41,7 @@ export class ImapServer implements OnApplicationBootstrap, OnApplicationShutdown
       maxAppendSize: this.config.MAX_MESSAGE_SIZE,
       logger: this.logger,
       secureContext: async () => secureContext,
+      feeds: new FolderFeeds(this.storage),
     };
     const plain = createServer((socket) => this.accept(socket, false));
     const implicit = createTlsServer({ ...keyPair, handshakeTimeout: 15_000 }, (socket: TLSSocket) => this.accept(socket, true));

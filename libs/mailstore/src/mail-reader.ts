@@ -20,8 +20,8 @@ export interface FlagChange {
 export interface FolderChanges extends FolderState {
   /** Messages added or whose flags changed after the given MODSEQ, by UID. */
   changed: FlagChange[];
-  /** UIDs expunged after the given MODSEQ. */
-  expunged: number[];
+  /** Messages expunged after the given MODSEQ, by UID. */
+  expunged: Array<{ uid: number; modseq: number }>;
 }
 
 /** Which columns a FETCH or SEARCH needs; raw bytes and MIME trees are read only when asked. */
@@ -77,17 +77,28 @@ export class MailReader {
     return rows[0] ? { uidValidity: rows[0].uid_validity, uidNext: rows[0].uid_next, highestModseq: Number(rows[0].highest_modseq) } : null;
   }
 
-  /** Every UID of the folder in ascending order, with the state they belong to (one snapshot). */
-  async snapshot(folderId: string): Promise<(FolderState & { uids: number[]; recentFrom: number }) | null> {
-    const rows = await this.sql.query<{ uid_validity: number; uid_next: number; highest_modseq: string; recent_uid_next: number; uids: number[] | null }>(
+  /**
+   * Every UID of the folder in ascending order, with the state they belong to and the first
+   * message without \Seen (one snapshot: what SELECT reports).
+   */
+  async snapshot(folderId: string): Promise<(FolderState & { uids: number[]; recentFrom: number; firstUnseenUid: number | null }) | null> {
+    const rows = await this.sql.query<{ uid_validity: number; uid_next: number; highest_modseq: string; recent_uid_next: number; uids: number[] | null; first_unseen: number | null }>(
       `SELECT f.uid_validity, f.uid_next, f.highest_modseq, f.recent_uid_next,
-              (SELECT array_agg(uid ORDER BY uid) FROM stored_mail WHERE folder_id = f.id) AS uids
+              (SELECT array_agg(uid ORDER BY uid) FROM stored_mail WHERE folder_id = f.id) AS uids,
+              (SELECT uid FROM stored_mail WHERE folder_id = f.id AND NOT ('\\Seen' = ANY(flags)) ORDER BY uid LIMIT 1) AS first_unseen
          FROM folders f WHERE f.id = $1`,
       [folderId],
     );
     const row = rows[0];
     if (!row) return null;
-    return { uidValidity: row.uid_validity, uidNext: row.uid_next, highestModseq: Number(row.highest_modseq), recentFrom: row.recent_uid_next, uids: row.uids ?? [] };
+    return {
+      uidValidity: row.uid_validity,
+      uidNext: row.uid_next,
+      highestModseq: Number(row.highest_modseq),
+      recentFrom: row.recent_uid_next,
+      uids: row.uids ?? [],
+      firstUnseenUid: row.first_unseen,
+    };
   }
 
   /**
@@ -95,13 +106,14 @@ export class MailReader {
    * its row lock in the same transaction as the change, so one snapshot is always consistent.
    */
   async changesSince(folderId: string, modseq: number): Promise<FolderChanges | null> {
-    const rows = await this.sql.query<{ uid_validity: number; uid_next: number; highest_modseq: string; changed: Array<{ uid: number; flags: string[]; modseq: string }> | null; expunged: number[] | null }>(
+    const rows = await this.sql.query<{ uid_validity: number; uid_next: number; highest_modseq: string; changed: Array<{ uid: number; flags: string[]; modseq: string }> | null; expunged: Array<{ uid: number; modseq: string }> | null }>(
       `SELECT f.uid_validity, f.uid_next, f.highest_modseq,
               CASE WHEN f.highest_modseq > $2 THEN
                 (SELECT json_agg(json_build_object('uid', uid, 'flags', flags, 'modseq', modseq) ORDER BY uid)
                    FROM stored_mail WHERE folder_id = f.id AND modseq > $2) END AS changed,
               CASE WHEN f.highest_modseq > $2 THEN
-                (SELECT array_agg(uid ORDER BY uid) FROM expunged_mail WHERE folder_id = f.id AND modseq > $2) END AS expunged
+                (SELECT json_agg(json_build_object('uid', uid, 'modseq', modseq) ORDER BY uid)
+                   FROM expunged_mail WHERE folder_id = f.id AND modseq > $2) END AS expunged
          FROM folders f WHERE f.id = $1`,
       [folderId, modseq],
     );
@@ -112,7 +124,7 @@ export class MailReader {
       uidNext: row.uid_next,
       highestModseq: Number(row.highest_modseq),
       changed: (row.changed ?? []).map((c) => ({ uid: c.uid, flags: c.flags, modseq: Number(c.modseq) })),
-      expunged: row.expunged ?? [],
+      expunged: (row.expunged ?? []).map((e) => ({ uid: e.uid, modseq: Number(e.modseq) })),
     };
   }
 

@@ -72,7 +72,7 @@ export async function fetchMessages(session: ImapSession, args: Args, byUid: boo
   if (vanished && changedSince !== null) {
     // RFC 7162 3.2.6: expunges since CHANGEDSINCE within the requested UIDs, before the FETCHes.
     const changes = await session.storage.changesSince(folder.folderId, changedSince);
-    const gone = (changes?.expunged ?? []).filter((uid) => inRanges(ranges, uid));
+    const gone = (changes?.expunged ?? []).map((e) => e.uid).filter((uid) => inRanges(ranges, uid));
     if (gone.length) await session.write(`* VANISHED (EARLIER) ${formatSequenceSet(gone)}\r\n`);
   }
 

@@ -41,11 +41,13 @@ function selectCommand(readOnly: boolean): CommandHandler {
       if (!folder || !snapshot) return { ...no(`no folder named ${name}`, 'NONEXISTENT'), skipSync: true };
       const selected = new SelectedFolder(folder.id, name, readOnly, snapshot.uidValidity, snapshot.uids, snapshot.highestModseq);
       if (readOnly) selected.markRecentFrom(snapshot.recentFrom);
-      else {
+      else if (snapshot.recentFrom < snapshot.uidNext) {
+        // Only when some message is still \Recent for nobody: the claim locks the folder row.
         const claim = await session.storage.claimRecent(folder.id);
         selected.claimRecent(claim.from, claim.to);
       }
-      const [keywords, firstUnseen] = await Promise.all([session.storage.keywords(folder.id), session.storage.firstUnseenUid(folder.id)]);
+      const keywords = await session.storage.keywords(folder.id);
+      const firstUnseen = snapshot.firstUnseenUid;
       const flags = [...SYSTEM_FLAGS, ...keywords.map(astring)].join(' ');
       const lines = [
         `* FLAGS (${flags})`,
@@ -82,7 +84,7 @@ export async function resynchronize(session: ImapSession, folder: SelectedFolder
   const changes = await session.storage.changesSince(folder.folderId, modseq);
   if (!changes) return [];
   const lines: string[] = [];
-  const vanished = changes.expunged.filter((uid) => !known || inRanges(known, uid));
+  const vanished = changes.expunged.map((e) => e.uid).filter((uid) => !known || inRanges(known, uid));
   if (vanished.length) lines.push(`* VANISHED (EARLIER) ${formatSequenceSet(vanished)}`);
   for (const change of changes.changed) {
     const seq = folder.seqOf(change.uid);

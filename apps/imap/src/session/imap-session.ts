@@ -10,6 +10,7 @@ import type { LoginLimiter } from '../login-limiter';
 import { CommandReader, type Frame } from '../protocol/command-reader';
 import { ParseError, parseCommand, tagOf } from '../protocol/command-parser';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
+import type { FolderFeeds } from './folder-feed';
 import { SelectedFolder } from './selected-folder';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -21,6 +22,7 @@ export interface SessionDeps {
   maxAppendSize: number;
   logger: Logger;
   secureContext: () => Promise<SecureContext>;
+  feeds: FolderFeeds;
 }
 
 /** Pause reading when this much input waits; resume below a quarter of it. */
@@ -244,10 +246,18 @@ export class ImapSession {
     this.deselect();
     this.selected = folder;
     this.state = 'selected';
-    this.unwatch = this.storage.watch(folder.folderId, () => {
+    const feed = this.deps.feeds.acquire(folder.folderId, folder.knownModseq);
+    const listener = () => {
       folder.dirty = true;
       if (this.idling) void this.syncSelected({ expunge: true, force: false });
-    });
+    };
+    feed.listeners.add(listener);
+    folder.feed = feed;
+    this.unwatch = () => {
+      feed.listeners.delete(listener);
+      folder.feed = null;
+      this.deps.feeds.release(feed);
+    };
   }
 
   deselect(): void {
@@ -262,7 +272,7 @@ export class ImapSession {
     const run = async () => {
       const folder = this.selected;
       if (!folder || this.closed || (!folder.dirty && !options.force)) return;
-      const lines = await folder.sync(this.storage, { expunge: options.expunge, condstore: this.condstore, qresync: this.qresync });
+      const lines = await folder.sync(this.storage, { expunge: options.expunge, condstore: this.condstore, qresync: this.qresync, force: options.force });
       if (lines === null) {
         await this.write('* BYE The selected folder was deleted or renamed\r\n');
         this.close();

@@ -1,4 +1,5 @@
 import type { ImapStorage } from '../storage/imap-storage';
+import type { FolderFeed } from './folder-feed';
 import { formatSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 
 /** System flags a client may set, and \Recent which only the server reports. */
@@ -15,6 +16,8 @@ export class SelectedFolder {
   knownModseq: number;
   /** Set by change notifications; a sync reads the database only when something changed. */
   dirty = false;
+  /** The process-wide change log of this folder, once the session has selected it. */
+  feed: FolderFeed | null = null;
   private readonly recent = new Set<number>();
   private readonly recentClaims: Array<[number, number]> = [];
   private readonly pendingExpunges = new Set<number>();
@@ -108,13 +111,13 @@ export class SelectedFolder {
    * Reads what changed since the last sync and returns the untagged responses that tell the
    * client; null when the folder is gone (deleted, or recreated with a new UIDVALIDITY).
    */
-  async sync(storage: ImapStorage, options: { expunge: boolean; condstore: boolean; qresync: boolean }): Promise<string[] | null> {
+  async sync(storage: ImapStorage, options: { expunge: boolean; condstore: boolean; qresync: boolean; force: boolean }): Promise<string[] | null> {
     this.dirty = false;
-    const changes = await storage.changesSince(this.folderId, this.knownModseq);
+    const changes = this.feed ? await this.feed.changesSince(this.knownModseq, options.force) : await storage.changesSince(this.folderId, this.knownModseq);
     if (!changes || changes.uidValidity !== this.uidValidity) return null;
     const lines: string[] = [];
     const largest = this.largestUid;
-    for (const uid of changes.expunged) if (uid <= largest && this.seqOf(uid)) this.pendingExpunges.add(uid);
+    for (const { uid } of changes.expunged) if (uid <= largest && this.seqOf(uid)) this.pendingExpunges.add(uid);
     const fresh: number[] = [];
     for (const change of changes.changed) {
       if (change.uid > largest) {

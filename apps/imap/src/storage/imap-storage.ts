@@ -20,6 +20,8 @@ import {
   type StoredMessage,
 } from '@mailroom/mailstore';
 
+const KEYWORD_CACHE_MS = 30_000;
+
 export interface ImapUser {
   mailboxId: string;
   address: string;
@@ -32,6 +34,7 @@ export interface ImapUser {
 @Injectable()
 export class ImapStorage {
   private dummyHash?: Promise<string>;
+  private readonly keywordCache = new Map<string, { keywords: string[]; until: number }>();
 
   constructor(
     private readonly mailboxes: MailboxRepository,
@@ -117,8 +120,17 @@ export class ImapStorage {
     return this.reader.firstUnseenUid(folderId);
   }
 
-  keywords(folderId: string): Promise<string[]> {
-    return this.reader.keywords(folderId);
+  /**
+   * Keywords in use, for SELECT's FLAGS. Reading them scans the folder, so the answer is kept
+   * for a short while per folder; PERMANENTFLAGS has \* anyway, so new keywords work at once.
+   */
+  async keywords(folderId: string): Promise<string[]> {
+    const cached = this.keywordCache.get(folderId);
+    if (cached && cached.until > Date.now()) return cached.keywords;
+    const keywords = await this.reader.keywords(folderId);
+    if (this.keywordCache.size > 10_000) this.keywordCache.clear();
+    this.keywordCache.set(folderId, { keywords, until: Date.now() + KEYWORD_CACHE_MS });
+    return keywords;
   }
 
   messages(folderId: string, uids: readonly number[], columns: MessageColumns): Promise<StoredMessage[]> {

@@ -1,0 +1,137 @@
+import type { FlagChange, FolderChanges } from '@mailroom/mailstore';
+import type { ImapStorage } from '../storage/imap-storage';
+
+/** Changes kept in memory per folder; a session further behind reads the database itself. */
+const MAX_ENTRIES = 20_000;
+
+interface Entry {
+  uid: number;
+  modseq: number;
+  /** null: expunged. */
+  flags: string[] | null;
+}
+
+/**
+ * The recent changes of one folder, shared by every session of this process that has it
+ * selected: a change notification makes the feed stale, and the next session to sync reads
+ * the changes once for all of them (one query per burst of changes, not one per session).
+ */
+export class FolderFeed {
+  private entries: Entry[] = [];
+  /** The log holds every change with base < MODSEQ <= head. */
+  private base: number;
+  private head: number;
+  private uidValidity = 0;
+  private stale = false;
+  private refreshing: Promise<boolean> | null = null;
+  private gone = false;
+  readonly listeners = new Set<() => void>();
+  private unwatch: (() => void) | null = null;
+
+  constructor(
+    readonly folderId: string,
+    private readonly storage: ImapStorage,
+    modseq: number,
+  ) {
+    this.base = modseq;
+    this.head = modseq;
+    this.stale = true;
+    this.unwatch = storage.watch(folderId, () => {
+      this.stale = true;
+      for (const listener of [...this.listeners]) listener();
+    });
+  }
+
+  close(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
+  /**
+   * Changes after `modseq` as MailReader.changesSince reports them, from memory when the feed
+   * reaches back that far; `force` reads the database even without a notification.
+   */
+  async changesSince(modseq: number, force: boolean): Promise<FolderChanges | null> {
+    if (force) this.stale = true;
+    if (!(await this.refresh())) return null;
+    if (modseq < this.base) return this.storage.changesSince(this.folderId, modseq);
+    const latest = new Map<number, Entry>();
+    for (let i = this.entries.length - 1; i >= 0 && this.entries[i].modseq > modseq; i--) {
+      const entry = this.entries[i];
+      if (!latest.has(entry.uid)) latest.set(entry.uid, entry);
+    }
+    const changed: FlagChange[] = [];
+    const expunged: FolderChanges['expunged'] = [];
+    for (const entry of latest.values()) {
+      if (entry.flags === null) expunged.push({ uid: entry.uid, modseq: entry.modseq });
+      else changed.push({ uid: entry.uid, flags: entry.flags, modseq: entry.modseq });
+    }
+    changed.sort((a, b) => a.uid - b.uid);
+    expunged.sort((a, b) => a.uid - b.uid);
+    return { uidValidity: this.uidValidity, uidNext: 0, highestModseq: this.head, changed, expunged };
+  }
+
+  /** One database read for everyone waiting; false once the folder is gone. */
+  private async refresh(): Promise<boolean> {
+    if (this.gone) return false;
+    if (!this.stale && !this.refreshing) return true;
+    if (!this.refreshing) {
+      this.stale = false;
+      this.refreshing = this.storage
+        .changesSince(this.folderId, this.head)
+        .then(
+          (changes) => {
+            if (!changes) {
+              this.gone = true;
+              return false;
+            }
+            if (this.uidValidity && changes.uidValidity !== this.uidValidity) this.gone = true;
+            this.uidValidity = changes.uidValidity;
+            const batch: Entry[] = [...changes.changed.map((c) => ({ uid: c.uid, modseq: c.modseq, flags: c.flags })), ...changes.expunged.map((e) => ({ uid: e.uid, modseq: e.modseq, flags: null }))];
+            batch.sort((a, b) => a.modseq - b.modseq);
+            this.entries.push(...batch);
+            this.head = Math.max(this.head, changes.highestModseq);
+            if (this.entries.length > MAX_ENTRIES) {
+              const dropped = this.entries.splice(0, this.entries.length - MAX_ENTRIES);
+              this.base = dropped[dropped.length - 1].modseq;
+              // Entries sharing that MODSEQ must all be dropped, or a reader would miss some.
+              while (this.entries.length && this.entries[0].modseq <= this.base) this.entries.shift();
+            }
+            return !this.gone;
+          },
+          (error: unknown) => {
+            this.stale = true;
+            throw error;
+          },
+        )
+        .finally(() => (this.refreshing = null));
+    }
+    const ok = await this.refreshing;
+    // A notification that arrived during the read may need another one.
+    if (ok && this.stale) return this.refresh();
+    return ok;
+  }
+}
+
+/** The feeds of this process, one per selected folder, kept while any session uses them. */
+export class FolderFeeds {
+  private readonly feeds = new Map<string, { feed: FolderFeed; users: number }>();
+
+  constructor(private readonly storage: ImapStorage) {}
+
+  acquire(folderId: string, modseq: number): FolderFeed {
+    let slot = this.feeds.get(folderId);
+    if (!slot) this.feeds.set(folderId, (slot = { feed: new FolderFeed(folderId, this.storage, modseq), users: 0 }));
+    slot.users++;
+    return slot.feed;
+  }
+
+  release(feed: FolderFeed): void {
+    const slot = this.feeds.get(feed.folderId);
+    if (!slot || slot.feed !== feed) return;
+    if (--slot.users === 0) {
+      this.feeds.delete(feed.folderId);
+      feed.close();
+    }
+  }
+}
