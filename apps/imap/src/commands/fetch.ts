@@ -17,7 +17,8 @@ const BATCH_BYTES = 8 * 1024 * 1024;
  * least), so a session holds a bounded amount of mail in memory whatever it asks for.
  */
 export async function* messageBatches(session: ImapSession, uids: number[], withBytes: boolean): AsyncGenerator<number[]> {
-  if (!withBytes) {
+  if (!withBytes || uids.length === 1) {
+    // One message is bounded by MAX_MESSAGE_SIZE already: no need to ask its size first.
     for (let i = 0; i < uids.length; i += BATCH_METADATA) yield uids.slice(i, i + BATCH_METADATA);
     return;
   }
