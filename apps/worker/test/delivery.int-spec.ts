@@ -149,6 +149,15 @@ describe('outbound delivery', () => {
     expect(sinks.f!.connections.size).toBe(before);
   });
 
+  it('waits as long as the server asks before the next attempt', async () => {
+    sinks.g!.behaviour = { rcpt: (address) => (address === 'patient@g.test' ? { code: 450, message: '4.7.0 Rate limited, please try again in 90 seconds' } : undefined) };
+    const id = await send({ to: 'patient@g.test' });
+    const r = recipient(await settled(id, (m) => recipient(m, 'patient@g.test').status === 'deferred'), 'patient@g.test');
+    const wait = (new Date(r.next_attempt_at).getTime() - Date.now()) / 1000;
+    expect(wait).toBeGreaterThan(80);
+    expect(wait).toBeLessThanOrEqual(90);
+  });
+
   it('records a policy rejection as blocked, without suppressing', async () => {
     sinks.g!.behaviour = { rcpt: () => ({ code: 550, message: '5.7.1 Service unavailable; client host blocked using Spamhaus' }) };
     const id = await send({ to: 'frank@g.test' });
