@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { SmtpSink } from '@mailroom/testing';
 import { BenchInstallation } from '../lib/installation';
-import { cpuSeconds, fmt, option, peakRssMiB, percentile } from '../lib/measure';
+import { cpuSeconds, cpuSecondsOf, fmt, option, peakRssMiB, percentile } from '../lib/measure';
 
 const N = option('n', 'BENCH_N', 20_000);
 const BATCH = option('batch', 'BENCH_BATCH', 500);
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
 
     console.log(`bench:delivery  N=${fmt(N)} batch=${BATCH} clients=${CLIENTS} workers=${WORKERS} WORKER_CONCURRENCY=${mr.env.WORKER_CONCURRENCY} DESTINATION_MAX_CONNECTIONS=${mr.env.DESTINATION_MAX_CONNECTIONS}`);
     const cpuAtStart = Object.fromEntries(Object.entries(mr.processes).map(([name, p]) => [name, cpuSeconds(p.pid!)]));
+    const servicesAtStart = { postgres: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server'), bench: cpuSeconds(process.pid) };
     const latencies: number[] = [];
     const started = performance.now();
     let next = 0;
@@ -85,7 +86,12 @@ async function main(): Promise<void> {
     const rss = Object.entries({ ...mr.processes, 'bench+sink': { pid: process.pid } }).map(([name, p]) => `${name} ${fmt(peakRssMiB(p.pid!))} MiB`);
     console.log(`peak RSS      ${rss.join('  ')}`);
     const cpu = Object.entries(mr.processes).map(([name, p]) => `${name} ${fmt(((cpuSeconds(p.pid!) - (cpuAtStart[name] ?? 0)) * 1000) / N, 2)} ms`);
-    console.log(`CPU/message   ${cpu.join('  ')}  (user+system CPU per message delivered, during the run)`);
+    const services = [
+      `postgres ${fmt(((cpuSecondsOf('postgres') - servicesAtStart.postgres) * 1000) / N, 2)} ms`,
+      `redis ${fmt(((cpuSecondsOf('redis-server') - servicesAtStart.redis) * 1000) / N, 2)} ms`,
+      `bench+sink ${fmt(((cpuSeconds(process.pid) - servicesAtStart.bench) * 1000) / N, 2)} ms`,
+    ];
+    console.log(`CPU/message   ${[...cpu, ...services].join('  ')}  (user+system CPU per message delivered, during the run; postgres counts every backend on the machine)`);
   } finally {
     await pg.end().catch(() => undefined);
     await mr.close();

@@ -92,7 +92,7 @@ describe('delivery durability', () => {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  async function allDelivered(ids: string[], timeoutMs = 60_000): Promise<void> {
+  async function allDelivered(ids: string[], timeoutMs = 90_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if ((await statuses(ids)).delivered === ids.length) return;
@@ -111,7 +111,7 @@ describe('delivery durability', () => {
     sink.behaviour = { delayMs: 100 };
     startWorker();
     const ids = await sendBatch('flush');
-    await sink.waitFor(3, 30_000);
+    await sink.waitFor(3, 60_000);
     // Everything of this installation in Redis goes: queued jobs, delayed jobs, locks.
     const keys = await redis.keys(`${api.config.REDIS_PREFIX}:*`);
     expect(keys.length).toBeGreaterThan(0);
@@ -123,14 +123,14 @@ describe('delivery durability', () => {
     expect(counts.size).toBe(COUNT);
     // At-least-once: a transaction in flight during the flush may be sent twice, no more.
     expect([...counts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
-  });
+  }, 120_000);
 
   it('loses nothing when a worker process is killed in the middle of deliveries', async () => {
     sink.behaviour = { delayMs: 300 };
     const first = startWorker();
     const ids = await sendBatch('kill');
     const before = sink.messages.length;
-    await sink.waitFor(before + 4, 30_000);
+    await sink.waitFor(before + 4, 60_000);
     const exited = new Promise((r) => first.once('exit', r));
     first.kill('SIGKILL');
     await exited;
@@ -143,5 +143,5 @@ describe('delivery durability', () => {
     expect(counts.size).toBe(COUNT);
     // Only transactions the server finished but the dead worker never recorded can repeat.
     expect([...counts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
-  });
+  }, 120_000);
 });
