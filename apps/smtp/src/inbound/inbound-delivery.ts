@@ -8,7 +8,7 @@ import { ReturnPath } from '@mailroom/verp';
 import { MessageAuthenticator } from './message-authenticator';
 import { reportOutcomes } from './report-outcomes';
 import type { Route } from './routes';
-import { Replies, type SmtpReply } from './smtp-reply';
+import { Replies, type SmtpReply } from '../common/smtp-reply';
 import { stripUntrustedTrace, traceHeaders } from './trace-headers';
 
 export interface InboundEnvelope {

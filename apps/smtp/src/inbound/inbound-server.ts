@@ -7,11 +7,12 @@ import { LOGGER, type Logger } from '@mailroom/logger';
 import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
 import { InboundMetrics } from './inbound-metrics';
-import { readMessage } from './message-reader';
+import { closeSmtp, listenSmtp } from '../common/listen';
+import { readMessage } from '../common/message-reader';
 import { RecipientRouter } from './recipient-router';
 import type { Route } from './routes';
-import { SessionGuard } from './session-guard';
-import { Replies, SmtpReply } from './smtp-reply';
+import { SessionGuard } from '../common/session-guard';
+import { Replies, SmtpReply } from '../common/smtp-reply';
 
 /** RFC 5321 4.5.3.1.4: 512 octets per command line, CRLF included. */
 const MAX_COMMAND_LINE = 510;
@@ -112,13 +113,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
     });
     guard.install(server);
     server.on('error', (error) => this.logger.debug({ err: error }, 'smtp connection error'));
-    await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
-      server.listen(config.SMTP_INBOUND_PORT, config.BIND_ADDRESS, () => {
-        server.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenSmtp(server, config.SMTP_INBOUND_PORT, config.BIND_ADDRESS);
     this.server = server;
     this.logger.info({ port: this.port, address: config.BIND_ADDRESS }, 'smtp inbound listening');
   }
@@ -127,8 +122,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    // Stops accepting, lets transactions in flight finish (up to closeTimeout), then 421s the rest.
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeSmtp(server);
   }
 
   private async route(address: RoutedAddress, session: SMTPServerSession): Promise<SmtpReply | null> {

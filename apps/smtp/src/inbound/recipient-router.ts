@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Secrets } from '@mailroom/crypto';
 import { InboundRepository } from '@mailroom/db';
 import { ReturnPath } from '@mailroom/verp';
-import { parseRecipientAddress } from './address-policy';
+import { parseRecipientAddress } from '../common/address-policy';
 import type { Route } from './routes';
-import { Replies, SmtpReply } from './smtp-reply';
+import { Replies, SmtpReply } from '../common/smtp-reply';
 
 /**
  * Decides at RCPT whether Mailroom hosts an address: a VERP address on a return-path domain

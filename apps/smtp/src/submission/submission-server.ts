@@ -9,9 +9,10 @@ import { AuthFailureLimiter } from '@mailroom/ratelimit';
 import { SendingService } from '@mailroom/sending';
 import { CredentialService } from '@mailroom/tenancy';
 import { TlsMaterial } from '@mailroom/tls';
-import { readMessage } from '../inbound/message-reader';
-import { SessionGuard } from '../inbound/session-guard';
-import { SmtpReply } from '../inbound/smtp-reply';
+import { closeSmtp, listenSmtp } from '../common/listen';
+import { readMessage } from '../common/message-reader';
+import { SessionGuard } from '../common/session-guard';
+import { Replies as Common, SmtpReply } from '../common/smtp-reply';
 
 /** Failed AUTH attempts for one user name in a minute before more are refused unchecked. */
 export const AUTH_FAILURES_PER_USER = 9;
@@ -33,10 +34,8 @@ const Replies = {
   senderNotAllowed: (message: string) => new SmtpReply(553, '5.7.1', `Sender address rejected: ${message}`),
   fromNotAllowed: (message: string) => new SmtpReply(550, '5.7.1', `From: header rejected: ${message}`),
   invalid: (message: string) => new SmtpReply(550, '5.6.0', message),
-  tooBig: (max: number) => new SmtpReply(552, '5.3.4', `Message exceeds fixed maximum message size of ${max} bytes`),
-  lineTooLong: (max: number) => new SmtpReply(500, '5.5.2', `Line too long (at most ${max} octets per line)`),
   sendLimit: (message: string) => new SmtpReply(451, '4.7.1', message),
-  temporaryFailure: () => new SmtpReply(451, '4.3.0', 'Temporary local problem, please try again later'),
+  ...Common,
 };
 
 /**
@@ -80,13 +79,7 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       [this.config.SMTPS_SUBMISSION_PORT, true],
     ] as const) {
       const server = this.create(key, cert, secure);
-      await new Promise<void>((resolve, reject) => {
-        server.server.once('error', reject);
-        server.listen(port, this.config.BIND_ADDRESS, () => {
-          server.server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenSmtp(server, port, this.config.BIND_ADDRESS);
       this.servers.push(server);
     }
     this.logger.info({ ports: this.ports, address: this.config.BIND_ADDRESS }, 'smtp submission listening');
@@ -94,7 +87,7 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
 
   async onModuleDestroy(): Promise<void> {
     const servers = this.servers.splice(0);
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(servers.map(closeSmtp));
   }
 
   private create(key: string, cert: string, secure: boolean): SMTPServer {
