@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { Replies, type SmtpReply } from './smtp-reply';
 
 export type ReadResult =
   | { ok: true; raw: Buffer }
@@ -52,4 +53,16 @@ export function readMessage(stream: Readable & { sizeExceeded?: boolean }, limit
     stream.once('error', () => resolve({ ok: false, reason: 'aborted', bytes }));
     stream.once('close', () => resolve({ ok: false, reason: 'aborted', bytes }));
   });
+}
+
+/** readMessage() with each broken limit turned into its SMTP answer. */
+export async function readWithinLimits(
+  stream: Readable & { sizeExceeded?: boolean },
+  limits: { MAX_MESSAGE_SIZE: number; SMTP_MAX_LINE_LENGTH: number },
+): Promise<Buffer | SmtpReply> {
+  const read = await readMessage(stream, { maxBytes: limits.MAX_MESSAGE_SIZE, maxLineLength: limits.SMTP_MAX_LINE_LENGTH });
+  if (read.ok) return read.raw;
+  if (read.reason === 'size') return Replies.tooBig(limits.MAX_MESSAGE_SIZE);
+  if (read.reason === 'line') return Replies.lineTooLong(limits.SMTP_MAX_LINE_LENGTH);
+  return Replies.temporaryFailure();
 }

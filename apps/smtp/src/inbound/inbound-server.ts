@@ -8,7 +8,7 @@ import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
 import { InboundMetrics } from './inbound-metrics';
 import { closeSmtp, listenSmtp } from '../common/listen';
-import { readMessage } from '../common/message-reader';
+import { readWithinLimits } from '../common/message-reader';
 import { RecipientRouter } from './recipient-router';
 import type { Route } from './routes';
 import { SessionGuard } from '../common/session-guard';
@@ -139,19 +139,15 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<SmtpReply | string> {
     const config = this.config;
-    const read = await readMessage(stream, { maxBytes: config.MAX_MESSAGE_SIZE, maxLineLength: config.SMTP_MAX_LINE_LENGTH });
-    if (!read.ok) {
-      if (read.reason === 'size') return Replies.tooBig(config.MAX_MESSAGE_SIZE);
-      if (read.reason === 'line') return Replies.lineTooLong(config.SMTP_MAX_LINE_LENGTH);
-      return Replies.temporaryFailure();
-    }
+    const raw = await readWithinLimits(stream, config);
+    if (raw instanceof SmtpReply) return raw;
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const routes = (session.envelope.rcptTo as RoutedAddress[]).map((r) => r.route).filter((r): r is Route => !!r);
     const id = `${session.id}.${(session as SMTPServerSession & { transaction?: number }).transaction ?? 1}`;
     const log = this.logger.child({ session: session.id, queueId: id });
     const started = Date.now();
     const result = await this.delivery.deliver(
-      read.raw,
+      raw,
       { mailFrom, routes },
       { ip: session.remoteAddress, helo: session.hostNameAppearsAs || '', clientHostname: session.clientHostname || '', secure: session.secure, id },
       config.MAIL_HOSTNAME,
@@ -159,7 +155,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
     );
     if (result instanceof SmtpReply) return result;
     if (result.report) this.metrics.reports.inc({ kind: result.report });
-    log.info({ from: mailFrom, rcpt: routes.map((r) => r.address), bytes: read.raw.length, filed: result.filed.length, report: result.report, ms: Date.now() - started }, 'message accepted');
+    log.info({ from: mailFrom, rcpt: routes.map((r) => r.address), bytes: raw.length, filed: result.filed.length, report: result.report, ms: Date.now() - started }, 'message accepted');
     return `2.0.0 Ok: queued as ${id}`;
   }
 }

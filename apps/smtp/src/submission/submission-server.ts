@@ -10,7 +10,7 @@ import { SendingService } from '@mailroom/sending';
 import { CredentialService } from '@mailroom/tenancy';
 import { TlsMaterial } from '@mailroom/tls';
 import { closeSmtp, listenSmtp } from '../common/listen';
-import { readMessage } from '../common/message-reader';
+import { readWithinLimits } from '../common/message-reader';
 import { SessionGuard } from '../common/session-guard';
 import { Replies as Common, SmtpReply } from '../common/smtp-reply';
 
@@ -186,18 +186,14 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<SmtpReply | string> {
     const config = this.config;
-    const read = await readMessage(stream, { maxBytes: config.MAX_MESSAGE_SIZE, maxLineLength: config.SMTP_MAX_LINE_LENGTH });
-    if (!read.ok) {
-      if (read.reason === 'size') return Replies.tooBig(config.MAX_MESSAGE_SIZE);
-      if (read.reason === 'line') return Replies.lineTooLong(config.SMTP_MAX_LINE_LENGTH);
-      return Replies.temporaryFailure();
-    }
+    const raw = await readWithinLimits(stream, config);
+    if (raw instanceof SmtpReply) return raw;
     const user = session.user as SubmissionUser;
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const recipients = session.envelope.rcptTo.map((r) => r.address);
     try {
-      const result = await this.sending.acceptSubmission(user.accountId, { envelopeFrom, recipients, raw: read.raw });
-      this.logger.info({ session: session.id, user: user.username, id: result.id, rcpt: recipients.length, bytes: read.raw.length }, 'message submitted');
+      const result = await this.sending.acceptSubmission(user.accountId, { envelopeFrom, recipients, raw: raw });
+      this.logger.info({ session: session.id, user: user.username, id: result.id, rcpt: recipients.length, bytes: raw.length }, 'message submitted');
       return `2.0.0 queued as ${result.id}`;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
