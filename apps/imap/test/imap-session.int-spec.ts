@@ -163,6 +163,8 @@ describe('IMAP sessions over a raw socket', () => {
     expect(await client.command('APPEND Nowhere {3+}\r\nabc')).toMatch(/NO \[TRYCREATE\]/);
     expect(await client.command('CREATE "Archive/2026"')).toMatch(/OK CREATE/);
     expect(await client.command('CREATE Archive')).toMatch(/NO \[ALREADYEXISTS\]/);
+    expect(await client.command('CREATE "a*b"')).toMatch(/NO \[CANNOT\]/);
+    expect(await client.command('CREATE "x//y"')).toMatch(/NO \[CANNOT\]/);
     expect(await client.command('CREATE "&ZeVnLIqe-"')).toMatch(/OK/);
     const listing = await client.command('LIST "" "*"');
     expect(listing).toContain('* LIST (\\HasChildren) "/" "Archive"');

@@ -176,7 +176,7 @@ export class FolderStore {
   }
 }
 
-/** Names users may create: no empty levels, no control characters, a sane size. */
+/** Names users may create: no empty levels, no control characters or IMAP wildcards, a sane size. */
 export function checkFolderName(name: string): void {
   const segments = name.split(FOLDER_SEPARATOR);
   if (
@@ -184,7 +184,7 @@ export function checkFolderName(name: string): void {
     name.length > MAX_NAME_LENGTH ||
     segments.length > MAX_DEPTH ||
     segments.some((s) => !s.trim() || s !== s.trim()) ||
-    /[\x00-\x1f\x7f]/.test(name) ||
+    /[\x00-\x1f\x7f*%]/.test(name) ||
     name.toUpperCase() === 'INBOX'
   ) {
     throw new DomainError('invalid', 'invalid_folder_name', `"${name}" is not a valid folder name`);

@@ -57,6 +57,8 @@ const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']
 };
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const MAX_KEYS = 1000;
+/** Nesting of NOT, OR and parentheses. */
+const MAX_DEPTH = 32;
 
 /** Parses `[CHARSET name] key...` into one key (an AND of the top-level keys). */
 export function parseSearch(tokens: Token[], context: SearchContext): SearchKey {
@@ -81,18 +83,20 @@ class SearchParser {
   constructor(
     private readonly tokens: Token[],
     private readonly context: SearchContext,
+    private readonly depth = 0,
   ) {}
 
   done(): boolean {
     return this.at >= this.tokens.length;
   }
 
-  key(): SearchKey {
+  key(depth = this.depth): SearchKey {
     if (++this.count > MAX_KEYS) throw new ParseError('search program too long');
+    if (depth > MAX_DEPTH) throw new ParseError('search program nested too deeply');
     const token = this.tokens[this.at++];
     if (!token) throw new ParseError('missing search key');
     if (token.type === 'list') {
-      const inner = new SearchParser(token.items, this.context);
+      const inner = new SearchParser(token.items, this.context, depth + 1);
       inner.count = this.count;
       const keys: SearchKey[] = [];
       while (!inner.done()) keys.push(inner.key());
@@ -128,10 +132,10 @@ class SearchParser {
       case 'UID':
         return { type: 'uid', ranges: parseSequenceSet(this.string(name), this.context.largestUid) };
       case 'NOT':
-        return { type: 'not', key: this.key() };
+        return { type: 'not', key: this.key(depth + 1) };
       case 'OR': {
-        const left = this.key();
-        return { type: 'or', left, right: this.key() };
+        const left = this.key(depth + 1);
+        return { type: 'or', left, right: this.key(depth + 1) };
       }
       case 'MODSEQ': {
         // MODSEQ [entry-name entry-type] value: the metadata entry is accepted and ignored.

@@ -209,7 +209,8 @@ export class ImapSession {
       };
       return { status: 'NO', code: code[error.kind], text: error.message.replace(/[\r\n]/g, ' ') };
     }
-    this.logger.error({ err: error }, 'imap command failed');
+    // A command cut short by the client going away is not a server error.
+    if (!this.closed) this.logger.error({ err: error }, 'imap command failed');
     return { status: 'NO', code: 'SERVERBUG', text: 'Internal error, try again later' };
   }
 
