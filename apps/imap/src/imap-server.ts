@@ -4,6 +4,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { TlsMaterial } from '@mailroom/tls';
+import { ImapMetrics } from './imap-metrics';
 import { IMAP_OPTIONS, type ImapOptions } from './imap-options';
 import { LoginLimiter } from './login-limiter';
 import { FolderFeeds } from './session/folder-feed';
@@ -29,6 +30,7 @@ export class ImapServer implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly tls: TlsMaterial,
     private readonly storage: ImapStorage,
     private readonly limiter: LoginLimiter,
+    private readonly metrics: ImapMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,6 +44,7 @@ export class ImapServer implements OnApplicationBootstrap, OnApplicationShutdown
       logger: this.logger,
       secureContext: async () => secureContext,
       feeds: new FolderFeeds(this.storage),
+      metrics: this.metrics,
     };
     const plain = createServer((socket) => this.accept(socket, false));
     const implicit = createTlsServer({ ...keyPair, handshakeTimeout: 15_000 }, (socket: TLSSocket) => this.accept(socket, true));
@@ -75,11 +78,13 @@ export class ImapServer implements OnApplicationBootstrap, OnApplicationShutdown
     this.perIp.set(ip, fromIp + 1);
     const session = new ImapSession(socket, this.deps!, secure, (closed) => {
       if (!this.sessions.delete(closed)) return;
+      this.metrics.connections.dec();
       const left = (this.perIp.get(ip) ?? 1) - 1;
       if (left > 0) this.perIp.set(ip, left);
       else this.perIp.delete(ip);
     });
     this.sessions.add(session);
+    this.metrics.connections.inc();
     session.start();
   }
 

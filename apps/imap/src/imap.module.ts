@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MailStoreModule } from '@mailroom/mailstore';
+import { ImapMetrics } from './imap-metrics';
 import { DEFAULT_IMAP_OPTIONS, IMAP_OPTIONS, type ImapOptions } from './imap-options';
 import { ImapServer } from './imap-server';
 import { LoginLimiter } from './login-limiter';
 import { ImapStorage } from './storage/imap-storage';
 
-const providers = [ImapServer, ImapStorage, LoginLimiter];
+const providers = [ImapServer, ImapStorage, LoginLimiter, ImapMetrics];
 
 /** The IMAP server: listeners start on application bootstrap. Needs PlatformModule in scope. */
 @Module({

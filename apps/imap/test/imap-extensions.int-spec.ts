@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
+import { Metrics } from '@mailroom/metrics';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
 import { RawClient, startImap, type ImapHarness } from './imap-harness';
 
@@ -75,6 +76,16 @@ describe('IMAP extensions and limits', () => {
     expect(await client.command('CLOSE')).not.toContain('EXPUNGE');
     expect(await client.command('STATUS INBOX (MESSAGES)')).toContain('(MESSAGES 1)');
     expect(await client.command('FETCH 1 (FLAGS)')).toMatch(/BAD/);
+    client.close();
+  });
+
+  it('counts connections, commands and logins for /metrics', async () => {
+    const client = await login();
+    await client.command('NOOP');
+    const text = await imap.app.get(Metrics).registry.metrics();
+    expect(text).toMatch(/mailroom_imap_logins_total\{result="ok"\} [1-9]/);
+    expect(text).toMatch(/mailroom_imap_commands_total\{command="NOOP",status="OK"\} [1-9]/);
+    expect(text).toMatch(/mailroom_imap_connections [1-9]/);
     client.close();
   });
 

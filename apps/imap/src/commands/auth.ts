@@ -58,15 +58,18 @@ async function login(session: ImapSession, user: string, password: string): Prom
   const { limiter, storage } = session.deps;
   if (await limiter.blocked(session.remoteAddress, user)) {
     session.logger.warn({ user }, 'imap login refused: too many failures');
+    session.deps.metrics.logins.inc({ result: 'limited' });
     return no('Too many failed logins; try again later', 'UNAVAILABLE');
   }
   const account = await storage.authenticate(user, password);
   if (!account) {
     await limiter.failed(session.remoteAddress, user);
     session.logger.info({ user }, 'imap login failed');
+    session.deps.metrics.logins.inc({ result: 'failed' });
     return no('Invalid user name or password', 'AUTHENTICATIONFAILED');
   }
   await limiter.succeeded(user);
+  session.deps.metrics.logins.inc({ result: 'ok' });
   session.authenticated(account);
   return ok('Logged in', `CAPABILITY ${session.capabilities().join(' ')}`);
 }

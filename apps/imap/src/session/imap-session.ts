@@ -5,6 +5,7 @@ import { DomainError } from '@mailroom/common';
 import type { Logger } from '@mailroom/logger';
 import { COMMANDS } from '../commands';
 import type { CommandResult } from '../commands/command';
+import type { ImapMetrics } from '../imap-metrics';
 import type { ImapOptions } from '../imap-options';
 import type { LoginLimiter } from '../login-limiter';
 import { CommandReader, type Frame } from '../protocol/command-reader';
@@ -23,6 +24,7 @@ export interface SessionDeps {
   logger: Logger;
   secureContext: () => Promise<SecureContext>;
   feeds: FolderFeeds;
+  metrics: ImapMetrics;
 }
 
 /** Pause reading when this much input waits; resume below a quarter of it. */
@@ -177,7 +179,10 @@ export class ImapSession {
     if (this.closed) return;
     await this.write(`${command.tag} ${result.status}${result.code ? ` [${result.code}]` : ''} ${result.text}\r\n`);
     if (result.after) await result.after();
-    this.logger.debug({ command: command.name, status: result.status, ms: Date.now() - started }, 'imap command');
+    const ms = Date.now() - started;
+    this.deps.metrics.commands.inc({ command: command.name, status: result.status });
+    if (command.name !== 'IDLE') this.deps.metrics.commandDuration.observe({ command: command.name }, ms / 1000);
+    this.logger.debug({ command: command.name, status: result.status, ms }, 'imap command');
     if (this.badCount >= this.deps.options.maxBadCommands) {
       await this.write('* BYE Too many bad commands\r\n');
       this.close();
