@@ -58,7 +58,7 @@ function selectCommand(readOnly: boolean): CommandHandler {
       const unseenSeq = firstUnseen === null ? 0 : selected.seqOf(firstUnseen);
       if (unseenSeq) lines.push(`* OK [UNSEEN ${unseenSeq}] First unseen`);
       lines.push(`* OK [UIDVALIDITY ${snapshot.uidValidity}] UIDs valid`, `* OK [UIDNEXT ${snapshot.uidNext}] Predicted next UID`, `* OK [HIGHESTMODSEQ ${snapshot.highestModseq}] Highest`);
-      if (qresync && qresync.uidValidity === snapshot.uidValidity) lines.push(...(await resynchronize(session, selected, qresync.modseq, qresync.known)));
+      if (qresync && qresync.uidValidity === snapshot.uidValidity) for (const line of await resynchronize(session, selected, qresync.modseq, qresync.known)) lines.push(line);
       await session.writeLines(lines);
       // Changes between the snapshot and the start of watching are caught by a first sync.
       selected.dirty = true;

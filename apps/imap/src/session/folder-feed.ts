@@ -89,7 +89,7 @@ export class FolderFeed {
             this.uidValidity = changes.uidValidity;
             const batch: Entry[] = [...changes.changed.map((c) => ({ uid: c.uid, modseq: c.modseq, flags: c.flags })), ...changes.expunged.map((e) => ({ uid: e.uid, modseq: e.modseq, flags: null }))];
             batch.sort((a, b) => a.modseq - b.modseq);
-            this.entries.push(...batch);
+            for (const entry of batch) this.entries.push(entry);
             this.head = Math.max(this.head, changes.highestModseq);
             if (this.entries.length > MAX_ENTRIES) {
               const dropped = this.entries.splice(0, this.entries.length - MAX_ENTRIES);

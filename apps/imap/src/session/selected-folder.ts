@@ -129,9 +129,10 @@ export class SelectedFolder {
       if (!seq) continue;
       lines.push(`* ${seq} FETCH (UID ${change.uid} FLAGS (${this.flagList(change.uid, change.flags)})${options.condstore ? ` MODSEQ (${change.modseq})` : ''})`);
     }
-    if (options.expunge) lines.push(...this.flushExpunges(options.qresync));
+    // Loops, not spread arguments: these lists can be as long as the folder.
+    if (options.expunge) for (const line of this.flushExpunges(options.qresync)) lines.push(line);
     if (fresh.length) {
-      this.uids.push(...fresh);
+      for (const uid of fresh) this.uids.push(uid);
       if (!this.readOnly) {
         for (const [from, to] of this.recentClaims) for (const uid of fresh) if (uid >= from && uid < to) this.recent.add(uid);
         const unclaimed = fresh.filter((uid) => !this.recent.has(uid));
