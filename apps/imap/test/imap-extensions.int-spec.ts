@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
 import { Metrics } from '@mailroom/metrics';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
+import { ImapServer } from '../src/imap-server';
 import { RawClient, startImap, type ImapHarness } from './imap-harness';
 
 describe('IMAP extensions and limits', () => {
@@ -12,7 +13,7 @@ describe('IMAP extensions and limits', () => {
   let store: MailStore;
 
   beforeAll(async () => {
-    imap = await startImap({ maxConnectionsPerIp: 6 });
+    imap = await startImap({ maxConnectionsPerIp: 6, authFailuresPerIp: 3 });
     box = await createTestMailbox(imap.app);
     store = imap.app.get(MailStore);
     for (let i = 0; i < 4; i++) await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: `s${i}` }) });
@@ -96,6 +97,21 @@ describe('IMAP extensions and limits', () => {
     expect(greeting).toBe('* BYE Too many connections\r\n');
     extra.destroy();
     for (const c of clients) c.close();
+    const server = imap.app.get(ImapServer);
+    for (let i = 0; i < 50 && server.connections > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.connections).toBe(0);
+  });
+
+  // Last in this block: afterwards 127.0.0.1 may not log in here any more.
+  it('rate-limits failed logins per client IP, whatever the user names', async () => {
+    for (const name of ['nobody1@x.test', 'nobody2@x.test', 'nobody3@x.test']) {
+      const client = await RawClient.connect(imap.port);
+      expect(await client.command(`LOGIN ${name} wrong-password`)).toMatch(/NO \[AUTHENTICATIONFAILED\]/);
+      client.close();
+    }
+    const client = await RawClient.connect(imap.port);
+    expect(await client.command(`LOGIN ${box.address} ${box.password}`)).toMatch(/NO \[UNAVAILABLE\]/);
+    client.close();
   });
 });
 
