@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@mailroom/config';
 import { NestPinoLogger, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
+import { ApiKeyAuthenticator } from '@mailroom/tenancy';
 import { ErrorFilter } from './http/error.filter';
 
 /**
@@ -39,6 +40,17 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
   });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // Bodies under /v1 can be large (MAX_MESSAGE_SIZE); only a caller with a valid key gets one
+  // read and parsed. The guard checks again (scopes, X-Account-Id) once the route is known.
+  const authenticator = app.get(ApiKeyAuthenticator);
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/v1/') || request.method === 'GET' || request.method === 'DELETE') return;
+    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    if (match && (await authenticator.authenticate(match[1]!))) return;
+    await reply
+      .code(401)
+      .send({ error: { code: match ? 'invalid_api_key' : 'unauthenticated', message: match ? 'the API key is not valid or was revoked' : 'send your API key as "Authorization: Bearer <key>"' } });
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -90,6 +90,14 @@ describe('sending over the REST API', () => {
     expect(await raw(small.body.id)).toContain('filename=a.txt');
   });
 
+  it('answers 401 to a body without a valid key before reading it', async () => {
+    const body = JSON.stringify({ ...base, text: 'x'.repeat(2 * 1024 * 1024) });
+    for (const headers of [{}, { authorization: 'Bearer mr_live_not-a-key' }] as Array<Record<string, string>>) {
+      const res = await fetch(`${api.baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      expect(res.status).toBe(401);
+    }
+  });
+
   it('returns the first answer for a repeated Idempotency-Key and sends nothing new', async () => {
     const first = await post(base, { 'Idempotency-Key': 'order-1001' });
     const second = await post(base, { 'Idempotency-Key': 'order-1001' });

@@ -157,6 +157,12 @@ describe('SMTP submission relay', () => {
     await expect(foreignHeader).rejects.toMatchObject({ responseCode: 550, response: expect.stringContaining('bank.test is not a domain of this account') });
   });
 
+  it('reads headers as receivers will: a From: hidden behind a bare CR is found and refused', async () => {
+    const smuggled = 'X-A: b\rFrom: ceo@bank.test\r\r\nFrom: app@legacy.test\r\nSubject: s\r\n\r\nx\r\n';
+    const attempt = transport(smtpsPort).sendMail({ envelope: { from: 'app@legacy.test', to: ['x@customers.test'] }, raw: smuggled });
+    await expect(attempt).rejects.toMatchObject({ responseCode: 550, response: expect.stringContaining('bank.test') });
+  });
+
   it('refuses the tenth attempt in a minute without checking it, even with the right password', async () => {
     const user = 'guess-target';
     await api.app.get(CredentialService).createSmtpCredential(sender.accountId, { username: user, password: 'the real password' });

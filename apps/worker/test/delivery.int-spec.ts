@@ -1,6 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sql } from '@mailroom/db';
 import { createSendingAccount, freePort, SmtpSink, startTestApi, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
 
 /**
@@ -54,14 +55,14 @@ describe('outbound delivery', () => {
   }
 
   /** Polls the message until no recipient is queued, sending or deferred (or `until` holds). */
-  async function settled(id: string, until?: (m: any) => boolean): Promise<any> {
+  async function settled(id: string, until?: (m: any) => boolean, key = sender.key): Promise<any> {
     const done = until ?? ((m: any) => m.recipients.every((r: any) => !['queued', 'sending', 'deferred'].includes(r.status)));
     for (let i = 0; i < 150; i++) {
-      const res = await api.request('GET', `/v1/messages/${id}`, { key: sender.key });
+      const res = await api.request('GET', `/v1/messages/${id}`, { key });
       if (res.status === 200 && done(res.body)) return res.body;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const last = await api.request('GET', `/v1/messages/${id}`, { key: sender.key });
+    const last = await api.request('GET', `/v1/messages/${id}`, { key });
     throw new Error(`message ${id} did not settle: ${JSON.stringify(last.body.recipients)}`);
   }
 
@@ -182,6 +183,16 @@ describe('outbound delivery', () => {
     expect(both[0]!.from).toMatch(/^bnc-m/);
     sinks.e!.behaviour = {};
     expect(recipient(await settled(id), 'later@e.test').status).toBe('delivered');
+  });
+
+  it('defers, rather than leaving in sending or sending unsigned, when the domain has no DKIM key', async () => {
+    const keyless = await createSendingAccount(api, dns, 'keyless.test');
+    await api.app.get(Sql).query('UPDATE dkim_keys SET active = false WHERE domain_id = $1', [keyless.domainId]);
+    const res = await api.request('POST', '/v1/messages', { key: keyless.key, body: { from: 'a@keyless.test', to: 'someone@a.test', subject: 's', text: 't' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const message = await settled(res.body.id, (m) => recipient(m, 'someone@a.test').status === 'deferred', keyless.key);
+    expect(recipient(message, 'someone@a.test').last_response).toContain('keyless.test has no active DKIM key');
+    expect(sinks.a!.recipients()).not.toContain('someone@a.test');
   });
 
   it('reuses one connection for many messages to the same MX', async () => {

@@ -45,10 +45,11 @@ export class MxResolver {
       if ('error' in implicit) return implicit.permanent ? permanent(550, '5.1.2', `domain ${domain} has no MX and no address records`) : temporary(implicit.error);
       return { ok: true, hosts: [implicit] };
     }
-    if (mx.value.some((r) => r.exchange === '.')) {
-      return permanent(556, '5.1.10', `domain ${domain} does not accept mail (null MX, RFC 7505)`);
-    }
-    const ordered = shuffleEqualPreferences(mx.value);
+    // RFC 7505: a null MX is the domain's only MX record. A "." beside real ones is a mistake
+    // (or an unparsable name); the real ones are used.
+    const real = mx.value.filter((r) => r.exchange !== '.');
+    if (!real.length) return permanent(556, '5.1.10', `domain ${domain} does not accept mail (null MX, RFC 7505)`);
+    const ordered = shuffleEqualPreferences(real);
     const resolved = await Promise.all(ordered.map((record) => this.resolveHost(record)));
     const hosts = resolved.filter((h): h is MxHost => !('error' in h));
     if (hosts.length) return { ok: true, hosts };

@@ -49,6 +49,11 @@ export interface SmtpPoolOptions {
   maxMessagesPerConnection?: number;
   /** Idle connections kept per host (address:port). */
   maxIdlePerHost?: number;
+  /**
+   * No further host or address is tried once one send has run this long, so a delivery ends well
+   * inside its claim's lease (a slow MX list must not let another worker claim it meanwhile).
+   */
+  sendDeadlineMs?: number;
 }
 
 interface PooledConnection {
@@ -81,6 +86,7 @@ export class SmtpPool {
       idleMs: 30_000,
       maxMessagesPerConnection: 100,
       maxIdlePerHost: 20,
+      sendDeadlineMs: 300_000,
       ...options,
     };
   }
@@ -97,8 +103,13 @@ export class SmtpPool {
   async send(hosts: MxHost[], startIndex: number, envelope: Envelope, raw: Buffer): Promise<SendResult> {
     const errors: ConnectionError[] = [];
     const order = hosts.map((_, i) => hosts[(startIndex + i) % hosts.length]!);
+    const deadline = Date.now() + this.options.sendDeadlineMs;
     for (const host of order) {
       for (const address of host.addresses) {
+        if (Date.now() > deadline) {
+          errors.push({ host: host.host, address, code: 'ETIMEDOUT', message: 'not tried: this delivery ran out of time on earlier hosts' });
+          return { ok: false, connectionErrors: errors };
+        }
         const outcome = await this.tryAddress(host, address, envelope, raw);
         if ('recipients' in outcome) return { ok: true, mxHost: host.host, address, tls: outcome.tls, recipients: outcome.recipients, connectionErrors: errors };
         errors.push(outcome);
@@ -139,7 +150,9 @@ export class SmtpPool {
           return { recipients: fromEnvelopeError(envelope, err), tls: pooled.connection.secure };
         }
         this.discard(pooled, true);
-        if (!fresh && !err.responseCode) continue;
+        // A reused connection the server closed while idle fails before any reply: try a fresh one.
+        // Not after DATA, nor on a timeout: the server may have taken the message already.
+        if (!fresh && !err.responseCode && err.command !== 'DATA' && err.code !== 'ETIMEDOUT' && err.originalCode !== 'ETIMEDOUT') continue;
         return connectionError(host.host, address, error);
       }
     }

@@ -17,6 +17,8 @@ describe('MxResolver and DnsClient', () => {
       { type: 'MX', name: 'dangling.test', exchange: 'gone.dangling.test', priority: 10 },
       { type: 'SOA', name: 'dangling.test', minimum: 60 },
       { type: 'TXT', name: 'noaddress.test', value: 'only text' },
+      { type: 'MX', name: 'mixed.test', exchange: '.', priority: 0 },
+      { type: 'MX', name: 'mixed.test', exchange: 'primary.multi.test', priority: 10 },
     ]);
   });
   afterAll(() => dns.close());
@@ -40,6 +42,10 @@ describe('MxResolver and DnsClient', () => {
     expect(await resolver().route('nowhere.test')).toMatchObject({ ok: false, permanent: true, enhanced: '5.1.2' });
     expect(await resolver().route('noaddress.test')).toMatchObject({ ok: false, permanent: true });
     expect(await resolver().route('dangling.test')).toMatchObject({ ok: false, permanent: true, message: expect.stringContaining('gone.dangling.test') });
+  });
+
+  it('ignores a "." MX beside real ones (only a lone null MX refuses mail)', async () => {
+    expect(await resolver().route('mixed.test')).toMatchObject({ ok: true, hosts: [{ host: 'primary.multi.test' }] });
   });
 
   it('treats a failing DNS server as temporary', async () => {

@@ -30,6 +30,8 @@ export class DkimSigner {
 
   /** The DKIM-Signature header lines to put in front of the message (CRLF-terminated). */
   async signatures(message: Buffer, domain: string, keys: SigningKey[]): Promise<string> {
+    // Mail from Mailroom is always signed: without a key it waits (and is retried) rather than leave unsigned.
+    if (!keys.length) throw new Error(`${domain} has no active DKIM key`);
     // The typings want a top-level key even with signatureData; the signer uses only the list.
     const options = {
       canonicalization: 'relaxed/relaxed',
@@ -42,7 +44,8 @@ export class DkimSigner {
       })),
     } as unknown as Parameters<typeof dkimSign>[1];
     const result = await dkimSign(message, options);
-    if (result.errors?.length) throw new Error(`DKIM signing failed for ${domain}: ${String(result.errors[0])}`);
+    if (result.errors?.length) throw new Error(`DKIM signing failed for ${domain}: ${String((result.errors[0] as { err?: unknown }).err ?? result.errors[0])}`);
+    if (!result.signatures) throw new Error(`DKIM signing produced no signature for ${domain}`);
     return result.signatures;
   }
 

@@ -26,8 +26,10 @@ export function bullConnection(config: AppConfig) {
 }
 
 const JOB_DEFAULTS: JobsOptions = {
+  // Jobs leave Redis when done, failed or not: a job id still held by a failed job would make
+  // the sweeper's re-enqueue of the same work a silent no-op for as long as it stayed.
   removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
+  removeOnFail: true,
   // Delivery retries are ours (recorded in PostgreSQL with the SPEC's schedule); BullMQ's
   // attempts only cover a processor that crashed.
   attempts: 3,

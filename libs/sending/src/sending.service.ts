@@ -42,12 +42,16 @@ export class SendingService {
    * dozen round trips per message. Concurrent submissions share transactions (one per account)
    * and one enqueue, the way a batch from the API does.
    */
-  private readonly submissions = new Batcher<{ accountId: string; message: NewMessage }, undefined>(async (items) => {
+  private readonly submissions = new Batcher<{ accountId: string; message: NewMessage }, Error | undefined>(async (items) => {
     const byAccount = new Map<string, NewMessage[]>();
     for (const { accountId, message } of items) byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), message]);
-    await Promise.all([...byAccount].map(([accountId, messages]) => this.messages.accept(accountId, messages)));
-    await this.enqueue(items.map((i) => i.message));
-    return items.map(() => undefined);
+    const accounts = [...byAccount.keys()];
+    // Each account's transaction stands alone: one that fails must not tell another account's
+    // clients to retry messages that were stored (they would be sent twice).
+    const settled = await Promise.allSettled(accounts.map((accountId) => this.messages.accept(accountId, byAccount.get(accountId)!)));
+    const failed = new Map(accounts.flatMap((accountId, i) => (settled[i]!.status === 'rejected' ? [[accountId, (settled[i] as PromiseRejectedResult).reason as Error]] : [])));
+    await this.enqueue(items.filter((i) => !failed.has(i.accountId)).map((i) => i.message));
+    return items.map((i) => failed.get(i.accountId));
   }, 200);
 
   constructor(
@@ -71,13 +75,19 @@ export class SendingService {
   async acceptSubmission(accountId: string, input: { envelopeFrom: string; recipients: string[]; raw: Buffer }): Promise<{ id: string; status: AcceptStatus; messageId: string }> {
     if (!input.envelopeFrom) throw new DomainError('invalid', 'null_sender', 'MAIL FROM:<> is for bounces; give a sender address on one of your domains');
     const envelopeFrom = parseAddress(input.envelopeFrom, 'MAIL FROM');
-    const domain = await this.senderDomainOf(accountId, envelopeFrom, 'MAIL FROM');
-    const headers = readHeaders(input.raw);
+    await this.senderDomainOf(accountId, envelopeFrom, 'MAIL FROM');
+    // Lines end in CRLF from here on: a bare CR or LF would let the header we check and the header
+    // a receiver reads differ (a From: hidden behind a bare CR), so they become CRLF first.
+    const normalized = normalizeLineEndings(input.raw);
+    const headers = readHeaders(normalized);
     const fromHeaders = headerValues(headers, 'from');
     if (fromHeaders.length !== 1) throw new DomainError('invalid', 'from_header_required', 'the message needs exactly one From: header');
     const authors = parseAddressList(addressList(fromHeaders[0]!), 'From:');
     if (!authors.length) throw new DomainError('invalid', 'from_header_required', 'the From: header holds no address');
-    for (const author of authors) await this.senderDomainOf(accountId, author, 'From:');
+    // The message is signed for (and bounces return to) the author's domain: DMARC aligns with From:.
+    const authorDomains = [];
+    for (const author of authors) authorDomains.push(await this.senderDomainOf(accountId, author, 'From:'));
+    const signingDomain = authorDomains[0]!;
     const recipients = parseAddressList(input.recipients, 'RCPT TO');
     if (!recipients.length) throw new DomainError('invalid', 'no_recipients', 'at least one RCPT TO is required');
     if (recipients.length > LIMITS.recipientsPerMessage) throw new DomainError('invalid', 'too_many_recipients', `at most ${LIMITS.recipientsPerMessage} recipients per message`);
@@ -88,17 +98,17 @@ export class SendingService {
     const visible = new Set(
       ['to', 'cc'].flatMap((name) => headerValues(headers, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
     );
-    const { raw, messageId } = completeSubmittedMessage(input.raw, headers, this.config.MAIL_HOSTNAME);
+    const { raw, messageId } = completeSubmittedMessage(normalized, headers, this.config.MAIL_HOSTNAME);
     const seen = new Set<string>();
     const message: NewMessage = {
       id: newId(),
-      domainId: domain.id,
+      domainId: signingDomain.id,
       campaignId: null,
       templateId: null,
       stream: 'transactional',
       source: 'smtp',
       fromAddress: authors[0]!.address,
-      subject: decodeHeaderText(headerValues(headers, 'subject')[0] ?? '').slice(0, 998),
+      subject: decodeHeaderText(headerValues(headers, 'subject')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 998),
       messageIdHeader: messageId,
       tags: [],
       metadata: {},
@@ -112,7 +122,8 @@ export class SendingService {
     };
     const suppressed = await this.messages.suppressed(accountId, message.recipients.map((r) => r.email.toLowerCase()));
     for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
-    await this.submissions.submit({ accountId, message });
+    const failure = await this.submissions.submit({ accountId, message });
+    if (failure) throw failure;
     return { id: message.id, status: message.recipients.every((r) => r.suppressed) ? 'suppressed' : 'queued', messageId };
   }
 
@@ -292,6 +303,20 @@ export class SendingService {
   }
 }
 
+/** Every bare CR or bare LF becomes CRLF; a message already in CRLF comes back as it is. */
+function normalizeLineEndings(raw: Buffer): Buffer {
+  let bare = false;
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i];
+    if ((byte === 0x0d && raw[i + 1] !== 0x0a) || (byte === 0x0a && raw[i - 1] !== 0x0d)) {
+      bare = true;
+      break;
+    }
+  }
+  if (!bare) return raw;
+  return Buffer.from(raw.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
+}
+
 /** The account's verified domain an address is on, or the error that says why it may not send. */
 function senderDomain(domains: Domains, address: MailAddress, field: string): Domains[number] {
   const domain = domains.find((d) => d.name === address.domain);
@@ -341,15 +366,18 @@ function checkTags(tags: string[] | undefined): string[] {
   const list = tags ?? [];
   if (list.length > LIMITS.tags) throw new DomainError('invalid', 'too_many_tags', `tags: at most ${LIMITS.tags}`);
   for (const tag of list) {
-    if (!tag || tag.length > LIMITS.tagLength || /[\r\n]/.test(tag)) throw new DomainError('invalid', 'invalid_tag', `tags: "${tag.slice(0, 20)}" must be 1-${LIMITS.tagLength} characters on one line`);
+    if (!tag || tag.length > LIMITS.tagLength || /[\u0000-\u001f\u007f]/.test(tag)) throw new DomainError('invalid', 'invalid_tag', `tags: "${tag.slice(0, 20)}" must be 1-${LIMITS.tagLength} characters on one line`);
   }
   return list;
 }
 
 function checkMetadata(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
   if (!metadata) return {};
-  if (Buffer.byteLength(JSON.stringify(metadata)) > LIMITS.metadataBytes) {
+  const json = JSON.stringify(metadata);
+  if (Buffer.byteLength(json) > LIMITS.metadataBytes) {
     throw new DomainError('invalid', 'metadata_too_large', `metadata: at most ${LIMITS.metadataBytes} bytes of JSON`);
   }
+  // PostgreSQL's jsonb cannot hold a NUL character.
+  if (json.includes('\\u0000')) throw new DomainError('invalid', 'invalid_metadata', 'metadata: NUL characters are not allowed');
   return metadata;
 }

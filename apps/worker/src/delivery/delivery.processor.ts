@@ -64,7 +64,16 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     this.outcomes = new OutcomeBuilder(new RetryPolicy(config.RETRY_SCHEDULE, config.RETRY_MAX_AGE_HOURS));
     this.claims = new Batcher((work) => this.deliveries.claim(work, config.DELIVERY_LEASE_SECONDS));
     this.records = new Batcher(async (outcomes) => {
-      await this.deliveries.record(outcomes);
+      try {
+        await this.deliveries.record(outcomes);
+      } catch (error) {
+        // One bad row must not cost the batch (those recipients would be sent again after the
+        // lease): record them one by one, and let only the bad one fail.
+        if (outcomes.length === 1) throw error;
+        const results = await Promise.allSettled(outcomes.map((o) => this.deliveries.record([o])));
+        const failed = results.filter((r) => r.status === 'rejected').length;
+        this.logger.error({ err: error, failed, of: outcomes.length }, 'recording a batch of outcomes failed; recorded one by one');
+      }
       return outcomes.map(() => undefined);
     }, 500);
   }
@@ -115,7 +124,13 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       if (!claim) return; // delivered or claimed already: a duplicate job
       const sending = claim.recipients.filter((r) => r.status === 'sending');
       if (!sending.length) return;
-      await this.deliver(claim, domain, sending, route.hosts, log);
+      try {
+        await this.deliver(claim, domain, sending, route.hosts, log);
+      } catch (error) {
+        // Whatever failed after the claim, the recipients must not sit in `sending` until the lease.
+        log.error({ err: error }, 'delivery failed after the claim; deferring');
+        await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log);
+      }
     } finally {
       await admission.release().catch(() => undefined);
     }

@@ -46,6 +46,18 @@ export class OutcomeBuilder {
     });
   }
 
+  /**
+   * Our own failure after the claim (a key that no longer decrypts, a message mailauth cannot
+   * sign, a bug): retried like a temporary failure, so it ends `failed` when the window closes
+   * instead of looping through lease expiries.
+   */
+  fromError(claim: ClaimedDelivery, recipients: ClaimedRecipient[], error: unknown): DeliveryOutcome[] {
+    const reason = error instanceof Error ? error.message : String(error);
+    return recipients.map((r) =>
+      this.outcome(claim, r, { outcome: 'deferred', category: 'other', rule: 'local-error' }, { code: 451, enhanced: '4.3.0', response: `local error: ${reason}`.slice(0, 500) }),
+    );
+  }
+
   private outcome(
     claim: ClaimedDelivery,
     recipient: ClaimedRecipient,
@@ -54,7 +66,9 @@ export class OutcomeBuilder {
   ): DeliveryOutcome {
     const base = { recipientId: recipient.id, ...fields, detail: fields.response };
     if (classification.outcome === 'deferred') {
-      const next = this.retries.nextAttempt(recipient.attempts, claim.createdAt, classification.retryAfterSeconds);
+      // A scheduled message's retry window starts when it was due, not when it was accepted.
+      const start = claim.sendAt && claim.sendAt > claim.createdAt ? claim.sendAt : claim.createdAt;
+      const next = this.retries.nextAttempt(recipient.attempts, start, classification.retryAfterSeconds);
       if (!next) return { ...base, status: 'failed', detail: `gave up after ${recipient.attempts} attempts: ${fields.response}`, suppress: false };
       return { ...base, status: 'deferred', nextAttemptAt: next, suppress: false };
     }

@@ -23,6 +23,8 @@ export interface ClaimedDelivery {
   returnPathDomain: string;
   stream: 'transactional' | 'broadcast';
   createdAt: Date;
+  /** When it was scheduled for, if later than accepted: the retry window starts there. */
+  sendAt: Date | null;
   raw: Buffer;
   keys: Array<{ selector: string; algorithm: 'rsa' | 'ed25519'; privateKeyEncrypted: string }>;
   recipients: ClaimedRecipient[];
@@ -67,6 +69,12 @@ export class DeliveryRepository {
    * abandoned by a dead worker), so the same job run twice sends once.
    */
   async claim(work: DeliveryWork[], leaseSeconds: number): Promise<Array<ClaimedDelivery | null>> {
+    // The same work twice in one batch (a retry job and a sweeper job, say) is claimed once and
+    // handed to the first of them only; the other finds nothing to do.
+    const firstOf = new Map<string, number>();
+    work.forEach((w, i) => {
+      if (!firstOf.has(`${w.messageId}|${w.domain}`)) firstOf.set(`${w.messageId}|${w.domain}`, i);
+    });
     const claimed = await this.sql.query<{ id: string; message_id: string; domain: string; email: string; attempts: number; mx_index: number; status: 'sending' | 'suppressed' }>(
       `WITH work AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS w(message_id, domain)),
        claimed AS (
@@ -93,8 +101,8 @@ export class DeliveryRepository {
     if (!claimed.length) return work.map(() => null);
 
     const messageIds = [...new Set(claimed.map((c) => c.message_id))];
-    const messages = await this.sql.query<{ id: string; account_id: string; domain_id: string; name: string; return_path_domain: string; stream: 'transactional' | 'broadcast'; created_at: Date; raw: Buffer }>(
-      `SELECT m.id, m.account_id, m.domain_id, d.name, d.return_path_domain, m.stream, m.created_at, m.raw
+    const messages = await this.sql.query<{ id: string; account_id: string; domain_id: string; name: string; return_path_domain: string; stream: 'transactional' | 'broadcast'; created_at: Date; send_at: Date | null; raw: Buffer }>(
+      `SELECT m.id, m.account_id, m.domain_id, d.name, d.return_path_domain, m.stream, m.created_at, m.send_at, m.raw
          FROM messages m JOIN domains d ON d.id = m.domain_id WHERE m.id = ANY($1::uuid[])`,
       [messageIds],
     );
@@ -107,7 +115,8 @@ export class DeliveryRepository {
     if (suppressedCount.length) await this.countSuppressed(suppressedCount.map((c) => c.id));
 
     const byMessage = new Map(messages.map((m) => [m.id, m]));
-    return work.map((w) => {
+    return work.map((w, index) => {
+      if (firstOf.get(`${w.messageId}|${w.domain}`) !== index) return null;
       const recipients = claimed.filter((c) => c.message_id === w.messageId && c.domain === w.domain);
       const message = byMessage.get(w.messageId);
       if (!recipients.length || !message) return null;
@@ -119,6 +128,7 @@ export class DeliveryRepository {
         returnPathDomain: message.return_path_domain,
         stream: message.stream,
         createdAt: message.created_at,
+        sendAt: message.send_at,
         raw: message.raw,
         keys: keys.filter((k) => k.domain_id === message.domain_id).map((k) => ({ selector: k.selector, algorithm: k.algorithm, privateKeyEncrypted: k.private_key_encrypted })),
         recipients: recipients.map((r) => ({ id: r.id, email: r.email, attempts: r.attempts, mxIndex: r.mx_index, status: r.status })),
@@ -182,11 +192,11 @@ export class DeliveryRepository {
         col((o) => o.bounceType ?? null),
         col((o) => o.code ?? null),
         col((o) => o.enhanced ?? null),
-        col((o) => o.response ?? null),
+        col((o) => (o.response === undefined ? null : printable(o.response))),
         col((o) => o.mxHost ?? null),
         col((o) => o.nextAttemptAt ?? null),
         col((o) => o.mxIndex ?? null),
-        col((o) => o.detail),
+        col((o) => printable(o.detail)),
         col((o) => o.suppress),
       ],
     );
@@ -198,12 +208,25 @@ export class DeliveryRepository {
    * recorded. Re-enqueuing is safe: job ids dedupe live jobs and claim() takes each once.
    */
   async due(limit: number, graceSeconds: number, leaseSeconds: number): Promise<DueWork[]> {
+    // Three sources, each oldest first and limited on its own, so a backlog of queued campaign
+    // mail (still on the queue, most likely) cannot hide abandoned claims or due retries. The job
+    // id takes the highest attempt count of the group, the one a retry job would carry.
     const rows = await this.sql.query<{ message_id: string; domain: string; attempts: number; stream: 'transactional' | 'broadcast' }>(
-      `SELECT DISTINCT ON (r.message_id, r.domain) r.message_id, r.domain, r.attempts, m.stream
-         FROM recipients r JOIN messages m ON m.id = r.message_id
-        WHERE (r.status = 'queued' AND r.updated_at < now() - make_interval(secs => $2) AND (m.send_at IS NULL OR m.send_at <= now()))
-           OR (r.status = 'deferred' AND r.next_attempt_at <= now() - make_interval(secs => $2))
-           OR (r.status = 'sending' AND r.updated_at < now() - make_interval(secs => $3))
+      `WITH due AS (
+         (SELECT message_id, domain, attempts FROM recipients
+           WHERE status = 'sending' AND updated_at < now() - make_interval(secs => $3)
+           ORDER BY updated_at LIMIT $1)
+         UNION ALL
+         (SELECT message_id, domain, attempts FROM recipients
+           WHERE status = 'deferred' AND next_attempt_at <= now() - make_interval(secs => $2)
+           ORDER BY next_attempt_at LIMIT $1)
+         UNION ALL
+         (SELECT r.message_id, r.domain, r.attempts FROM recipients r JOIN messages m ON m.id = r.message_id
+           WHERE r.status = 'queued' AND r.updated_at < now() - make_interval(secs => $2) AND (m.send_at IS NULL OR m.send_at <= now())
+           ORDER BY r.updated_at LIMIT $1))
+       SELECT d.message_id, d.domain, max(d.attempts)::int AS attempts, m.stream
+         FROM due d JOIN messages m ON m.id = d.message_id
+        GROUP BY d.message_id, d.domain, m.stream
         LIMIT $1`,
       [limit, graceSeconds, leaseSeconds],
     );
@@ -220,4 +243,12 @@ export class DeliveryRepository {
       [recipientIds],
     );
   }
+}
+
+/**
+ * Remote replies are untrusted text: PostgreSQL refuses NUL in text, and control characters do no
+ * good in a timeline. Anything but tab and line breaks becomes a space; length is capped.
+ */
+export function printable(text: string, max = 2000): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ').slice(0, max);
 }
