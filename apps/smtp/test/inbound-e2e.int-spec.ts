@@ -57,7 +57,7 @@ describe('inbound MX end to end: API -> worker -> remote MX -> DSN -> inbound MX
 
     // What the remote MX saw: one transaction, our VERP address as MAIL FROM.
     const received = sink.messages.find((m) => m.to.includes('gone@remote.test'))!;
-    expect(received.from).toMatch(new RegExp(`^bnc-[rm][0-9a-f]{32}-[0-9a-f]{16}@${sender.returnPathDomain.replace(/\./g, '\\.')}$`));
+    expect(received.from).toMatch(new RegExp(`^bnc-(?:[rm][0-9a-f]{32}|d[0-9a-f]{40})-[0-9a-f]{16}@${sender.returnPathDomain.replace(/\./g, '\\.')}$`));
 
     const dsn = [
       'From: MAILER-DAEMON@mx.remote.test (Mail Delivery System)',

@@ -127,6 +127,20 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
     expect(await suppression('full@remote.example')).toBeUndefined();
   });
 
+  it('a domain-bound message token reaches only recipients in its domain', async () => {
+    const message = await seedMessage(h, shop, ['one@remote.example', 'two@remote.example', 'victim@other.example']);
+    const verp = h.returnPath.addressForDomain(message.messageId, 'remote.example', shop.returnPathDomain);
+    // A recipient at remote.example forges a DSN naming a recipient at another domain.
+    await sendOnce(h.port, '', [verp], dsn(verp, 'victim@other.example', '5.1.1', '550 5.1.1 User unknown'));
+    const victim = message.recipients.find((r) => r.email === 'victim@other.example')!;
+    expect(await recipientRow(victim.id)).toMatchObject({ status: 'delivered' });
+    expect(await suppression('victim@other.example')).toBeUndefined();
+    // A DSN naming a recipient of its own transaction applies.
+    await sendOnce(h.port, '', [verp], dsn(verp, 'two@remote.example', '5.1.1', '550 5.1.1 User unknown'));
+    const two = message.recipients.find((r) => r.email === 'two@remote.example')!;
+    expect(await recipientRow(two.id)).toMatchObject({ status: 'bounced', bounce_type: 'hard' });
+  });
+
   it('a policy rejection reported later is blocked: counted, never suppressed', async () => {
     const message = await seedMessage(h, shop, ['policy@remote.example']);
     const verp = h.returnPath.address({ kind: 'recipient', recipientId: message.recipients[0].id }, shop.returnPathDomain);

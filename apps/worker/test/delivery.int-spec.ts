@@ -180,7 +180,7 @@ describe('outbound delivery', () => {
     const both = sinks.a!.messages.filter((m) => m.to.includes('one@a.test'));
     expect(both).toHaveLength(1);
     expect(both[0]!.to.sort()).toEqual(['one@a.test', 'two@a.test']);
-    expect(both[0]!.from).toMatch(/^bnc-m/);
+    expect(both[0]!.from).toMatch(/^bnc-d/);
     sinks.e!.behaviour = {};
     expect(recipient(await settled(id), 'later@e.test').status).toBe('delivered');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Secrets } from '@mailroom/crypto';
-import { ReturnPath } from './return-path';
+import { recipientDomainHash, ReturnPath } from './return-path';
 
 const returnPath = new ReturnPath(new Secrets('x'.repeat(40)));
 const recipientId = '0b9e4b8e-6a0c-4c4f-9a43-1f2d3c4b5a69';
@@ -17,6 +17,15 @@ describe('VERP return paths', () => {
   it('round-trips a message token', () => {
     const address = returnPath.address({ kind: 'message', messageId: recipientId }, 'rp.example');
     expect(returnPath.parse(address)).toEqual({ kind: 'message', messageId: recipientId });
+  });
+
+  it('binds a several-recipient transaction to its recipient domain', () => {
+    const address = returnPath.addressForDomain(recipientId, 'Gmail.com', 'rp.example');
+    expect(address.split('@')[0].length).toBeLessThanOrEqual(64);
+    expect(returnPath.parse(address)).toEqual({ kind: 'message', messageId: recipientId, domainHash: recipientDomainHash('gmail.com') });
+    const [local] = address.split('@');
+    const otherDomain = local.slice(0, 37) + recipientDomainHash('yahoo.com') + local.slice(45);
+    expect(returnPath.parse(`${otherDomain}@rp.example`)).toBeNull();
   });
 
   it('refuses forged, tampered and foreign addresses', () => {

@@ -4,7 +4,7 @@ import { Secrets } from '@mailroom/crypto';
 import { InboundRepository, type ReportOutcome } from '@mailroom/db';
 import type { Logger } from '@mailroom/logger';
 import { MailStore } from '@mailroom/mailstore';
-import { ReturnPath } from '@mailroom/verp';
+import { ReturnPath, tokenCovers } from '@mailroom/verp';
 import { MessageAuthenticator } from './message-authenticator';
 import { reportOutcomes } from './report-outcomes';
 import type { Route } from './routes';
@@ -108,7 +108,7 @@ export class InboundDelivery {
     for (const candidate of analyzed.tokenCandidates) {
       const token = this.returnPath.parse(candidate);
       if (!token) continue;
-      const target = await this.inbound.reportTarget(token);
+      const target = await this.inbound.reportTarget(token, tokenCovers(token));
       const domain = candidate.slice(candidate.lastIndexOf('@') + 1).toLowerCase();
       if (!target || target.returnPathDomain !== domain) continue;
       outcomes.push(...reportOutcomes(analyzed, target, token));

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Secrets } from '@mailroom/crypto';
 import { InboundRepository } from '@mailroom/db';
-import { ReturnPath } from '@mailroom/verp';
+import { ReturnPath, tokenCovers } from '@mailroom/verp';
 import { parseRecipientAddress } from '../common/address-policy';
 import type { Route } from './routes';
 import { Replies, SmtpReply } from '../common/smtp-reply';
@@ -32,7 +32,7 @@ export class RecipientRouter {
       // A forged, tampered or foreign token fails the signature here and is simply unknown.
       const token = this.returnPath.parse(address.local);
       if (!token) return Replies.noSuchUser();
-      const target = await this.inbound.reportTarget(token);
+      const target = await this.inbound.reportTarget(token, tokenCovers(token));
       if (!target || target.returnPathDomain !== address.domain) return Replies.noSuchUser();
       return { kind: 'return-path', address: address.normalized, token, target };
     }

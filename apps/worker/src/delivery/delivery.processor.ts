@@ -142,7 +142,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     const from =
       sending.length === 1
         ? this.returnPath.address({ kind: 'recipient', recipientId: sending[0]!.id }, claim.returnPathDomain)
-        : this.returnPath.address({ kind: 'message', messageId: claim.messageId }, claim.returnPathDomain);
+        : this.returnPath.addressForDomain(claim.messageId, domain, claim.returnPathDomain);
     const startMx = Math.min(...sending.map((r) => r.mxIndex)) || 0;
     const result = await this.pool.send(hosts, startMx % hosts.length, { from, to: sending.map((r) => r.email) }, signed);
     if (!result.ok) log.info({ errors: result.connectionErrors }, 'no MX host took the message');

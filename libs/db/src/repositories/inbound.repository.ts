@@ -86,7 +86,11 @@ export class InboundRepository {
   }
 
   /** The message of a recipient token (with that recipient only) or of a message token (with all). */
-  async reportTarget(token: { kind: 'recipient'; recipientId: string } | { kind: 'message'; messageId: string }): Promise<ReportTarget | null> {
+  async reportTarget(
+    token: { kind: 'recipient'; recipientId: string } | { kind: 'message'; messageId: string; domainHash?: string },
+    /** For a domain-bound message token: keeps the recipients whose domain has this tag. */
+    domainMatches: (domain: string) => boolean = () => true,
+  ): Promise<ReportTarget | null> {
     const rows = await this.sql.query<{
       message_id: string;
       account_id: string;
@@ -97,9 +101,10 @@ export class InboundRepository {
       id: string;
       email: string;
       status: string;
+      domain: string;
     }>(
       `SELECT m.id AS message_id, m.account_id, m.domain_id, d.return_path_domain, d.bounce_mailbox_id, m.message_id_header,
-              r.id, r.email, r.status::text AS status
+              r.id, r.email, r.status::text AS status, r.domain
          FROM recipients r JOIN messages m ON m.id = r.message_id JOIN domains d ON d.id = m.domain_id
         WHERE ${token.kind === 'recipient' ? 'r.id' : 'r.message_id'} = $1::uuid
         ORDER BY r.email`,
@@ -107,6 +112,7 @@ export class InboundRepository {
     );
     const first = rows[0];
     if (!first) return null;
+    const recipients = rows.filter((r) => domainMatches(r.domain));
     return {
       messageId: first.message_id,
       accountId: first.account_id,
@@ -114,7 +120,7 @@ export class InboundRepository {
       returnPathDomain: first.return_path_domain,
       bounceMailboxId: first.bounce_mailbox_id,
       messageIdHeader: first.message_id_header,
-      recipients: rows.map((r) => ({ id: r.id, email: r.email, status: r.status })),
+      recipients: recipients.map((r) => ({ id: r.id, email: r.email, status: r.status })),
     };
   }
 
