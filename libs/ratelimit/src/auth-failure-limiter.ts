@@ -20,6 +20,8 @@ export class AuthFailureLimiter {
     /** e.g. `mailroom:smtp`: keys live under it. */
     private readonly keyPrefix: string,
     private readonly limits: AuthFailureLimits,
+    /** Told when Redis cannot be reached: the check is then skipped, passwords are still verified. */
+    private readonly onError: (error: unknown, what: string) => void = () => undefined,
   ) {}
 
   private keys(ip: string, user: string): [string, string] {
@@ -28,18 +30,23 @@ export class AuthFailureLimiter {
 
   /** True when this IP or this user name has failed too often lately. */
   async blocked(ip: string, user: string): Promise<boolean> {
-    const [byIp, byUser] = await this.redis.mget(...this.keys(ip, user));
-    return Number(byIp ?? 0) >= this.limits.perIp || Number(byUser ?? 0) >= this.limits.perUser;
+    try {
+      const [byIp, byUser] = await this.redis.mget(...this.keys(ip, user));
+      return Number(byIp ?? 0) >= this.limits.perIp || Number(byUser ?? 0) >= this.limits.perUser;
+    } catch (error) {
+      this.onError(error, 'login rate limit unavailable');
+      return false;
+    }
   }
 
   async failed(ip: string, user: string): Promise<void> {
     const multi = this.redis.multi();
     for (const key of this.keys(ip, user)) multi.incr(key).expire(key, this.limits.windowSeconds, 'NX');
-    await multi.exec();
+    await multi.exec().catch((error: unknown) => this.onError(error, 'login failure not counted'));
   }
 
   /** A good password clears the user's count (not the IP's: one good account must not unlock guessing others). */
   async succeeded(user: string): Promise<void> {
-    await this.redis.del(this.keys('', user)[1]);
+    await this.redis.del(this.keys('', user)[1]).catch((error: unknown) => this.onError(error, 'login failures not cleared'));
   }
 }

@@ -64,7 +64,7 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       perIp: AUTH_FAILURES_PER_IP,
       perUser: AUTH_FAILURES_PER_USER,
       windowSeconds: AUTH_WINDOW_SECONDS,
-    });
+    }, (error, what) => this.logger.warn({ err: error }, `smtp ${what}`));
   }
 
   /** Bound ports: [submission, smtps] (tests listen on port 0). */
