@@ -162,6 +162,16 @@ describe('accounts, keys, domains and credentials over the REST API', () => {
     expect(weak.body.error.code).toBe('weak_password');
   });
 
+  it('routes a domain’s catch-all and bounce reports to its own mailboxes', async () => {
+    const domain = await api.request('POST', '/v1/domains', { key: keyA, body: { name: 'routed.example' } });
+    const box = await api.request('POST', '/v1/mailboxes', { key: keyA, body: { address: 'all@routed.example', password: 'a long password' } });
+    const set = await api.request('PATCH', `/v1/domains/${domain.body.id}`, { key: keyA, body: { catch_all_mailbox_id: box.body.id, bounce_mailbox_id: box.body.id } });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ catch_all_mailbox_id: box.body.id, bounce_mailbox_id: box.body.id });
+    const cleared = await api.request('PATCH', `/v1/domains/${domain.body.id}`, { key: keyA, body: { catch_all_mailbox_id: null } });
+    expect(cleared.body).toMatchObject({ catch_all_mailbox_id: null, bounce_mailbox_id: box.body.id });
+  });
+
   it("never lets account B read or change account A's objects", async () => {
     const domain = await api.request('POST', '/v1/domains', { key: keyA, body: { name: 'private-a.example' } });
     const mailbox = await api.request('POST', '/v1/mailboxes', { key: keyA, body: { address: 'ceo@private-a.example', password: 'a long password' } });
@@ -177,6 +187,12 @@ describe('accounts, keys, domains and credentials over the REST API', () => {
     expect((await api.request('GET', '/v1/domains', { key: keyB })).body.map((d: { name: string }) => d.name)).not.toContain('private-a.example');
     expect((await api.request('GET', '/v1/mailboxes', { key: keyB })).body).toEqual([]);
     expect((await api.request('GET', '/v1/smtp-credentials', { key: keyB })).body).toEqual([]);
+    expect((await api.request('PATCH', `/v1/domains/${domain.body.id}`, { key: keyB, body: { catch_all_mailbox_id: null } })).status).toBe(404);
+    // B's own domain cannot route to A's mailbox.
+    const bDomain = await api.request('POST', '/v1/domains', { key: keyB, body: { name: 'private-b.example' } });
+    const stolen = await api.request('PATCH', `/v1/domains/${bDomain.body.id}`, { key: keyB, body: { catch_all_mailbox_id: mailbox.body.id } });
+    expect(stolen.status).toBe(422);
+    expect(stolen.body.error.code).toBe('invalid_mailbox');
     // Account keys cannot borrow another account with the admin header.
     const borrowed = await api.request('GET', '/v1/domains', { key: keyB, headers: { 'x-account-id': accountA } });
     expect(borrowed.body.map((d: { name: string }) => d.name)).not.toContain('private-a.example');

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, newId, notFound } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { Secrets } from '@mailroom/crypto';
-import { DomainRepository, type DomainWithKeys } from '@mailroom/db';
+import { DomainRepository, MailboxRepository, type DomainWithKeys } from '@mailroom/db';
 import { dkimRecordValue, generateDkimKeys } from '@mailroom/dkim';
 import { DnsResolver } from '@mailroom/dns';
 import { normalizeDomainName } from '@mailroom/common';
@@ -28,6 +28,8 @@ export interface DomainView {
   verified: boolean;
   verification: { dkim: boolean; spf: boolean; dmarc: boolean; return_path: boolean; last_checked_at: Date | null };
   dkim: Array<{ selector: string; algorithm: string }>;
+  catch_all_mailbox_id: string | null;
+  bounce_mailbox_id: string | null;
   dns: DnsRecord[];
   created_at: Date;
 }
@@ -40,6 +42,7 @@ export class DomainService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly domains: DomainRepository,
+    private readonly mailboxes: MailboxRepository,
     private readonly secrets: Secrets,
     private readonly dns: DnsResolver,
   ) {}
@@ -120,6 +123,25 @@ export class DomainService {
     ];
   }
 
+  /**
+   * Points the domain's catch-all (mail for unknown local parts) and its bounce mailbox (where
+   * raw DSN and ARF reports are filed, folder Bounces) at mailboxes of this domain; null clears.
+   */
+  async setRouting(accountId: string, domainId: string, routing: { catchAllMailboxId?: string | null; bounceMailboxId?: string | null }): Promise<DomainView> {
+    await this.load(accountId, domainId);
+    for (const [field, mailboxId] of Object.entries(routing)) {
+      if (!mailboxId) continue;
+      const mailbox = await this.mailboxes.find(accountId, mailboxId);
+      if (!mailbox || mailbox.domainId !== domainId) {
+        const name = field === 'catchAllMailboxId' ? 'catch_all_mailbox_id' : 'bounce_mailbox_id';
+        throw new DomainError('invalid', 'invalid_mailbox', `${name}: no mailbox ${mailboxId} on this domain`);
+      }
+    }
+    const domain = await this.domains.saveRouting(accountId, domainId, routing);
+    if (!domain) throw notFound('domain');
+    return this.describe(domain);
+  }
+
   describe(domain: DomainWithKeys): DomainView {
     return {
       id: domain.id,
@@ -135,6 +157,8 @@ export class DomainService {
         last_checked_at: domain.lastCheckedAt,
       },
       dkim: domain.dkimKeys.map((k) => ({ selector: k.selector, algorithm: k.algorithm })),
+      catch_all_mailbox_id: domain.catchAllMailboxId,
+      bounce_mailbox_id: domain.bounceMailboxId,
       dns: this.dnsRecords(domain),
       created_at: domain.createdAt,
     };

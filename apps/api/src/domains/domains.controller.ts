@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DomainService } from '@mailroom/tenancy';
@@ -6,6 +6,7 @@ import { AccountId } from '../http/auth';
 import { JsonBody, ZodPipe } from '../http/zod';
 
 const createDomain = z.object({ name: z.string().min(1).max(253) }).strict();
+const updateDomain = z.object({ catch_all_mailbox_id: z.string().uuid().nullable().optional(), bounce_mailbox_id: z.string().uuid().nullable().optional() }).strict();
 
 @ApiTags('domains')
 @ApiBearerAuth()
@@ -28,6 +29,16 @@ export class DomainsController {
   @Get(':id')
   get(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string) {
     return this.domains.get(accountId, id);
+  }
+
+  /**
+   * Routes the domain's inbound mail: `catch_all_mailbox_id` receives mail for unknown local parts,
+   * `bounce_mailbox_id` gets raw bounce and complaint reports in its Bounces folder; null clears.
+   */
+  @Patch(':id')
+  @JsonBody(updateDomain)
+  update(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(updateDomain)) body: z.infer<typeof updateDomain>) {
+    return this.domains.setRouting(accountId, id, { catchAllMailboxId: body.catch_all_mailbox_id, bounceMailboxId: body.bounce_mailbox_id });
   }
 
   /** Looks each record up in DNS now and reports its state. */

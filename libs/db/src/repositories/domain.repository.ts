@@ -70,4 +70,10 @@ export class DomainRepository {
     if (!domain) throw new Error(`domain ${domainId} vanished while verifying`);
     return domain;
   }
+
+  /** Where the domain's catch-all mail and its bounce reports go (mailbox ids, or null for none). */
+  async saveRouting(accountId: string, domainId: string, routing: { catchAllMailboxId?: string | null; bounceMailboxId?: string | null }): Promise<DomainWithKeys | null> {
+    const { count } = await this.prisma.domain.updateMany({ where: { id: domainId, accountId }, data: routing });
+    return count ? this.find(accountId, domainId) : null;
+  }
 }
