@@ -198,6 +198,9 @@ export class SendingService {
       }
     }
 
+    // A replay answers from the record and uses none of the hour's quota.
+    const previous = idempotencyKey ? await this.messages.previousAnswer(accountId, idempotencyKey) : null;
+    if (previous) return { results: previous.response as AcceptResult[], replayed: true };
     await this.takeQuota(accountId, accepted.length);
     const suppressed = await this.messages.suppressed(accountId, [...new Set(accepted.flatMap((m) => m.recipients.map((r) => r.email.toLowerCase())))]);
     for (const message of accepted) {

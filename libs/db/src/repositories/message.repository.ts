@@ -53,6 +53,15 @@ export class MessageRepository {
    * With an idempotency key, the answer is stored in the same transaction; when the key was
    * already used within 24 hours nothing is written and the first answer is returned instead.
    */
+  /** The stored answer for an idempotency key used within 24 hours, if any. */
+  async previousAnswer(accountId: string, key: string): Promise<IdempotentAnswer | null> {
+    const rows = await this.sql.query<{ response: unknown; status: number }>(
+      `SELECT response, status FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND created_at >= now() - interval '24 hours'`,
+      [accountId, key],
+    );
+    return rows[0] ? { status: rows[0].status, response: rows[0].response } : null;
+  }
+
   async accept(
     accountId: string,
     messages: NewMessage[],
