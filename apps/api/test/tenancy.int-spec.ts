@@ -102,6 +102,9 @@ describe('accounts, keys, domains and credentials over the REST API', () => {
 
   it('refuses duplicate and malformed domains with clear errors', async () => {
     await api.request('POST', '/v1/domains', { key: keyA, body: { name: 'dupe.example' } });
+    const reserved = await api.request('POST', '/v1/domains', { key: keyB, body: { name: 'mr-bounces.victim.example' } });
+    expect(reserved.status).toBe(422);
+    expect(reserved.body.error.code).toBe('reserved_name');
     const dupe = await api.request('POST', '/v1/domains', { key: keyB, body: { name: 'DUPE.example.' } });
     expect(dupe.status).toBe(409);
     expect(dupe.body.error.code).toBe('domain_exists');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeInboundMessage, type AnalyzedMessage } from './analyze-report';
 import { detectAutoReply } from './auto-reply';
-import { parseMime } from './mime';
+import { parseMime, partText } from './mime';
 import { detectPlainBounce } from './plain-bounce';
 
 const SAMPLES = join(__dirname, '../test/samples');
@@ -210,6 +210,25 @@ describe('hostile input', () => {
       analyzeInboundMessage(raw, { sender: '' });
       expect(performance.now() - started, `shape ${JSON.stringify(body.slice(0, 6))}`).toBeLessThan(1000);
     }
+  });
+
+  it('stays fast and small on a hostile HTML-only or quoted-printable report', () => {
+    for (const html of ['<'.repeat(200_000), '<script'.repeat(28_000), '<style>'.repeat(20_000) + 'x']) {
+      const raw = `Content-Type: multipart/report; report-type=delivery-status; boundary=H\r\n\r\n--H\r\nContent-Type: text/html\r\n\r\n${html}\r\n--H--\r\n`;
+      const started = performance.now();
+      analyzeInboundMessage(raw);
+      expect(performance.now() - started, `html ${html.slice(0, 8)}`).toBeLessThan(1000);
+    }
+    const qp = `Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\nSubject: Undelivered Mail Returned to Sender\r\nFrom: MAILER-DAEMON@x.example\r\n\r\n${'=41'.repeat(3_000_000)}\r\n`;
+    const before = process.memoryUsage().rss;
+    analyzeInboundMessage(qp, { sender: '' });
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it('decodes quoted-printable with soft breaks and keeps bad escapes as they are', () => {
+    const part = parseMime('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nStatus: caf=C3=A9 =\r\ncontinued =ZZ end=3D\r\n');
+    expect(partText(part)).toBe('Status: café continued =ZZ end=\r\n');
+    expect(partText(part, 8)).toBe('Status: ');
   });
 
   it('decodes base64 report parts', () => {

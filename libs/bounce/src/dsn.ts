@@ -41,6 +41,7 @@ const STATUS = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
  * rejection of our envelope sender is about us, not the recipient.
  */
 export function parseDeliveryStatus(text: string, humanText = ''): DeliveryStatusReport {
+  const lowerText = humanText.toLowerCase(); // once, not once per recipient
   const [perMessage, ...perRecipient] = parseFieldGroups(text);
   // A report whose first group already names a recipient has no per-message fields.
   const groups = perMessage && (perMessage.has('final-recipient') || perMessage.has('original-recipient')) ? [perMessage, ...perRecipient] : perRecipient;
@@ -57,14 +58,15 @@ export function parseDeliveryStatus(text: string, humanText = ''): DeliveryStatu
       const recipient: DsnRecipient = {
         finalRecipient: typedAddress(field(g, 'final-recipient')),
         originalRecipient: typedAddress(field(g, 'original-recipient')),
-        action: ACTIONS.has(actionValue) ? actionValue : 'failed',
+        // Without a valid Action, the Status class says what happened (2 delivered, 4 delayed).
+        action: ACTIONS.has(actionValue) ? actionValue : statusValue?.startsWith('2') ? 'delivered' : statusValue?.startsWith('4') ? 'delayed' : 'failed',
         status: statusValue,
         diagnostic: diagnostic?.text || undefined,
         code: diagnostic?.type === 'smtp' || diagnostic?.type === undefined ? reply?.code : undefined,
         remoteMta: typedAddress(field(g, 'remote-mta')),
       };
       if (recipient.action === 'failed' || recipient.action === 'delayed') {
-        recipient.classification = classifyDsnRecipient(recipient, phaseFor(humanText, recipient));
+        recipient.classification = classifyDsnRecipient(recipient, phaseFor(humanText, recipient, lowerText));
       }
       return recipient;
     });
@@ -108,10 +110,9 @@ const PHASES: Array<[RegExp, SmtpPhase]> = [
 ];
 
 /** The SMTP stage named near the recipient in the readable part; `rcpt` when none is. */
-function phaseFor(humanText: string, recipient: DsnRecipient): SmtpPhase {
+function phaseFor(humanText: string, recipient: DsnRecipient, lower = humanText.toLowerCase()): SmtpPhase {
   if (!humanText) return 'rcpt';
   const address = (recipient.originalRecipient ?? recipient.finalRecipient ?? '').toLowerCase();
-  const lower = humanText.toLowerCase();
   const at = address ? lower.indexOf(address) : -1;
   const windows = at >= 0 ? [humanText.slice(at, at + 800)] : [humanText];
   for (const window of windows) {

@@ -155,32 +155,57 @@ function splitMultipart(body: Buffer, boundary: string): Buffer[] {
   return parts;
 }
 
-/** The body with its Content-Transfer-Encoding undone. */
-export function decodeBody(part: MimePart): Buffer {
+/**
+ * The body with its Content-Transfer-Encoding undone, at most `maxBytes` of it: reports are read
+ * for a few lines, and a hostile 20 MB part must not cost 20 MB (or, as a JS array, 30 times that).
+ */
+export function decodeBody(part: MimePart, maxBytes = 1024 * 1024): Buffer {
   const encoding = (header(part.headers, 'content-transfer-encoding') ?? '').trim().toLowerCase();
-  if (encoding === 'base64') return Buffer.from(part.body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  if (encoding === 'quoted-printable') return decodeQuotedPrintable(part.body.toString('latin1'));
-  return part.body;
+  if (encoding === 'base64') {
+    const text = part.body.subarray(0, Math.ceil((maxBytes * 4) / 3) * 2).toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '');
+    return Buffer.from(text.slice(0, Math.ceil(maxBytes / 3) * 4), 'base64').subarray(0, maxBytes);
+  }
+  if (encoding === 'quoted-printable') return decodeQuotedPrintable(part.body.subarray(0, maxBytes * 3), maxBytes);
+  return part.body.subarray(0, maxBytes);
 }
 
-function decodeQuotedPrintable(text: string): Buffer {
-  const bytes: number[] = [];
-  const soft = text.replace(/=[ \t]*\r?\n/g, '');
-  for (let i = 0; i < soft.length; i++) {
-    const c = soft.charCodeAt(i);
-    if (c === 0x3d && /^[0-9A-Fa-f]{2}$/.test(soft.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(soft.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(c & 0xff);
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** RFC 2045 6.7, byte by byte into a preallocated buffer; soft line breaks removed. */
+function decodeQuotedPrintable(input: Buffer, maxBytes: number): Buffer {
+  const out = Buffer.allocUnsafe(Math.min(input.length, maxBytes));
+  let n = 0;
+  for (let i = 0; i < input.length && n < out.length; i++) {
+    const c = input[i]!;
+    if (c === 0x3d) {
+      // "=" then optional spaces then a line break: a soft break.
+      let j = i + 1;
+      while (input[j] === 0x20 || input[j] === 0x09) j++;
+      if (input[j] === 0x0a || (input[j] === 0x0d && input[j + 1] === 0x0a)) {
+        i = input[j] === 0x0d ? j + 1 : j;
+        continue;
+      }
+      const hi = hexValue(input[i + 1] ?? -1);
+      const lo = hexValue(input[i + 2] ?? -1);
+      if (hi >= 0 && lo >= 0) {
+        out[n++] = hi * 16 + lo;
+        i += 2;
+        continue;
+      }
     }
+    out[n++] = c;
   }
-  return Buffer.from(bytes);
+  return out.subarray(0, n);
 }
 
 /** A text part's content as a string, in its declared charset (UTF-8 when unknown). */
-export function partText(part: MimePart): string {
-  const bytes = decodeBody(part);
+export function partText(part: MimePart, maxBytes = 1024 * 1024): string {
+  const bytes = decodeBody(part, maxBytes);
   const charset = (part.params.charset ?? 'utf-8').trim().toLowerCase();
   try {
     return new TextDecoder(charset === 'us-ascii' || charset === 'ascii' ? 'utf-8' : charset).decode(bytes);

@@ -99,7 +99,7 @@ function failures(section: string, temporary: boolean, from: string | undefined)
   for (const { address, index } of findAddresses(section)) {
     const lower = address.toLowerCase();
     // The daemon's own address and the VERP address the notice was sent to are not failures.
-    if (lower === fromAddress || /^bnc-[rm][0-9a-f]{32}-/.test(lower) || DAEMON_LOCAL.test(lower.split('@')[0])) continue;
+    if (lower === fromAddress || /^bnc-(?:[rm][0-9a-f]{32}|d[0-9a-f]{40})-/.test(lower) || DAEMON_LOCAL.test(lower.split('@')[0])) continue;
     if (!addresses.some((a) => a.address.toLowerCase() === lower)) addresses.push({ address, index });
   }
   const replies = [...section.matchAll(REPLY_LINE)].map((m) => ({ index: m.index ?? 0, text: replyText(section, m) }));

@@ -131,8 +131,12 @@ export const SMTP_RULES: readonly SmtpRule[] = [
   { id: 'policy', class: 5, text: POLICY, then: blocked('policy') },
 
   // ---- 5xx remaining enhanced classes, then the defaults.
+  // 5.4.7: delivery time expired (Exchange's "550 5.4.7 Message expired"): retries ran out, the
+  // address may be fine.
+  { id: 'expired-code', class: 5, enhanced: ['5.4.7'], then: soft('other') },
   { id: 'routing-code', class: 5, enhanced: ['5.4'], then: hard('dns') },
-  { id: 'protocol-code', class: 5, enhanced: ['5.5'], then: hard('protocol') },
+  // Syntax and sequence errors (5.5.x) are about how we spoke, not about the recipient.
+  { id: 'protocol-code', class: 5, enhanced: ['5.5'], then: blocked('protocol') },
   // RFC 5321 defines bare 552 as "exceeded storage allocation": a full mailbox, soft.
   { id: 'storage-552', class: 5, codes: [552], then: soft('mailbox_full') },
   { id: 'perm-default', class: 5, then: hard('other') },

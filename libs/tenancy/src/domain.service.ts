@@ -50,7 +50,11 @@ export class DomainService {
   async create(accountId: string, rawName: string): Promise<DomainView> {
     const name = normalizeDomainName(rawName);
     const returnPathDomain = `${RETURN_PATH_LABEL}.${name}`;
-    if (await this.domains.nameTaken(name)) {
+    // Return-path domains are Mailroom's: a domain named like one could take another account's bounces.
+    if (name.split('.')[0] === RETURN_PATH_LABEL) {
+      throw new DomainError('invalid', 'reserved_name', `${RETURN_PATH_LABEL}.* names are reserved for return paths; add the domain itself`);
+    }
+    if ((await this.domains.nameTaken(name)) || (await this.domains.nameTaken(returnPathDomain))) {
       throw new DomainError('conflict', 'domain_exists', `domain ${name} is already registered`);
     }
     const box = this.secrets.box('dkim-keys');

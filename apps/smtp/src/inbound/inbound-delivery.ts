@@ -1,3 +1,4 @@
+import { DomainError } from '@mailroom/common';
 import { Injectable } from '@nestjs/common';
 import { analyzeInboundMessage, type AnalyzedMessage } from '@mailroom/bounce';
 import { Secrets } from '@mailroom/crypto';
@@ -97,7 +98,17 @@ export class InboundDelivery {
         copy.authenticated ? authHeaders : '',
       );
       const stored = Buffer.concat([Buffer.from(trace, 'utf8'), clean]);
-      const filed = await this.store.append({ mailboxId, folder: copy.folder, raw: stored });
+      let filed: { uid: number };
+      try {
+        filed = await this.store.append({ mailboxId, folder: copy.folder, raw: stored });
+      } catch (error) {
+        // The mailbox was deleted between RCPT and DATA: that is permanent, not a 451 to retry for days.
+        if (error instanceof DomainError && error.kind === 'not_found') {
+          if (copies.size === 1) return Replies.noSuchUser();
+          continue;
+        }
+        throw error;
+      }
       result.filed.push({ mailboxId, folder: copy.folder, uid: filed.uid });
     }
     return result;

@@ -44,4 +44,20 @@ describe('trace headers', () => {
         'Received: from evil.example___X-Injected:_yes__ (ptr_name [192.0.2.1])\r\n\tby mx.mailroom.test (Mailroom) with ESMTP id abc.1\r\n\tfor <support@shop.example>; Mon, 23 Nov 2026 12:00:00 +0000\r\n',
     );
   });
+
+  it('also removes forgeries that hide our id: deep folding, nested comments, long comments, a trailing dot, no id at all', () => {
+    const forged = [
+      'Authentication-Results:\r\n \r\n \r\n \r\n \r\n mx.mailroom.test; dkim=pass',
+      'Authentication-Results: ((x)) mx.mailroom.test; dkim=pass',
+      `Authentication-Results: (${'c'.repeat(1500)}) mx.mailroom.test; dkim=pass`,
+      'Authentication-Results: mx.mailroom.test.; dkim=pass',
+      'Authentication-Results: ; dkim=pass',
+    ];
+    for (const field of forged) {
+      const raw = Buffer.from(`${field}\r\nSubject: x\r\n\r\nbody\r\n`);
+      expect(stripUntrustedTrace(raw, 'mx.mailroom.test').toString(), field.slice(0, 60)).toBe('Subject: x\r\n\r\nbody\r\n');
+    }
+    const theirs = Buffer.from('Authentication-Results: mx.mailroom.test.evil.example; dkim=pass\r\n\r\nbody\r\n');
+    expect(stripUntrustedTrace(theirs, 'mx.mailroom.test')).toEqual(theirs);
+  });
 });

@@ -62,19 +62,52 @@ export function stripUntrustedTrace(raw: Buffer, authservId: string): Buffer {
     }
     const field = /^([^:\s]+)[ \t]*:/.exec(line);
     const name = field?.[1].toLowerCase();
-    dropping = name === 'return-path' || (name === 'authentication-results' && authservIdOf(lines, i) === authservId.toLowerCase());
+    dropping = name === 'return-path' || (name === 'authentication-results' && claimsOurs(unfolded(lines, i), authservId));
     if (!dropping) kept.push(line);
   }
   return Buffer.concat([Buffer.from(kept.join(''), 'latin1'), raw.subarray(end)]);
 }
 
-/** The authserv-id of the Authentication-Results field starting at `lines[start]` (comments and the version skipped). */
-function authservIdOf(lines: string[], start: number): string {
-  // The id may be folded onto the next line: join (a few of) the continuation lines.
+/** The value of the field starting at `lines[start]`, with every continuation line joined. */
+function unfolded(lines: string[], start: number): string {
   let value = lines[start].slice(lines[start].indexOf(':') + 1);
-  for (let i = start + 1; i < lines.length && i <= start + 3 && /^[ \t]/.test(lines[i]); i++) value += lines[i];
-  const withoutComments = value.slice(0, 1000).replace(/\([^()]*\)/g, ' ');
-  return (withoutComments.split(';')[0] ?? '').trim().split(/\s+/)[0]?.replace(/^"|"$/g, '').toLowerCase() ?? '';
+  for (let i = start + 1; i < lines.length && /^[ \t]/.test(lines[i]); i++) value += lines[i];
+  return value.replace(/\r?\n/g, ' ');
+}
+
+/**
+ * Whether an incoming Authentication-Results field could pass for ours: its authserv-id
+ * (comments of any nesting removed, quotes and a trailing dot ignored) is our id, our id appears
+ * in it as a token at all, or it cannot be parsed. Such fields are dropped (RFC 8601 section 5).
+ */
+function claimsOurs(value: string, authservId: string): boolean {
+  const ours = authservId.toLowerCase().replace(/\.$/, '');
+  const text = withoutComments(value).toLowerCase();
+  const id = (text.split(';')[0] ?? '').trim().split(/\s+/)[0]?.replace(/^"|"$/g, '').replace(/\.$/, '') ?? '';
+  if (!id || id === ours) return true;
+  const escaped = ours.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^a-z0-9.-])${escaped}\\.?($|[^a-z0-9.-])`).test(text);
+}
+
+/** Removes RFC 5322 comments, nested ones too, in one pass (quoted strings are left alone). */
+function withoutComments(value: string): string {
+  let out = '';
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && (quoted || depth > 0)) {
+      i++;
+      continue;
+    }
+    if (!depth && c === '"') quoted = !quoted;
+    if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')' && depth > 0) {
+      depth--;
+      out += ' ';
+    } else if (!depth) out += c;
+  }
+  return out;
 }
 
 function headerSectionEnd(raw: Buffer): number {

@@ -69,7 +69,8 @@ export class InboundRepository {
     }>(
       `SELECT d.id, d.account_id, d.name, d.return_path_domain, d.catch_all_mailbox_id, d.bounce_mailbox_id,
               (SELECT m.id FROM mailboxes m WHERE m.address IN ($2, $3) AND m.domain_id = d.id ORDER BY m.address = $2 DESC LIMIT 1) AS mailbox_id
-         FROM domains d WHERE d.name = $1 OR d.return_path_domain = $1 LIMIT 1`,
+         FROM domains d WHERE d.name = $1 OR d.return_path_domain = $1
+        ORDER BY d.return_path_domain = $1 DESC LIMIT 1`,
       [domain, address, base],
     );
     if (!row) return null;
