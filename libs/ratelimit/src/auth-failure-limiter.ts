@@ -25,7 +25,7 @@ export class AuthFailureLimiter {
   ) {}
 
   private keys(ip: string, user: string): [string, string] {
-    return [`${this.keyPrefix}:authfail:ip:${ip}`, `${this.keyPrefix}:authfail:user:${user.toLowerCase().slice(0, 320)}`];
+    return [`${this.keyPrefix}:authfail:ip:${ip}`, `${this.keyPrefix}:authfail:user:${user.trim().toLowerCase().slice(0, 320)}`];
   }
 
   /** True when this IP or this user name has failed too often lately. */

@@ -151,12 +151,38 @@ function subscription(subscribed: boolean): CommandHandler {
 export const SUBSCRIBE = subscription(true);
 export const UNSUBSCRIBE = subscription(false);
 
-/** `*` matches anything, `%` anything but the separator (RFC 3501 6.3.8). */
+/**
+ * `*` matches anything, `%` anything but the separator (RFC 3501 6.3.8). Matched by dynamic
+ * programming over (pattern, name), O(pattern × name) whatever the wildcards: a regex of many
+ * wildcards backtracked for minutes. Runs of wildcards collapse first; a pattern longer than any
+ * folder name could need matches nothing.
+ */
 export function patternMatcher(pattern: string): (name: string) => boolean {
-  const normalized = normalizeFolderName(pattern.replace(/^inbox(?=$|\/)/i, 'INBOX'));
-  const source = normalized.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/%/g, '[^/]*');
-  const regex = new RegExp(`^${source}$`, 's');
-  return (name) => regex.test(name);
+  const normalized = normalizeFolderName(pattern.replace(/^inbox(?=$|\/)/i, 'INBOX')).replace(/[*%]{2,}/g, (run) => (run.includes('*') ? '*' : '%'));
+  if (normalized.length > 1024) return () => false;
+  return (name) => wildcardMatch(normalized, name);
+}
+
+function wildcardMatch(pattern: string, name: string): boolean {
+  const n = name.length;
+  // row[j]: the pattern so far matches name[0, j).
+  let row = new Uint8Array(n + 1);
+  row[0] = 1;
+  for (const c of pattern) {
+    const next = new Uint8Array(n + 1);
+    if (c === '*') {
+      for (let j = 0, any = 0; j <= n; j++) next[j] = any = any | row[j]!;
+    } else if (c === '%') {
+      for (let j = 0, any = 0; j <= n; j++) {
+        if (j > 0 && name[j - 1] === '/') any = 0;
+        next[j] = any = any | row[j]!;
+      }
+    } else {
+      for (let j = 1; j <= n; j++) next[j] = row[j - 1]! & (name[j - 1] === c ? 1 : 0);
+    }
+    row = next;
+  }
+  return row[n] === 1;
 }
 
 interface ListRequest {

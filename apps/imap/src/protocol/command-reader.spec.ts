@@ -16,6 +16,19 @@ function reader() {
 }
 
 describe('CommandReader', () => {
+  it('takes APPEND-sized literals only once logged in, and caps one command\'s literals together', () => {
+    const { r, frames } = reader();
+    r.authenticated = () => false;
+    const before = frames('a1 APPEND INBOX {200}\r\n');
+    expect(before).toEqual([expect.objectContaining({ kind: 'error', tag: 'a1', message: expect.stringContaining('over the limit of 50') })]);
+    r.authenticated = () => true;
+    expect(frames('a2 APPEND INBOX {200}\r\n')).toEqual([]);
+    expect(frames('x'.repeat(200) + '\r\n')).toEqual([expect.objectContaining({ kind: 'command' })]);
+    // Three 50-byte literals are each allowed, but not 4 x 50 in one non-APPEND command... here 3 is the count cap.
+    const many = frames('a3 LOGIN {50+}\r\n' + 'u'.repeat(50) + ' {50+}\r\n' + 'p'.repeat(50) + '\r\n');
+    expect(many).toEqual([expect.objectContaining({ kind: 'command' })]);
+  });
+
   it('splits pipelined lines and accepts bare LF', () => {
     const { frames } = reader();
     expect(frames('a NOOP\r\nb CAPABILITY\nc LOG')).toEqual([

@@ -52,6 +52,12 @@ export class CommandReader {
   private literals: Buffer[] = [];
   private tag: string | null = null;
   private isAppend = false;
+  private literalBytes = 0;
+  /**
+   * Set once the session has logged in. Before that no command takes more than maxLiteralSize
+   * per literal: a client that never logs in cannot make the server hold APPEND-sized literals.
+   */
+  authenticated: () => boolean = () => true;
 
   constructor(
     private readonly limits: ReaderLimits,
@@ -130,15 +136,22 @@ export class CommandReader {
       this.segments.push(text.slice(0, mark.index));
       const size = Number(mark[1]);
       const nonSync = mark[2] === '+';
-      const limit = this.isAppend ? this.limits.maxAppendSize : this.limits.maxLiteralSize;
-      if (size > limit || this.literals.length >= this.limits.maxLiterals) {
-        const error = this.error(size > limit ? `literal of ${size} bytes is over the limit of ${limit}` : 'too many literals');
+      const appending = this.isAppend && this.authenticated();
+      const limit = appending ? this.limits.maxAppendSize : this.limits.maxLiteralSize;
+      // One command's literals together: an APPEND's message plus its small arguments at most.
+      const total = this.literalBytes + size;
+      const totalLimit = appending ? this.limits.maxAppendSize + this.limits.maxLiteralSize : this.limits.maxLiteralSize * 4;
+      if (size > limit || total > totalLimit || this.literals.length >= this.limits.maxLiterals) {
+        const error = this.error(
+          size > limit ? `literal of ${size} bytes is over the limit of ${limit}` : total > totalLimit ? 'literals of this command are over the size limit' : 'too many literals',
+        );
         error.tooBig = this.isAppend && size > limit;
         if (!nonSync) return this.finishWithError(error); // the client waits for "+" and sends nothing
         this.mode = { kind: 'discard-literal', remaining: size, error };
         continue;
       }
       if (!nonSync) this.continueLiteral();
+      this.literalBytes += size;
       this.mode = size ? { kind: 'literal', remaining: size, chunks: [] } : { kind: 'line' };
       if (!size) this.literals.push(Buffer.alloc(0));
     }
@@ -165,6 +178,7 @@ export class CommandReader {
     this.literals = [];
     this.tag = null;
     this.isAppend = false;
+    this.literalBytes = 0;
   }
 
   /** A line without its CRLF (or bare LF), or null when no line end has arrived. */

@@ -11,6 +11,9 @@ const args = (line: string) => parseCommand({ kind: 'command', segments: [`a X $
 describe('sequence sets', () => {
   it('parses ranges in either order with * as the largest value', () => {
     expect(parseSequenceSet('1,3:5,9:7,*', 12)).toEqual([[1, 1], [3, 5], [7, 9], [12, 12]]);
+    // Repeats and overlaps merge, so 10,000 copies of 1:* cost what one does.
+    expect(parseSequenceSet(Array(10_000).fill('1:*').join(','), 20_000)).toEqual([[1, 20_000]]);
+    expect(parseSequenceSet('7,1:3,2:5,6', 9)).toEqual([[1, 7]]);
     expect(parseSequenceSet('5:*', 3)).toEqual([[3, 5]]);
     expect(() => parseSequenceSet('0', 3)).toThrow();
     expect(() => parseSequenceSet('1:2:3', 3)).toThrow();
@@ -83,5 +86,23 @@ describe('SEARCH programs', () => {
   });
   it.each(['', 'FROM', 'OR SEEN', 'SINCE 2026-02-01', 'LARGER x', 'BOGUS', '()', `${'NOT '.repeat(40)}SEEN`])('refuses %j', (program) => {
     expect(() => parseSearch(args(program), context)).toThrow();
+  });
+});
+
+describe('LIST patterns', () => {
+  it('match like RFC 3501 says and stay linear with many wildcards', async () => {
+    const { patternMatcher } = await import('../commands/folders');
+    expect(patternMatcher('*')('Archive/2026')).toBe(true);
+    expect(patternMatcher('%')('Archive/2026')).toBe(false);
+    expect(patternMatcher('Archive/%')('Archive/2026')).toBe(true);
+    expect(patternMatcher('inbox')('INBOX')).toBe(true);
+    expect(patternMatcher('A*e/2%6')('Archive/2026')).toBe(true);
+    expect(patternMatcher('%/%')('Archive/2026/x')).toBe(false);
+    expect(patternMatcher('*x%')('ax/bx')).toBe(true);
+    expect(patternMatcher('%x%')('ax/bx')).toBe(false);
+    const started = performance.now();
+    expect(patternMatcher(`${'*'.repeat(80)}Z`)('Bounces')).toBe(false);
+    expect(patternMatcher(`${'*%'.repeat(200)}Z`)('a/'.repeat(100))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

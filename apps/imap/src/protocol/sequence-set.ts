@@ -13,7 +13,7 @@ export function parseSequenceSet(text: string, largest: number): SequenceRange[]
   if (!text || !/^[\d:*,]+$/.test(text)) throw new ParseError(`invalid sequence set "${text.slice(0, 40)}"`);
   const items = text.split(',');
   if (items.length > MAX_RANGES) throw new ParseError('sequence set too long');
-  return items.map((item) => {
+  const ranges = items.map((item): SequenceRange => {
     const bounds = item.split(':');
     if (bounds.length > 2) throw new ParseError(`invalid sequence set "${item}"`);
     const [a, b] = bounds.map((bound) => {
@@ -24,10 +24,33 @@ export function parseSequenceSet(text: string, largest: number): SequenceRange[]
     const to = b ?? a;
     return a <= to ? [a, to] : [to, a];
   });
+  // Sorted and merged, so `1:*,1:*,...` costs what `1:*` costs wherever the set is used.
+  return mergeRanges(ranges);
 }
 
+/** Sorted, non-overlapping ranges covering the same values. */
+export function mergeRanges(ranges: readonly SequenceRange[]): SequenceRange[] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const merged: SequenceRange[] = [];
+  for (const [from, to] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
+}
+
+/** Binary search over sorted, merged ranges (as parseSequenceSet returns them). */
 export function inRanges(ranges: readonly SequenceRange[], value: number): boolean {
-  for (const [from, to] of ranges) if (value >= from && value <= to) return true;
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [from, to] = ranges[mid]!;
+    if (value < from) hi = mid - 1;
+    else if (value > to) lo = mid + 1;
+    else return true;
+  }
   return false;
 }
 

@@ -102,7 +102,9 @@ export class ImapSession {
   }
 
   private newReader(): CommandReader {
-    return new CommandReader({ ...this.deps.options.limits, maxAppendSize: this.deps.maxAppendSize }, () => void this.write('+ Ready for literal data\r\n'));
+    const reader = new CommandReader({ ...this.deps.options.limits, maxAppendSize: this.deps.maxAppendSize }, () => void this.write('+ Ready for literal data\r\n'));
+    reader.authenticated = () => this.user !== null;
+    return reader;
   }
 
   private attach(socket: Socket): void {
@@ -249,13 +251,21 @@ export class ImapSession {
 
   /** Makes `folder` the selected one and starts listening for its changes. */
   select(folder: SelectedFolder): void {
+    // The client may have gone while SELECT waited on the database: take no feed for nobody.
+    if (this.closed) return;
     this.deselect();
     this.selected = folder;
     this.state = 'selected';
     const feed = this.deps.feeds.acquire(folder.folderId, folder.knownModseq);
     const listener = () => {
       folder.dirty = true;
-      if (this.idling) void this.syncSelected({ expunge: true, force: false });
+      if (this.idling) {
+        this.syncSelected({ expunge: true, force: false }).catch((error: unknown) => {
+          // A database hiccup during IDLE ends this session, never the process.
+          this.logger.warn({ err: error }, 'imap idle sync failed; closing the session');
+          this.close();
+        });
+      }
     };
     feed.listeners.add(listener);
     folder.feed = feed;

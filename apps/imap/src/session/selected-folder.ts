@@ -1,6 +1,6 @@
 import type { ImapStorage } from '../storage/imap-storage';
 import type { FolderFeed } from './folder-feed';
-import { formatSequenceSet, type SequenceRange } from '../protocol/sequence-set';
+import { formatSequenceSet, mergeRanges, type SequenceRange } from '../protocol/sequence-set';
 
 /** System flags a client may set, and \Recent which only the server reports. */
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
@@ -93,14 +93,14 @@ export class SelectedFolder {
   /** UIDs in the view that a set names, ascending and without repeats. */
   resolve(ranges: readonly SequenceRange[], byUid: boolean): number[] {
     const picked: number[] = [];
-    for (const [from, to] of ranges) {
+    // Merged first (a no-op for parseSequenceSet's output): ascending, without repeats, and
+    // `1:*,1:*,...` never expands the folder more than once.
+    for (const [from, to] of mergeRanges(ranges)) {
       const start = byUid ? this.lowerBound(from) : Math.max(0, from - 1);
       const end = byUid ? this.lowerBound(to + 1) : Math.min(this.uids.length, to);
       for (let i = start; i < end; i++) picked.push(this.uids[i]);
     }
-    if (ranges.length === 1) return picked;
-    picked.sort((a, b) => a - b);
-    return picked.filter((uid, i) => i === 0 || picked[i - 1] !== uid);
+    return picked;
   }
 
   noteOwnFlagChange(uid: number, modseq: number): void {

@@ -129,6 +129,15 @@ describe('parseMessage: nested multipart with an attached message', () => {
 });
 
 describe('parseMessage: odd and broken input', () => {
+  it('describes a multipart of more than 10,000 parts as opaque data', () => {
+    const raw = Buffer.from(`Content-Type: multipart/mixed; boundary=b\r\n\r\n${'--b\r\n'.repeat(50_000)}--b--\r\n`);
+    const parsed = parseMessage(raw);
+    expect(parsed.root.type).toBe('application');
+    expect(parsed.root.parts).toBeUndefined();
+    const fine = Buffer.from(`Content-Type: multipart/mixed; boundary=b\r\n\r\n${'--b\r\n\r\nx\r\n'.repeat(100)}--b--\r\n`);
+    expect(parseMessage(fine).root.parts).toHaveLength(100);
+  });
+
   it('treats parts without Content-Type under multipart/digest as message/rfc822', () => {
     const raw = crlf('Content-Type: multipart/digest; boundary=d', '', '--d', '', 'Subject: one', '', 'body', '--d--', '');
     const { root } = parseMessage(raw);

@@ -39,13 +39,15 @@ export interface ParsedMessage {
 
 /** Deeper nesting than this is treated as opaque data: it is hostile, not mail. */
 const MAX_DEPTH = 40;
+/** Parts per message: past this, a multipart is described as opaque data (25 MB of `--b` lines would be 800k parts). */
+const MAX_PARTS = 10_000;
 const LF = 0x0a;
 const CR = 0x0d;
 
 export function parseMessage(raw: Buffer): ParsedMessage {
   const bodyStart = findBodyStart(raw, 0, raw.length);
   const headers = parseHeaderFields(raw, 0, bodyStart);
-  const root = parsePart(raw, 0, raw.length, { messageRoot: true, inDigest: false, depth: 0 }, headers, bodyStart);
+  const root = parsePart(raw, 0, raw.length, { messageRoot: true, inDigest: false, depth: 0, budget: { parts: MAX_PARTS } }, headers, bodyStart);
   return { root, envelope: buildEnvelope(headers), headers };
 }
 
@@ -54,6 +56,8 @@ interface PartContext {
   messageRoot: boolean;
   inDigest: boolean;
   depth: number;
+  /** Parts left for the whole message, shared by every level. */
+  budget: { parts: number };
 }
 
 function parsePart(raw: Buffer, start: number, end: number, context: PartContext, knownHeaders?: HeaderField[], knownBodyStart?: number): MimePart {
@@ -76,23 +80,23 @@ function parsePart(raw: Buffer, start: number, end: number, context: PartContext
     location: value('content-location'),
     lines: countLines(raw, bodyStart, end),
   };
-  if (context.depth >= MAX_DEPTH) {
+  const opaque = () => {
     // Still valid BODYSTRUCTURE grammar: reported as opaque data rather than as a container.
     if (part.type === 'multipart' || (part.type === 'message' && part.subtype === 'rfc822')) Object.assign(part, { type: 'application', subtype: 'octet-stream', params: [] });
     return part;
-  }
+  };
+  if (context.depth >= MAX_DEPTH) return opaque();
 
   if (part.type === 'multipart') {
     const boundary = part.params.find(([name]) => name === 'boundary')?.[1];
-    part.parts = boundary
-      ? splitMultipart(raw, bodyStart, end, boundary).map(([s, e]) =>
-          parsePart(raw, s, e, { messageRoot: false, inDigest: part.subtype === 'digest', depth: context.depth + 1 }),
-        )
-      : [];
+    const ranges = boundary ? splitMultipart(raw, bodyStart, end, boundary, context.budget.parts + 1) : [];
+    if (ranges.length > context.budget.parts) return opaque();
+    context.budget.parts -= ranges.length;
+    part.parts = ranges.map(([s, e]) => parsePart(raw, s, e, { messageRoot: false, inDigest: part.subtype === 'digest', depth: context.depth + 1, budget: context.budget }));
   } else if (part.type === 'message' && part.subtype === 'rfc822') {
     const innerBodyStart = findBodyStart(raw, bodyStart, end);
     const innerHeaders = parseHeaderFields(raw, bodyStart, innerBodyStart);
-    const root = parsePart(raw, bodyStart, end, { messageRoot: true, inDigest: false, depth: context.depth + 1 }, innerHeaders, innerBodyStart);
+    const root = parsePart(raw, bodyStart, end, { messageRoot: true, inDigest: false, depth: context.depth + 1, budget: context.budget }, innerHeaders, innerBodyStart);
     part.message = { envelope: buildEnvelope(innerHeaders), root };
   }
   return part;
@@ -128,7 +132,7 @@ function language(header: string | null): string[] | null {
  * The [start, end) ranges of the body parts of a multipart body. A delimiter is a line that
  * begins with `--boundary`; the [CR]LF before it belongs to it; `--boundary--` closes.
  */
-function splitMultipart(raw: Buffer, bodyStart: number, end: number, boundary: string): Array<[number, number]> {
+function splitMultipart(raw: Buffer, bodyStart: number, end: number, boundary: string, maxRanges = Infinity): Array<[number, number]> {
   const delimiter = Buffer.from(`--${boundary}`, 'utf8');
   const ranges: Array<[number, number]> = [];
   let partStart = -1;
@@ -143,6 +147,7 @@ function splitMultipart(raw: Buffer, bodyStart: number, end: number, boundary: s
         if (partEnd > bodyStart && raw[partEnd - 1] === LF) partEnd--;
         if (partEnd > bodyStart && raw[partEnd - 1] === CR) partEnd--;
         ranges.push([partStart, Math.max(partStart, partEnd)]);
+        if (ranges.length >= maxRanges) return ranges;
       }
       const after = lineStart + delimiter.length;
       const close = after + 1 < end && raw[after] === 0x2d && raw[after + 1] === 0x2d;
