@@ -87,6 +87,8 @@ export const configSchema = z.object({
   /** Inbound MTA: recipients per message; more get 452 (RFC 5321 asks servers to take at least 100). */
   SMTP_MAX_RECIPIENTS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(100),
   /** Inbound MTA: simultaneous connections from one client IP; more are refused with 421. */
+  /** Connections at once per SMTP listener from everyone together; past it new ones get 421. */
+  SMTP_MAX_CONNECTIONS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(1000),
   SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
   /** Inbound MTA: failed commands in one session before it is closed with 421 (address guessing). */
   SMTP_MAX_ERRORS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(10),

@@ -78,6 +78,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
       disabledCommands: ['AUTH'],
       authOptional: true,
       maxRecipients: config.SMTP_MAX_RECIPIENTS,
+      maxClients: config.SMTP_MAX_CONNECTIONS,
       maxCommandLength: HARD_COMMAND_LINE,
       socketTimeout: config.SMTP_TIMEOUT_SECONDS * 1000,
       closeTimeout: 10_000,

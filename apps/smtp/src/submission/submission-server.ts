@@ -116,6 +116,7 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       allowInsecureAuth: false,
       authOptional: false,
       maxRecipients: config.SMTP_MAX_RECIPIENTS,
+      maxClients: config.SMTP_MAX_CONNECTIONS,
       maxCommandLength: HARD_COMMAND_LINE,
       socketTimeout: config.SMTP_TIMEOUT_SECONDS * 1000,
       closeTimeout: 10_000,
