@@ -9,17 +9,17 @@
  * this process to the EXISTS seen by sessions idling in the imap process.
  */
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { loadConfig } from '@mailroom/config';
 import { hashPassword } from '@mailroom/crypto';
-import { migrate } from '@mailroom/db';
 import { createLogger } from '@mailroom/logger';
 import { MailStore, MailStoreModule, prepareMessage } from '@mailroom/mailstore';
 import { PlatformModule } from '@mailroom/platform';
-import { databaseUrl, freePort, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL } from '@mailroom/testing';
+import { freePort, spawnBuilt, TEST_REDIS_URL } from '@mailroom/testing';
+import { createBenchDatabase } from '../lib/installation';
 import { cpuSeconds, fmt, option, peakRssMiB, percentile } from '../lib/measure';
 
 const MESSAGES = option('messages', 'BENCH_MESSAGES', 10_000);
@@ -194,13 +194,8 @@ const OPS: Op[] = [
 ];
 
 async function main(): Promise<void> {
-  const dbName = `mailroom_bench_${randomBytes(4).toString('hex')}`;
-  const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = databaseUrl(dbName);
-  await migrate(url);
+  const db = await createBenchDatabase();
+  const { name: dbName, url, prefix } = db;
   const pg = new Client({ connectionString: url });
   await pg.connect();
 
@@ -310,9 +305,8 @@ async function main(): Promise<void> {
     await new Promise((resolve) => imap.once('exit', resolve));
     await filer.close();
     await pg.end();
-    if (!process.env.BENCH_KEEP_DB) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    if (!process.env.BENCH_KEEP_DB) await db.drop();
     else console.log(`kept database ${dbName}`);
-    await admin.end();
   }
 }
 

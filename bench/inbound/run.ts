@@ -12,9 +12,8 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { Client } from 'pg';
-import { Redis } from 'ioredis';
-import { migrate } from '@mailroom/db';
-import { databaseUrl, freePort, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
+import { freePort, spawnBuilt, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
+import { createBenchDatabase } from '../lib/installation';
 import { fmt, option, peakRssMiB, percentile } from '../lib/measure';
 
 const N_SMALL = option('n', 'BENCH_N', 5000);
@@ -23,13 +22,8 @@ const CLIENTS = option('clients', 'BENCH_CLIENTS', 50);
 const MAILBOXES = option('mailboxes', 'BENCH_MAILBOXES', 100);
 
 async function main(): Promise<void> {
-  const dbName = `mailroom_bench_${randomBytes(4).toString('hex')}`;
-  const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = databaseUrl(dbName);
-  await migrate(url);
+  const db = await createBenchDatabase();
+  const { url, prefix } = db;
 
   // The sending side: a domain with SPF, DKIM and DMARC published on a loopback DNS server.
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -93,12 +87,7 @@ async function main(): Promise<void> {
     await new Promise((r) => (smtp.exitCode !== null ? r(null) : smtp.once('exit', r)));
     await pg.end().catch(() => undefined);
     await dns.close();
-    const redis = new Redis(TEST_REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

@@ -7,6 +7,45 @@ import { databaseUrl, freePort, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL, TestDns
 
 export type BenchProcess = ChildProcess & { output: () => string };
 
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** REDIS_PREFIX of the run: its keys go with the database. */
+  prefix: string;
+  drop(): Promise<void>;
+}
+
+/** A migrated database and a Redis prefix of the benchmark's own; drop() removes both. */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const name = `mailroom_bench_${randomBytes(4).toString('hex')}`;
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = databaseUrl(name);
+  await migrate(url);
+  return {
+    name,
+    url,
+    prefix,
+    async drop() {
+      const redis = new Redis(TEST_REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
 /**
  * A throw-away Mailroom installation for a benchmark: its own database and Redis prefix, a DNS
  * server of its own, and Mailroom's apps started as real processes from dist/.
@@ -17,23 +56,16 @@ export class BenchInstallation {
   env: Record<string, string> = {};
 
   private constructor(
-    readonly dbName: string,
-    readonly prefix: string,
+    readonly db: BenchDatabase,
     readonly dns: TestDnsServer,
   ) {}
 
   static async create(env: Record<string, string> = {}): Promise<BenchInstallation> {
-    const dbName = `mailroom_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new Client({ connectionString: TEST_PG_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    await migrate(databaseUrl(dbName));
-    const installation = new BenchInstallation(dbName, `bench-${randomBytes(4).toString('hex')}`, await TestDnsServer.start());
+    const installation = new BenchInstallation(await createBenchDatabase(), await TestDnsServer.start());
     installation.env = {
-      DATABASE_URL: databaseUrl(dbName),
+      DATABASE_URL: installation.db.url,
       REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: installation.prefix,
+      REDIS_PREFIX: installation.db.prefix,
       HTTP_PORT: String(await freePort()),
       ADMIN_API_KEY: installation.adminKey,
       DNS_SERVERS: installation.dns.address,
@@ -95,13 +127,6 @@ export class BenchInstallation {
     for (const p of all) p.kill('SIGTERM');
     await Promise.all(all.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)))));
     await this.dns.close();
-    const redis = new Redis(TEST_REDIS_URL);
-    const keys = await redis.keys(`${this.prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    const admin = new Client({ connectionString: TEST_PG_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
-    await admin.end();
+    await this.db.drop();
   }
 }
