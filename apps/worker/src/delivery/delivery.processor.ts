@@ -86,6 +86,9 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       prefix: this.config.REDIS_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,
       lockDuration: this.config.WORKER_LOCK_SECONDS * 1000,
+      // Look for jobs of dead workers as often as a lock lasts (BullMQ's default is every 30 s
+      // whatever the lock): until then their job ids also block the sweeper's re-enqueue.
+      stalledInterval: Math.max(1000, this.config.WORKER_LOCK_SECONDS * 1000),
       // A stalled job (its worker died) runs again; claim() makes the rerun safe.
       maxStalledCount: 5,
     });

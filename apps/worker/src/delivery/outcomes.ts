@@ -40,7 +40,7 @@ export class OutcomeBuilder {
       }
       const fields = { code: reply.code, enhanced: reply.enhanced, response: reply.response, mxHost: result.mxHost, mxIndex: nextMx };
       if (reply.accepted) {
-        return { recipientId: r.id, status: 'delivered' as const, detail: reply.response, suppress: false, ...fields };
+        return { recipientId: r.id, attempt: r.attempts, status: 'delivered' as const, detail: reply.response, suppress: false, ...fields };
       }
       return this.outcome(claim, r, classifySmtpReply({ code: reply.code, enhanced: reply.enhanced, text: reply.response }), fields);
     });
@@ -64,7 +64,7 @@ export class OutcomeBuilder {
     classification: Classification,
     fields: { code?: number; enhanced?: string; response: string; mxHost?: string; mxIndex?: number },
   ): DeliveryOutcome {
-    const base = { recipientId: recipient.id, ...fields, detail: fields.response };
+    const base = { recipientId: recipient.id, attempt: recipient.attempts, ...fields, detail: fields.response };
     if (classification.outcome === 'deferred') {
       // A scheduled message's retry window starts when it was due, not when it was accepted.
       const start = claim.sendAt && claim.sendAt > claim.createdAt ? claim.sendAt : claim.createdAt;

@@ -46,6 +46,8 @@ export interface DeliveryOutcome {
   detail: string;
   /** Hard bounces put the address on the account's suppression list. */
   suppress: boolean;
+  /** The recipient's attempt count when claimed: the result applies only to that claim. */
+  attempt?: number;
 }
 
 export interface DueWork extends DeliveryWork {
@@ -147,8 +149,8 @@ export class DeliveryRepository {
     await this.sql.query(
       `WITH o AS (
          SELECT * FROM unnest($1::uuid[], $2::recipient_status[], $3::bounce_type[], $4::int[], $5::text[], $6::text[], $7::text[],
-                              $8::timestamptz[], $9::int[], $10::text[], $11::bool[])
-           AS o(id, status, bounce_type, code, enhanced, response, mx_host, next_at, mx_index, detail, suppress)),
+                              $8::timestamptz[], $9::int[], $10::text[], $11::bool[], $12::int[])
+           AS o(id, status, bounce_type, code, enhanced, response, mx_host, next_at, mx_index, detail, suppress, attempt)),
        upd AS (
          UPDATE recipients r
             SET status = o.status, bounce_type = o.bounce_type, last_code = o.code, last_enhanced = o.enhanced,
@@ -156,7 +158,9 @@ export class DeliveryRepository {
                 mx_index = COALESCE(o.mx_index, r.mx_index),
                 delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE r.delivered_at END, updated_at = now()
            FROM o
-          WHERE r.id = o.id AND r.status = 'sending'
+          -- The attempt is the claim's token: a worker whose lease ran out (and whose recipients were
+          -- claimed again, attempts + 1) cannot overwrite the newer claim's result.
+          WHERE r.id = o.id AND r.status = 'sending' AND (o.attempt IS NULL OR r.attempts = o.attempt)
           RETURNING r.id, r.message_id, r.account_id, r.email, r.attempts, o.status, o.bounce_type, o.code, o.enhanced, o.mx_host, o.detail, o.suppress, o.next_at),
        events AS (
          INSERT INTO message_events (message_id, recipient_id, account_id, type, detail, data)
@@ -198,6 +202,7 @@ export class DeliveryRepository {
         col((o) => o.mxIndex ?? null),
         col((o) => printable(o.detail)),
         col((o) => o.suppress),
+        col((o) => o.attempt ?? null),
       ],
     );
   }
