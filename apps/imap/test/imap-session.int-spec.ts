@@ -65,6 +65,14 @@ describe('IMAP sessions over a raw socket', () => {
     client.close();
   });
 
+  it('keeps a reply on one line when it quotes a folder name holding CR LF', async () => {
+    const client = await login();
+    const reply = await client.command('SELECT {21+}\r\nNope\r\n* OK [ALERT] hi');
+    expect(reply).toMatch(/^t\d+ NO /m);
+    expect(reply).not.toMatch(/^\* OK \[ALERT\]/m);
+    client.close();
+  });
+
   it('selects INBOX with the RFC 3501 untagged data and fetches ENVELOPE and BODYSTRUCTURE', async () => {
     const client = await login();
     const select = await client.command('SELECT INBOX');

@@ -179,7 +179,9 @@ export class ImapSession {
       await this.syncSelected({ expunge: handler.expungeAllowed?.(command) ?? true, force: handler.forceSync ?? false });
     }
     if (this.closed) return;
-    await this.write(`${command.tag} ${result.status}${result.code ? ` [${result.code}]` : ''} ${result.text}\r\n`);
+    // Texts may quote what the client sent (a folder name): never let a CR or LF end the line early.
+    const text = result.text.replace(/[\r\n\0]+/g, ' ');
+    await this.write(`${command.tag} ${result.status}${result.code ? ` [${result.code}]` : ''} ${text}\r\n`);
     if (result.after) await result.after();
     const ms = Date.now() - started;
     this.deps.metrics.commands.inc({ command: command.name, status: result.status });
