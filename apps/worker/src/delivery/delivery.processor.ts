@@ -109,10 +109,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     const log = this.logger.child({ job: job.id, messageId, domain });
     const route = await this.resolver.route(domain);
     if (!route.ok) {
-      const claim = await this.claims.submit({ messageId, domain });
-      if (!claim) return;
-      const sending = claim.recipients.filter((r) => r.status === 'sending');
-      if (sending.length) await this.record(claim, domain, this.outcomes.fromRoute(claim, sending, route), log);
+      const claimed = await this.claimSending(messageId, domain);
+      if (claimed) await this.record(claimed.claim, domain, this.outcomes.fromRoute(claimed.claim, claimed.sending, route), log);
       return;
     }
 
@@ -123,10 +121,9 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       throw new DelayedError();
     }
     try {
-      const claim = await this.claims.submit({ messageId, domain });
-      if (!claim) return; // delivered or claimed already: a duplicate job
-      const sending = claim.recipients.filter((r) => r.status === 'sending');
-      if (!sending.length) return;
+      const claimed = await this.claimSending(messageId, domain);
+      if (!claimed) return;
+      const { claim, sending } = claimed;
       try {
         await this.deliver(claim, domain, sending, route.hosts, log);
       } catch (error) {
@@ -137,6 +134,16 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     } finally {
       await admission.release().catch(() => undefined);
     }
+  }
+
+  /**
+   * Claims the work and returns the recipients to attempt now, or null when there are none:
+   * delivered or claimed already (a duplicate job), or all found suppressed.
+   */
+  private async claimSending(messageId: string, domain: string): Promise<{ claim: ClaimedDelivery; sending: ClaimedDelivery['recipients'] } | null> {
+    const claim = await this.claims.submit({ messageId, domain });
+    const sending = claim?.recipients.filter((r) => r.status === 'sending') ?? [];
+    return claim && sending.length ? { claim, sending } : null;
   }
 
   private async deliver(claim: ClaimedDelivery, domain: string, sending: ClaimedDelivery['recipients'], hosts: MxHost[], log: Logger): Promise<void> {
