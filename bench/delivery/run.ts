@@ -1,14 +1,16 @@
 /**
- * npm run bench:delivery [-- --n 20000 --batch 500 --clients 4 --workers 1]
+ * npm run bench:delivery [-- --n 20000 --batch 500 --clients 4 --workers 1 --sink lean|smtp-server]
  *
  * N messages through POST /v1/messages/batch into a real API process, delivered by real worker
  * processes (DKIM-signed, VERP, pooled SMTP) to an SMTP sink on loopback, every recipient's
  * status tracked in PostgreSQL. Prints accepted/s, delivered/s, API latency, peak RSS and CPU
- * per message of each process.
+ * per message of each process. The sink is the lean one (bench/lib/lean-sink.ts) unless
+ * `--sink smtp-server` asks for the tests' smtp-server sink, which costs the machine more.
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { SmtpSink } from '@mailroom/testing';
+import { LeanSink } from '../lib/lean-sink';
 import { BenchInstallation } from '../lib/installation';
 import { cpuSeconds, cpuSecondsOf, fmt, option, peakRssMiB, percentile } from '../lib/measure';
 
@@ -16,10 +18,25 @@ const N = option('n', 'BENCH_N', 20_000);
 const BATCH = option('batch', 'BENCH_BATCH', 500);
 const CLIENTS = option('clients', 'BENCH_CLIENTS', 4);
 const WORKERS = option('workers', 'BENCH_WORKERS', 1);
+const SINK = process.argv.includes('smtp-server') || process.env.BENCH_SINK === 'smtp-server' ? 'smtp-server' : 'lean';
 
-async function main(): Promise<void> {
+/** What the benchmark needs of a sink: both kinds count messages and unsigned ones. */
+async function startSink(): Promise<{ port: number; count: number; unsigned: number; connections: number; waitFor(n: number, ms: number): Promise<void>; close(): Promise<void> }> {
+  if (SINK === 'lean') return LeanSink.start('127.0.0.1');
   const sink = await SmtpSink.start({ host: '127.0.0.1' });
   sink.keepBodies = false;
+  return {
+    port: sink.port,
+    get count() { return sink.count; },
+    get unsigned() { return sink.unsigned; },
+    get connections() { return sink.connections.size; },
+    waitFor: (n, ms) => sink.waitFor(n, ms),
+    close: () => sink.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  const sink = await startSink();
   // All N messages go to one domain (the sink), so the per-destination cap is the whole
   // pipeline's concurrency here: raise both (defaults are 20 per domain, 64 per worker).
   const mr = await BenchInstallation.create({
@@ -37,7 +54,7 @@ async function main(): Promise<void> {
     const { key } = await mr.sendingAccount('sender.test');
     await pg.connect();
 
-    console.log(`bench:delivery  N=${fmt(N)} batch=${BATCH} clients=${CLIENTS} workers=${WORKERS} WORKER_CONCURRENCY=${mr.env.WORKER_CONCURRENCY} DESTINATION_MAX_CONNECTIONS=${mr.env.DESTINATION_MAX_CONNECTIONS}`);
+    console.log(`bench:delivery  N=${fmt(N)} batch=${BATCH} clients=${CLIENTS} workers=${WORKERS} sink=${SINK} WORKER_CONCURRENCY=${mr.env.WORKER_CONCURRENCY} DESTINATION_MAX_CONNECTIONS=${mr.env.DESTINATION_MAX_CONNECTIONS}`);
     const cpuAtStart = Object.fromEntries(Object.entries(mr.processes).map(([name, p]) => [name, cpuSeconds(p.pid!)]));
     const servicesAtStart = { postgres: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server'), bench: cpuSeconds(process.pid) };
     const latencies: number[] = [];
@@ -82,7 +99,7 @@ async function main(): Promise<void> {
     console.log(`delivered     ${fmt(N)} messages in ${fmt(totalSeconds, 2)} s  = ${fmt(N / totalSeconds)} messages/s end to end (accept -> DKIM -> SMTP -> recorded)`);
     console.log(`API latency   POST /v1/messages/batch (${BATCH} messages): p50 ${fmt(percentile(latencies, 50))} ms  p99 ${fmt(percentile(latencies, 99))} ms  (${latencies.length} requests)`);
     console.log(`recipients    ${statusRows.map((r) => `${r.status}=${fmt(r.n)}`).join('  ')}`);
-    console.log(`sink          ${fmt(sink.count)} messages on ${fmt(sink.connections.size)} SMTP connections, all DKIM-signed: ${sink.unsigned === 0}`);
+    console.log(`sink          ${fmt(sink.count)} messages on ${fmt(sink.connections)} SMTP connections, all DKIM-signed: ${sink.unsigned === 0}`);
     const rss = Object.entries({ ...mr.processes, 'bench+sink': { pid: process.pid } }).map(([name, p]) => `${name} ${fmt(peakRssMiB(p.pid!))} MiB`);
     console.log(`peak RSS      ${rss.join('  ')}`);
     const cpu = Object.entries(mr.processes).map(([name, p]) => `${name} ${fmt(((cpuSeconds(p.pid!) - (cpuAtStart[name] ?? 0)) * 1000) / N, 2)} ms`);
