@@ -12,7 +12,18 @@ export interface DestinationPolicyRule extends DestinationLimits {
   pattern: string;
 }
 
-export type Admission = { ok: true; release: () => Promise<void> } | { ok: false; waitMs: number };
+export type Admission =
+  | {
+      ok: true;
+      /**
+       * Counts one more message over the slot already held (a run of messages to one domain):
+       * 0 when it may go now, else the milliseconds until the rate window opens. No Redis
+       * round trip unless the destination has a rate.
+       */
+      next: () => Promise<number>;
+      release: () => Promise<void>;
+    }
+  | { ok: false; waitMs: number };
 
 /**
  * Takes a slot (ZSET member with an expiry, so a crashed worker's slot frees itself) when fewer
@@ -33,6 +44,16 @@ end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1`;
+
+/** One more message in the rate window of a slot already held; 0, or the milliseconds to wait. */
+const NEXT = `
+local now = tonumber(ARGV[1])
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+if used >= tonumber(ARGV[3]) then return 60000 - (now % 60000) end
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], 120000)
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[4])
+return 0`;
 
 /**
  * Per-destination concurrency caps and rates (SPEC 6), shared by every worker process through
@@ -69,11 +90,28 @@ export class DestinationLimiter {
     const token = randomUUID();
     const now = Date.now();
     const slots = `${this.keyPrefix}:dest:${key}:slots`;
-    const rate = `${this.keyPrefix}:dest:${key}:rate:${Math.floor(now / 60000)}`;
+    const rateKey = (at: number) => `${this.keyPrefix}:dest:${key}:rate:${Math.floor(at / 60000)}`;
     const result = Number(
-      await this.redis.eval(ACQUIRE, 2, slots, rate, now, this.slotTtlMs, limits.maxConnections, token, limits.messagesPerMinute ?? 0),
+      await this.redis.eval(ACQUIRE, 2, slots, rateKey(now), now, this.slotTtlMs, limits.maxConnections, token, limits.messagesPerMinute ?? 0),
     );
     if (result < 0) return { ok: false, waitMs: -result };
-    return { ok: true, release: async () => void (await this.redis.zrem(slots, token)) };
+    let renewedAt = now;
+    return {
+      ok: true,
+      next: async () => {
+        const at = Date.now();
+        if (limits.messagesPerMinute) {
+          renewedAt = at;
+          return Number(await this.redis.eval(NEXT, 2, slots, rateKey(at), at, this.slotTtlMs, limits.messagesPerMinute, token));
+        }
+        // A long run keeps its slot from expiring under it (the expiry frees dead workers' slots).
+        if (at - renewedAt > this.slotTtlMs / 2) {
+          renewedAt = at;
+          await this.redis.zadd(slots, 'XX', at + this.slotTtlMs, token);
+        }
+        return 0;
+      },
+      release: async () => void (await this.redis.zrem(slots, token)),
+    };
   }
 }

@@ -49,4 +49,23 @@ describe('DestinationLimiter (real Redis, shared by every worker)', () => {
     expect(over.ok).toBe(false);
     if (!over.ok) expect(over.waitMs).toBeGreaterThan(0);
   });
+
+  it('counts every message of a run over one slot against the rate, and none when there is no rate', async () => {
+    const limiter = new DestinationLimiter(redis, prefix, { maxConnections: 5 }, 60_000);
+    limiter.setRules([{ pattern: 'rated.test', maxConnections: 5, messagesPerMinute: 3 }]);
+    const slot = await limiter.acquire('rated.test', ['mx.rated.test']);
+    if (!slot.ok) throw new Error('expected a slot');
+    expect(await slot.next()).toBe(0);
+    expect(await slot.next()).toBe(0);
+    // The fourth message of the minute (acquire counted the first) must wait for the next window.
+    const wait = await slot.next();
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60_000);
+    await slot.release();
+    // Without a rate, a run is never held back, however long.
+    const free = await limiter.acquire('unrated.test', ['mx.unrated.test']);
+    if (!free.ok) throw new Error('expected a slot');
+    for (let i = 0; i < 100; i++) expect(await free.next()).toBe(0);
+    await free.release();
+  });
 });

@@ -3,20 +3,30 @@
  * constants: renaming one strands the jobs already queued. Payloads carry ids, never MIME.
  */
 export const QUEUES = {
-  /** One job per (message, recipient domain) transaction; transactional mail has priority. */
+  /**
+   * Delivery work: a (message, recipient domain) transaction, or a run of them to one domain;
+   * transactional mail has priority.
+   */
   delivery: 'delivery',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface JobPayloads {
+  /** One transaction: a retry, a sweep, or a message with nothing to share a job with. */
   deliver: { messageId: string; domain: string; attempt: number };
+  /**
+   * First attempts of several messages to one domain, accepted together: delivered one after
+   * another over one connection slot, so a batch of N costs the queue one job, not N.
+   */
+  'deliver-batch': { messageIds: string[]; domain: string };
 }
 
 export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUE: { [N in JobName]: QueueName } = {
   deliver: QUEUES.delivery,
+  'deliver-batch': QUEUES.delivery,
 };
 
 /** Lower runs first (BullMQ priorities): transactional mail is served before broadcast. */
@@ -29,4 +39,9 @@ export const PRIORITY = { transactional: 1, broadcast: 10 } as const;
  */
 export function deliverJobId(payload: JobPayloads['deliver']): string {
   return `deliver_${payload.messageId}_${payload.domain}_${payload.attempt}`;
+}
+
+/** A run's id is its first transaction's: each (message, domain) is first of at most one run. */
+export function deliverBatchJobId(payload: JobPayloads['deliver-batch']): string {
+  return `deliverbatch_${payload.messageIds[0]}_${payload.domain}`;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { JOB_QUEUE, deliverJobId, type JobName, type JobPayloads, type QueueName } from './jobs';
+import { JOB_QUEUE, deliverBatchJobId, deliverJobId, type JobName, type JobPayloads, type QueueName } from './jobs';
 
 export interface Enqueue<N extends JobName> {
   name: N;
@@ -10,6 +10,9 @@ export interface Enqueue<N extends JobName> {
   delay?: number;
   priority?: number;
 }
+
+/** Any one job: a union over job names, so the payload follows from the name. */
+export type AnyEnqueue = { [N in JobName]: Enqueue<N> }[JobName];
 
 /** BullMQ connection options from REDIS_URL; BullMQ opens its own connections from these. */
 export function bullConnection(config: AppConfig) {
@@ -54,15 +57,17 @@ export class Queues implements OnModuleDestroy {
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delay?: number; priority?: number } = {}): Promise<void> {
-    await this.enqueueMany([{ name, payload, ...options }]);
+    await this.enqueueMany([{ name, payload, ...options } as AnyEnqueue]);
   }
 
   /** One round trip per queue for many jobs. */
-  async enqueueMany(jobs: Array<Enqueue<JobName>>): Promise<void> {
-    const byQueue = new Map<QueueName, Array<Enqueue<JobName>>>();
+  async enqueueMany(jobs: AnyEnqueue[]): Promise<void> {
+    const byQueue = new Map<QueueName, AnyEnqueue[]>();
     for (const job of jobs) {
       const queue = JOB_QUEUE[job.name];
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
+      const list = byQueue.get(queue);
+      if (list) list.push(job);
+      else byQueue.set(queue, [job]);
     }
     await Promise.all(
       [...byQueue].map(([queue, list]) =>
@@ -82,9 +87,11 @@ export class Queues implements OnModuleDestroy {
   }
 }
 
-function jobId(job: Enqueue<JobName>): string {
+function jobId(job: AnyEnqueue): string {
   switch (job.name) {
     case 'deliver':
       return deliverJobId(job.payload);
+    case 'deliver-batch':
+      return deliverBatchJobId(job.payload);
   }
 }

@@ -21,7 +21,7 @@ import { AccountRepository, DomainRepository, MessageRepository, TemplateReposit
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { RedisConnection } from '@mailroom/platform';
 import { HourlyQuota } from '@mailroom/ratelimit';
-import { PRIORITY, Queues, type Enqueue, type JobName } from '@mailroom/queue';
+import { PRIORITY, Queues, type AnyEnqueue } from '@mailroom/queue';
 import { LIMITS, type AcceptResult, type AcceptStatus, type MessageDraft } from './message-draft';
 
 type Domains = Awaited<ReturnType<DomainRepository['list']>>;
@@ -203,9 +203,10 @@ export class SendingService {
     if (previous) return { results: previous.response as AcceptResult[], replayed: true };
     await this.takeQuota(accountId, accepted.length);
     const suppressed = await this.messages.suppressed(accountId, [...new Set(accepted.flatMap((m) => m.recipients.map((r) => r.email.toLowerCase())))]);
+    const resultOf = new Map(results.flatMap((x) => ('id' in x ? [[x.id, x] as const] : [])));
     for (const message of accepted) {
       for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
-      const result = results.find((x) => 'id' in x && x.id === message.id) as { status: AcceptStatus };
+      const result = resultOf.get(message.id) as { status: AcceptStatus };
       result.status = message.recipients.every((r) => r.suppressed) ? 'suppressed' : message.sendAt && message.sendAt > new Date() ? 'scheduled' : 'queued';
     }
 
@@ -282,25 +283,48 @@ export class SendingService {
     return new Map((await this.templateRepository.findMany(accountId, ids)).map((t) => [t.id, t]));
   }
 
+  /**
+   * One job per (message, domain), except that messages accepted together for the same domain
+   * and stream, to go now, share jobs of up to DELIVERY_BATCH_SIZE: a campaign batch costs the
+   * queue a job per run, not per message. Runs are cut evenly, so a batch still spreads over
+   * as many connections as it can use.
+   */
   private async enqueue(messages: NewMessage[]): Promise<void> {
-    const jobs: Array<Enqueue<JobName>> = [];
+    const jobs: AnyEnqueue[] = [];
     const now = Date.now();
+    const runs = new Map<string, { domain: string; stream: NewMessage['stream']; messageIds: string[] }>();
     for (const message of messages) {
       const domains = new Set(message.recipients.filter((r) => !r.suppressed).map((r) => r.domain));
+      const delay = message.sendAt ? Math.max(0, message.sendAt.getTime() - now) : 0;
       for (const domain of domains) {
-        jobs.push({
-          name: 'deliver',
-          payload: { messageId: message.id, domain, attempt: 0 },
-          priority: PRIORITY[message.stream],
-          delay: message.sendAt ? Math.max(0, message.sendAt.getTime() - now) : undefined,
-        });
+        if (delay > 0) {
+          jobs.push({ name: 'deliver', payload: { messageId: message.id, domain, attempt: 0 }, priority: PRIORITY[message.stream], delay });
+          continue;
+        }
+        const key = `${message.stream}|${domain}`;
+        const run = runs.get(key) ?? { domain, stream: message.stream, messageIds: [] };
+        run.messageIds.push(message.id);
+        runs.set(key, run);
+      }
+    }
+    const size = this.config.DELIVERY_BATCH_SIZE;
+    for (const { domain, stream, messageIds } of runs.values()) {
+      const parts = Math.ceil(messageIds.length / size);
+      const per = Math.ceil(messageIds.length / parts);
+      for (let at = 0; at < messageIds.length; at += per) {
+        const ids = messageIds.slice(at, at + per);
+        jobs.push(
+          ids.length === 1
+            ? { name: 'deliver', payload: { messageId: ids[0]!, domain, attempt: 0 }, priority: PRIORITY[stream] }
+            : { name: 'deliver-batch', payload: { messageIds: ids, domain }, priority: PRIORITY[stream] },
+        );
       }
     }
     if (!jobs.length) return;
     try {
       await this.queues.enqueueMany(jobs);
     } catch (error) {
-      // Stored is what counts: the sweeper puts queued work back on the queue within a minute.
+      // Stored is what counts: the sweeper puts queued work back on the queue (README: Durability).
       this.logger.warn({ err: error, jobs: jobs.length }, 'enqueue failed; the sweeper will pick the messages up');
     }
   }

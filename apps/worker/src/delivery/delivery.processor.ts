@@ -14,21 +14,23 @@ import { ReturnPath } from '@mailroom/verp';
 import { OutcomeBuilder } from './outcomes';
 import { RetryPolicy } from './retry-policy';
 
-type DeliverJob = Job<JobPayloads['deliver']>;
+type DeliveryPayload = JobPayloads['deliver'] | JobPayloads['deliver-batch'];
+type DeliveryJob = Job<DeliveryPayload>;
 
 /** Longest a job waits in the worker for a destination slot before it steps aside (delayed). */
 const MAX_SLOT_WAIT_MS = 2_000;
 
 /**
- * Delivers one (message, recipient domain) transaction per job: route, claim the recipients,
- * DKIM-sign, send through the connection pool with a VERP envelope sender, record each
- * recipient's reply, and schedule the retry of whatever was deferred. Claims and records of
+ * Delivers (message, recipient domain) transactions: one per `deliver` job, a run of them one
+ * after another over one destination slot per `deliver-batch` job. For each: route, claim the
+ * recipients, DKIM-sign, send through the connection pool with a VERP envelope sender, record
+ * each recipient's reply, and schedule the retry of whatever was deferred. Claims and records of
  * concurrent jobs are group-committed, so a worker with 100 jobs in flight makes a few
  * statements, not hundreds.
  */
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<JobPayloads['deliver']>;
+  private worker?: Worker<DeliveryPayload>;
   private readonly resolver: MxResolver;
   private readonly pool: SmtpPool;
   private readonly limiter: DestinationLimiter;
@@ -81,7 +83,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
   async onApplicationBootstrap(): Promise<void> {
     await this.loadPolicies();
     this.policyTimer = setInterval(() => void this.loadPolicies(), 60_000).unref();
-    this.worker = new Worker<JobPayloads['deliver']>(QUEUES.delivery, (job, token) => this.process(job, token), {
+    this.worker = new Worker<DeliveryPayload>(QUEUES.delivery, (job, token) => this.process(job, token), {
       connection: bullConnection(this.config),
       prefix: this.config.REDIS_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,
@@ -104,13 +106,18 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     await this.pool.close();
   }
 
-  async process(job: DeliverJob, token?: string): Promise<void> {
-    const { messageId, domain } = job.data;
-    const log = this.logger.child({ job: job.id, messageId, domain });
+  async process(job: DeliveryJob, token?: string): Promise<void> {
+    const { domain } = job.data;
+    const messageIds = 'messageIds' in job.data ? job.data.messageIds : [job.data.messageId];
+    const log = this.logger.child({ job: job.id, domain });
     const route = await this.resolver.route(domain);
     if (!route.ok) {
-      const claimed = await this.claimSending(messageId, domain);
-      if (claimed) await this.record(claimed.claim, domain, this.outcomes.fromRoute(claimed.claim, claimed.sending, route), log);
+      await Promise.all(
+        messageIds.map(async (messageId) => {
+          const claimed = await this.claimSending(messageId, domain);
+          if (claimed) await this.record(claimed.claim, domain, this.outcomes.fromRoute(claimed.claim, claimed.sending, route), log);
+        }),
+      );
       return;
     }
 
@@ -121,18 +128,31 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       throw new DelayedError();
     }
     try {
-      const claimed = await this.claimSending(messageId, domain);
-      if (!claimed) return;
-      const { claim, sending } = claimed;
-      try {
-        await this.deliver(claim, domain, sending, route.hosts, log);
-      } catch (error) {
-        // Whatever failed after the claim, the recipients must not sit in `sending` until the lease.
-        log.error({ err: error }, 'delivery failed after the claim; deferring');
-        await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log);
+      for (let i = 0; i < messageIds.length; i++) {
+        const waitMs = i === 0 ? 0 : await admission.next();
+        if (waitMs > 0) {
+          // The destination's rate is spent for this minute: the rest of the run waits for the next.
+          await this.queues.enqueue('deliver-batch', { messageIds: messageIds.slice(i), domain }, { delay: waitMs, priority: job.opts.priority });
+          return;
+        }
+        await this.deliverOne(messageIds[i]!, domain, route.hosts, log);
       }
     } finally {
       await admission.release().catch(() => undefined);
+    }
+  }
+
+  private async deliverOne(messageId: string, domain: string, hosts: MxHost[], runLog: Logger): Promise<void> {
+    const claimed = await this.claimSending(messageId, domain);
+    if (!claimed) return;
+    const { claim, sending } = claimed;
+    const log = runLog.child({ messageId });
+    try {
+      await this.deliver(claim, domain, sending, hosts, log);
+    } catch (error) {
+      // Whatever failed after the claim, the recipients must not sit in `sending` until the lease.
+      log.error({ err: error }, 'delivery failed after the claim; deferring');
+      await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log);
     }
   }
 

@@ -212,7 +212,7 @@ export class DeliveryRepository {
    * killed): recipients queued for a while, deferred and due, or claimed long ago and never
    * recorded. Re-enqueuing is safe: job ids dedupe live jobs and claim() takes each once.
    */
-  async due(limit: number, graceSeconds: number, leaseSeconds: number): Promise<DueWork[]> {
+  async due(limit: number, wait: { graceSeconds: number; queuedGraceSeconds: number; leaseSeconds: number }): Promise<DueWork[]> {
     // Three sources, each oldest first and limited on its own, so a backlog of queued campaign
     // mail (still on the queue, most likely) cannot hide abandoned claims or due retries. The job
     // id takes the highest attempt count of the group, the one a retry job would carry.
@@ -227,13 +227,13 @@ export class DeliveryRepository {
            ORDER BY next_attempt_at LIMIT $1)
          UNION ALL
          (SELECT r.message_id, r.domain, r.attempts FROM recipients r JOIN messages m ON m.id = r.message_id
-           WHERE r.status = 'queued' AND r.updated_at < now() - make_interval(secs => $2) AND (m.send_at IS NULL OR m.send_at <= now())
+           WHERE r.status = 'queued' AND r.updated_at < now() - make_interval(secs => $4) AND (m.send_at IS NULL OR m.send_at <= now())
            ORDER BY r.updated_at LIMIT $1))
        SELECT d.message_id, d.domain, max(d.attempts)::int AS attempts, m.stream
          FROM due d JOIN messages m ON m.id = d.message_id
         GROUP BY d.message_id, d.domain, m.stream
         LIMIT $1`,
-      [limit, graceSeconds, leaseSeconds],
+      [limit, wait.graceSeconds, wait.leaseSeconds, wait.queuedGraceSeconds],
     );
     return rows.map((r) => ({ messageId: r.message_id, domain: r.domain, attempts: r.attempts, stream: r.stream }));
   }
