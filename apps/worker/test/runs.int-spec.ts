@@ -85,6 +85,14 @@ describe('delivery in runs to a destination with a rate', () => {
     const statuses = await mr.statuses(ids);
     expect(statuses.delivered).toBe(mr.sink.count);
     expect(statuses.queued).toBe(10 - mr.sink.count);
+    // The rest waits as the same run, delayed to the next minute.
+    const queue = new Queue(QUEUES.delivery, { connection: bullConnection(mr.api.config), prefix: mr.api.config.REDIS_PREFIX });
+    try {
+      const delayed = await queue.getJobs(['delayed']);
+      expect(delayed.map((j) => j.data.messageIds.length)).toEqual([10 - mr.sink.count]);
+    } finally {
+      await queue.close();
+    }
   });
 });
 
@@ -109,25 +117,25 @@ describe('the sweeper and runs', () => {
     return Object.values(counts).reduce((a, b) => a + b, 0);
   };
 
-  it('does not queue again work whose run is still waiting, and puts it all back once Redis lost it', async () => {
+  it('puts queued work of a run back as that run: a no-op while the run waits, the whole run once Redis lost it', async () => {
     const sweeper = mr.api.app.get(Sweeper);
     const ids = await mr.sendBatch(20, 'swept');
     expect(await jobsOnQueue()).toBe(2);
     expect(await sweeper.sweep()).toBe(0);
 
-    // Queued for two sweep intervals: old, but within the patience the sweeper has for queued work.
+    // Queued for longer than a sweep interval: swept, but as the runs still waiting (same ids).
     await mr.pg.query(`UPDATE recipients SET updated_at = now() - interval '2 hours' WHERE message_id = ANY($1::uuid[])`, [ids]);
-    expect(await sweeper.sweep()).toBe(0);
+    expect(await sweeper.sweep()).toBe(20);
     expect(await jobsOnQueue()).toBe(2);
 
-    // Redis loses everything of this installation: the next sweep puts every message back.
+    // Redis loses everything of this installation: the sweep brings back the two runs, whole.
     const keys = await redis.keys(`${mr.api.config.REDIS_PREFIX}:*`);
     await redis.del(...keys);
     expect(await jobsOnQueue()).toBe(0);
     expect(await sweeper.sweep()).toBe(20);
-    expect(await jobsOnQueue()).toBe(20);
-    // And then it trusts the queue again.
-    expect(await sweeper.sweep()).toBe(0);
+    const jobs = await queue.getJobs(['prioritized', 'wait']);
+    expect(jobs.map((j) => j.name)).toEqual(['deliver-batch', 'deliver-batch']);
+    expect(new Set(jobs.flatMap((j) => j.data.messageIds))).toEqual(new Set(ids));
     expect(await mr.statuses(ids)).toEqual({ queued: 20 });
   });
 });

@@ -53,6 +53,7 @@ if used >= tonumber(ARGV[3]) then return 60000 - (now % 60000) end
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], 120000)
 redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[4])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 0`;
 
 /**
@@ -107,7 +108,7 @@ export class DestinationLimiter {
         // A long run keeps its slot from expiring under it (the expiry frees dead workers' slots).
         if (at - renewedAt > this.slotTtlMs / 2) {
           renewedAt = at;
-          await this.redis.zadd(slots, 'XX', at + this.slotTtlMs, token);
+          await this.redis.multi().zadd(slots, 'XX', at + this.slotTtlMs, token).pexpire(slots, this.slotTtlMs).exec();
         }
         return 0;
       },

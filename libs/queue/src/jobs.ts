@@ -19,7 +19,7 @@ export interface JobPayloads {
    * First attempts of several messages to one domain, accepted together: delivered one after
    * another over one connection slot, so a batch of N costs the queue one job, not N.
    */
-  'deliver-batch': { messageIds: string[]; domain: string };
+  'deliver-batch': { runId: string; messageIds: string[]; domain: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -41,7 +41,10 @@ export function deliverJobId(payload: JobPayloads['deliver']): string {
   return `deliver_${payload.messageId}_${payload.domain}_${payload.attempt}`;
 }
 
-/** A run's id is its first transaction's: each (message, domain) is first of at most one run. */
+/**
+ * A run is named by its first message (runId, also kept on its recipients): each (message,
+ * domain) is first of at most one run, and the sweeper re-enqueues a run under the same id.
+ */
 export function deliverBatchJobId(payload: JobPayloads['deliver-batch']): string {
-  return `deliverbatch_${payload.messageIds[0]}_${payload.domain}`;
+  return `deliverbatch_${payload.runId}_${payload.domain}`;
 }

@@ -44,13 +44,18 @@ export class SendingService {
    */
   private readonly submissions = new Batcher<{ accountId: string; message: NewMessage }, Error | undefined>(async (items) => {
     const byAccount = new Map<string, NewMessage[]>();
-    for (const { accountId, message } of items) byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), message]);
+    for (const { accountId, message } of items) {
+      const list = byAccount.get(accountId);
+      if (list) list.push(message);
+      else byAccount.set(accountId, [message]);
+    }
     const accounts = [...byAccount.keys()];
     // Each account's transaction stands alone: one that fails must not tell another account's
     // clients to retry messages that were stored (they would be sent twice).
+    const jobs = new Map(accounts.map((accountId) => [accountId, this.planDelivery(byAccount.get(accountId)!)]));
     const settled = await Promise.allSettled(accounts.map((accountId) => this.messages.accept(accountId, byAccount.get(accountId)!)));
     const failed = new Map(accounts.flatMap((accountId, i) => (settled[i]!.status === 'rejected' ? [[accountId, (settled[i] as PromiseRejectedResult).reason as Error]] : [])));
-    await this.enqueue(items.filter((i) => !failed.has(i.accountId)).map((i) => i.message));
+    await this.enqueue(accounts.filter((accountId) => !failed.has(accountId)).flatMap((accountId) => jobs.get(accountId)!));
     return items.map((i) => failed.get(i.accountId));
   }, 200);
 
@@ -210,9 +215,10 @@ export class SendingService {
       result.status = message.recipients.every((r) => r.suppressed) ? 'suppressed' : message.sendAt && message.sendAt > new Date() ? 'scheduled' : 'queued';
     }
 
+    const jobs = this.planDelivery(accepted);
     const stored = await this.messages.accept(accountId, accepted, idempotencyKey ? { key: idempotencyKey, answer: { status: 202, response: results } } : undefined);
     if (!stored.stored) return { results: stored.previous.response as AcceptResult[], replayed: true };
-    await this.enqueue(accepted);
+    await this.enqueue(jobs);
     return { results, replayed: false };
   }
 
@@ -284,15 +290,17 @@ export class SendingService {
   }
 
   /**
-   * One job per (message, domain), except that messages accepted together for the same domain
-   * and stream, to go now, share jobs of up to DELIVERY_BATCH_SIZE: a campaign batch costs the
-   * queue a job per run, not per message. Runs are cut evenly, so a batch still spreads over
-   * as many connections as it can use.
+   * The delivery jobs for messages about to be stored: one per (message, domain), except that
+   * messages accepted together for the same domain and stream, to go now, share jobs of up to
+   * DELIVERY_BATCH_SIZE (runs), so a campaign batch costs the queue a job per run, not per
+   * message. Runs are cut evenly, so a batch still spreads over as many connections as it can
+   * use. Each recipient in a run is marked with it (runId), so the sweeper can re-enqueue the
+   * run under its own job id.
    */
-  private async enqueue(messages: NewMessage[]): Promise<void> {
+  private planDelivery(messages: NewMessage[]): AnyEnqueue[] {
     const jobs: AnyEnqueue[] = [];
     const now = Date.now();
-    const runs = new Map<string, { domain: string; stream: NewMessage['stream']; messageIds: string[] }>();
+    const runs = new Map<string, { domain: string; stream: NewMessage['stream']; messages: NewMessage[] }>();
     for (const message of messages) {
       const domains = new Set(message.recipients.filter((r) => !r.suppressed).map((r) => r.domain));
       const delay = message.sendAt ? Math.max(0, message.sendAt.getTime() - now) : 0;
@@ -302,24 +310,29 @@ export class SendingService {
           continue;
         }
         const key = `${message.stream}|${domain}`;
-        const run = runs.get(key) ?? { domain, stream: message.stream, messageIds: [] };
-        run.messageIds.push(message.id);
-        runs.set(key, run);
+        const run = runs.get(key);
+        if (run) run.messages.push(message);
+        else runs.set(key, { domain, stream: message.stream, messages: [message] });
       }
     }
     const size = this.config.DELIVERY_BATCH_SIZE;
-    for (const { domain, stream, messageIds } of runs.values()) {
-      const parts = Math.ceil(messageIds.length / size);
-      const per = Math.ceil(messageIds.length / parts);
-      for (let at = 0; at < messageIds.length; at += per) {
-        const ids = messageIds.slice(at, at + per);
-        jobs.push(
-          ids.length === 1
-            ? { name: 'deliver', payload: { messageId: ids[0]!, domain, attempt: 0 }, priority: PRIORITY[stream] }
-            : { name: 'deliver-batch', payload: { messageIds: ids, domain }, priority: PRIORITY[stream] },
-        );
+    for (const { domain, stream, messages: list } of runs.values()) {
+      const per = Math.ceil(list.length / Math.ceil(list.length / size));
+      for (let at = 0; at < list.length; at += per) {
+        const run = list.slice(at, at + per);
+        if (run.length === 1) {
+          jobs.push({ name: 'deliver', payload: { messageId: run[0]!.id, domain, attempt: 0 }, priority: PRIORITY[stream] });
+          continue;
+        }
+        const runId = run[0]!.id;
+        for (const message of run) for (const r of message.recipients) if (r.domain === domain) r.runId = runId;
+        jobs.push({ name: 'deliver-batch', payload: { runId, messageIds: run.map((m) => m.id), domain }, priority: PRIORITY[stream] });
       }
     }
+    return jobs;
+  }
+
+  private async enqueue(jobs: AnyEnqueue[]): Promise<void> {
     if (!jobs.length) return;
     try {
       await this.queues.enqueueMany(jobs);

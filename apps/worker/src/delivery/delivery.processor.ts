@@ -127,32 +127,47 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       await job.moveToDelayed(Date.now() + admission.waitMs, token);
       throw new DelayedError();
     }
+    let rest: string[] = [];
     try {
       for (let i = 0; i < messageIds.length; i++) {
         const waitMs = i === 0 ? 0 : await admission.next();
         if (waitMs > 0) {
-          // The destination's rate is spent for this minute: the rest of the run waits for the next.
-          await this.queues.enqueue('deliver-batch', { messageIds: messageIds.slice(i), domain }, { delay: waitMs, priority: job.opts.priority });
-          return;
+          rest = messageIds.slice(i);
+          await job.updateData({ ...job.data, messageIds: rest } as DeliveryPayload);
+          await job.moveToDelayed(Date.now() + waitMs, token);
+          break;
         }
         await this.deliverOne(messageIds[i]!, domain, route.hosts, log);
       }
     } finally {
       await admission.release().catch(() => undefined);
     }
+    // The destination's rate is spent for this minute: the rest of the run (the same job, so the
+    // same id the sweeper would use) waits for the next.
+    if (rest.length) throw new DelayedError();
   }
 
+  /** One transaction of a run. Its failure is its own: the rest of the run goes on. */
   private async deliverOne(messageId: string, domain: string, hosts: MxHost[], runLog: Logger): Promise<void> {
-    const claimed = await this.claimSending(messageId, domain);
+    const log = runLog.child({ messageId });
+    let claimed: Awaited<ReturnType<DeliveryProcessor['claimSending']>>;
+    try {
+      claimed = await this.claimSending(messageId, domain);
+    } catch (error) {
+      // Nothing was claimed: the recipients stay queued (or deferred) for the sweeper.
+      log.error({ err: error }, 'could not claim; the sweeper will put this back');
+      return;
+    }
     if (!claimed) return;
     const { claim, sending } = claimed;
-    const log = runLog.child({ messageId });
     try {
       await this.deliver(claim, domain, sending, hosts, log);
     } catch (error) {
       // Whatever failed after the claim, the recipients must not sit in `sending` until the lease.
       log.error({ err: error }, 'delivery failed after the claim; deferring');
-      await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log);
+      await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log).catch((recordError: unknown) =>
+        log.error({ err: recordError }, 'could not record the deferral; the lease will free the recipients'),
+      );
     }
   }
 

@@ -52,6 +52,8 @@ export interface DeliveryOutcome {
 
 export interface DueWork extends DeliveryWork {
   attempts: number;
+  /** Set for queued work of a run: it goes back on the queue as that run. */
+  runId: string | null;
   stream: 'transactional' | 'broadcast';
 }
 
@@ -209,33 +211,35 @@ export class DeliveryRepository {
 
   /**
    * Work that should be on the queue but may not be (Redis flushed or restarted, a worker
-   * killed): recipients queued for a while, deferred and due, or claimed long ago and never
-   * recorded. Re-enqueuing is safe: job ids dedupe live jobs and claim() takes each once.
+   * killed, an enqueue that failed): recipients queued for a while, deferred and due, or claimed
+   * long ago and never recorded. Re-enqueuing is safe: job ids dedupe live jobs (a recipient
+   * queued in a run comes back as that run, under the run's id) and claim() takes each once.
    */
-  async due(limit: number, wait: { graceSeconds: number; queuedGraceSeconds: number; leaseSeconds: number }): Promise<DueWork[]> {
+  async due(limit: number, graceSeconds: number, leaseSeconds: number): Promise<DueWork[]> {
     // Three sources, each oldest first and limited on its own, so a backlog of queued campaign
     // mail (still on the queue, most likely) cannot hide abandoned claims or due retries. The job
-    // id takes the highest attempt count of the group, the one a retry job would carry.
-    const rows = await this.sql.query<{ message_id: string; domain: string; attempts: number; stream: 'transactional' | 'broadcast' }>(
+    // id takes the highest attempt count of the group, the one a retry job would carry; queued
+    // work keeps its run.
+    const rows = await this.sql.query<{ message_id: string; domain: string; attempts: number; run_id: string | null; stream: 'transactional' | 'broadcast' }>(
       `WITH due AS (
-         (SELECT message_id, domain, attempts FROM recipients
+         (SELECT message_id, domain, attempts, NULL::uuid AS run_id FROM recipients
            WHERE status = 'sending' AND updated_at < now() - make_interval(secs => $3)
            ORDER BY updated_at LIMIT $1)
          UNION ALL
-         (SELECT message_id, domain, attempts FROM recipients
+         (SELECT message_id, domain, attempts, NULL::uuid FROM recipients
            WHERE status = 'deferred' AND next_attempt_at <= now() - make_interval(secs => $2)
            ORDER BY next_attempt_at LIMIT $1)
          UNION ALL
-         (SELECT r.message_id, r.domain, r.attempts FROM recipients r JOIN messages m ON m.id = r.message_id
-           WHERE r.status = 'queued' AND r.updated_at < now() - make_interval(secs => $4) AND (m.send_at IS NULL OR m.send_at <= now())
+         (SELECT r.message_id, r.domain, r.attempts, r.run_id FROM recipients r JOIN messages m ON m.id = r.message_id
+           WHERE r.status = 'queued' AND r.updated_at < now() - make_interval(secs => $2) AND (m.send_at IS NULL OR m.send_at <= now())
            ORDER BY r.updated_at LIMIT $1))
-       SELECT d.message_id, d.domain, max(d.attempts)::int AS attempts, m.stream
+       SELECT d.message_id, d.domain, max(d.attempts)::int AS attempts, d.run_id, m.stream
          FROM due d JOIN messages m ON m.id = d.message_id
-        GROUP BY d.message_id, d.domain, m.stream
+        GROUP BY d.message_id, d.domain, d.run_id, m.stream
         LIMIT $1`,
-      [limit, wait.graceSeconds, wait.leaseSeconds, wait.queuedGraceSeconds],
+      [limit, graceSeconds, leaseSeconds],
     );
-    return rows.map((r) => ({ messageId: r.message_id, domain: r.domain, attempts: r.attempts, stream: r.stream }));
+    return rows.map((r) => ({ messageId: r.message_id, domain: r.domain, attempts: r.attempts, runId: r.run_id, stream: r.stream }));
   }
 
   private async countSuppressed(recipientIds: string[]): Promise<void> {

@@ -11,6 +11,8 @@ export interface NewRecipient {
   domain: string;
   kind: RecipientKind;
   suppressed: boolean;
+  /** The delivery run it is queued in (the run's first message id), if it shares a job. */
+  runId?: string | null;
 }
 
 export interface NewMessage {
@@ -199,10 +201,10 @@ async function insertMessages(client: PoolClient, accountId: string, messages: N
 
   const recipients = messages.flatMap((m) => m.recipients.map((r) => ({ ...r, messageId: m.id })));
   await client.query(
-    `INSERT INTO recipients (id, message_id, account_id, email, domain, kind, status)
-     SELECT r.id, r.message_id, $1, r.email, r.domain, r.kind, r.status
-       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::recipient_kind[], $7::recipient_status[])
-         AS r(id, message_id, email, domain, kind, status)`,
+    `INSERT INTO recipients (id, message_id, account_id, email, domain, kind, status, run_id)
+     SELECT r.id, r.message_id, $1, r.email, r.domain, r.kind, r.status, r.run_id
+       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::recipient_kind[], $7::recipient_status[], $8::uuid[])
+         AS r(id, message_id, email, domain, kind, status, run_id)`,
     [
       accountId,
       recipients.map((r) => r.id),
@@ -211,6 +213,7 @@ async function insertMessages(client: PoolClient, accountId: string, messages: N
       recipients.map((r) => r.domain),
       recipients.map((r) => r.kind),
       recipients.map((r) => (r.suppressed ? 'suppressed' : 'queued')),
+      recipients.map((r) => r.runId ?? null),
     ],
   );
 
