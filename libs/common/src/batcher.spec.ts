@@ -19,7 +19,7 @@ describe('Batcher', () => {
       batches.push(items);
       if (batches.length === 1) await gate;
       return items;
-    }, 200, 1);
+    }, { maxInFlight: 1 });
     const first = batcher.submit(0);
     await tick();
     const rest = Array.from({ length: 50 }, (_, i) => batcher.submit(i + 1));
@@ -35,9 +35,22 @@ describe('Batcher', () => {
     const batcher = new Batcher<number, number>(async (items) => {
       if (items.includes(3)) throw new Error('bad batch');
       return items;
-    }, 3, 4);
+    }, { maxSize: 3, maxInFlight: 4 });
     const results = await Promise.allSettled(Array.from({ length: 7 }, (_, i) => batcher.submit(i)));
     // Batches [0,1,2] [3,4,5] [6]: only the middle one fails.
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+  });
+
+  it('starts a batch at most every minIntervalMs, gathering what arrives meanwhile, yet runs a lone item at once', async () => {
+    const batches: Array<{ at: number; size: number }> = [];
+    const batcher = new Batcher<number, number>(async (items) => (batches.push({ at: Date.now(), size: items.length }), items), { minIntervalMs: 40 });
+    const started = Date.now();
+    await batcher.submit(0);
+    expect(Date.now() - started).toBeLessThan(30);
+    const rest = Array.from({ length: 10 }, (_, i) => new Promise((r) => setTimeout(r, i * 2)).then(() => batcher.submit(i + 1)));
+    await Promise.all(rest);
+    expect(batches.length).toBeLessThanOrEqual(3);
+    expect(batches.reduce((n, b) => n + b.size, 0)).toBe(11);
+    for (let i = 1; i < batches.length; i++) expect(batches[i]!.at - batches[i - 1]!.at).toBeGreaterThanOrEqual(38);
   });
 });

@@ -1,6 +1,9 @@
-import { dkimSign } from 'mailauth/lib/dkim/sign';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { SecretBox } from '@mailroom/crypto';
-import { cachePemPrivateKeys } from './private-key-cache';
+import { mailauthSignatures, type OpenSigningKey } from './mailauth-sign';
+import type { SignRequest, SignResponse } from './signing-thread';
 
 export interface SigningKey {
   selector: string;
@@ -8,49 +11,85 @@ export interface SigningKey {
   privateKeyEncrypted: string;
 }
 
-/** Headers we sign: what a receiver shows or uses to route, per RFC 6376 5.4.1's advice. */
-const SIGNED_HEADERS = [
-  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version',
-  'Content-Type', 'Content-Transfer-Encoding', 'Content-ID', 'Content-Description', 'Resent-Date',
-  'Resent-From', 'Resent-Sender', 'Resent-To', 'Resent-Cc', 'Resent-Message-ID', 'In-Reply-To',
-  'References', 'List-Id', 'List-Help', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Subscribe',
-  'List-Post', 'List-Owner', 'List-Archive', 'Feedback-ID',
-].join(':');
+export interface DkimSignerOptions {
+  /**
+   * Threads that sign beside the event loop (DKIM_SIGNING_THREADS). Signing is most of a
+   * delivery's CPU, so with threads the worker's loop keeps claiming, sending and recording while
+   * the other cores sign. 0 signs on the event loop.
+   */
+  threads?: number;
+}
+
+interface SigningThread {
+  worker: Worker;
+  pending: Map<number, { resolve: (signatures: string) => void; reject: (error: Error) => void }>;
+}
 
 /**
  * Signs outgoing mail with every active key of the sending domain (RSA-2048, and Ed25519 as a
- * second signature, RFC 8463). Keys are decrypted once per process and kept in memory.
+ * second signature, RFC 8463), with mailauth, on the event loop or in signing threads. Keys are
+ * decrypted once per process and kept in memory.
  */
 export class DkimSigner {
   private readonly keys = new Map<string, string>();
+  private readonly threads: SigningThread[] = [];
+  private nextId = 0;
+  private closed = false;
 
-  constructor(private readonly box: SecretBox) {
-    cachePemPrivateKeys();
+  constructor(
+    private readonly box: SecretBox,
+    options: DkimSignerOptions = {},
+  ) {
+    for (let i = 0; i < (options.threads ?? 0); i++) this.threads.push(this.startThread());
   }
 
   /** The DKIM-Signature header lines to put in front of the message (CRLF-terminated). */
   async signatures(message: Buffer, domain: string, keys: SigningKey[]): Promise<string> {
     // Mail from Mailroom is always signed: without a key it waits (and is retried) rather than leave unsigned.
     if (!keys.length) throw new Error(`${domain} has no active DKIM key`);
-    // The typings want a top-level key even with signatureData; the signer uses only the list.
-    const options = {
-      canonicalization: 'relaxed/relaxed',
-      headerList: SIGNED_HEADERS,
-      signatureData: keys.map((key) => ({
-        signingDomain: domain,
-        selector: key.selector,
-        privateKey: this.key(key),
-        algorithm: key.algorithm === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256',
-      })),
-    } as unknown as Parameters<typeof dkimSign>[1];
-    const result = await dkimSign(message, options);
-    if (result.errors?.length) throw new Error(`DKIM signing failed for ${domain}: ${String((result.errors[0] as { err?: unknown }).err ?? result.errors[0])}`);
-    if (!result.signatures) throw new Error(`DKIM signing produced no signature for ${domain}`);
-    return result.signatures;
+    const open = keys.map((key): OpenSigningKey => ({ selector: key.selector, algorithm: key.algorithm, privateKeyPem: this.key(key) }));
+    if (!this.threads.length) return mailauthSignatures(message, domain, open);
+    // The least busy thread: a slow message must not queue others behind it.
+    const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise<string>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ id, message, domain, keys: open } satisfies SignRequest);
+    });
   }
 
   async sign(message: Buffer, domain: string, keys: SigningKey[]): Promise<Buffer> {
     return Buffer.concat([Buffer.from(await this.signatures(message, domain, keys)), message]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.splice(0).map((t) => t.worker.terminate()));
+  }
+
+  private startThread(): SigningThread {
+    const thread: SigningThread = { worker: new Worker(threadScript()), pending: new Map() };
+    thread.worker.unref();
+    thread.worker.on('message', (response: SignResponse) => {
+      const pending = thread.pending.get(response.id);
+      thread.pending.delete(response.id);
+      if ('error' in response) pending?.reject(new Error(response.error));
+      else pending?.resolve(response.signatures);
+    });
+    // A thread that dies fails what it held (those deliveries are deferred and retried) and is
+    // replaced, so signing never stops for good.
+    let ended = false;
+    const end = (error: Error) => {
+      if (ended) return;
+      ended = true;
+      for (const pending of thread.pending.values()) pending.reject(error);
+      thread.pending.clear();
+      const at = this.threads.indexOf(thread);
+      if (at >= 0 && !this.closed) this.threads[at] = this.startThread();
+    };
+    thread.worker.on('error', (error) => end(error));
+    thread.worker.on('exit', (code) => end(new Error(`DKIM signing thread exited with code ${code}`)));
+    return thread;
   }
 
   private key(key: SigningKey): string {
@@ -62,4 +101,13 @@ export class DkimSigner {
     }
     return pem;
   }
+}
+
+/**
+ * The threads' script: beside this file when running from dist/; under the test runner, which
+ * runs the TypeScript sources, the built copy (`npm test` builds first).
+ */
+function threadScript(): string {
+  const beside = join(__dirname, 'signing-thread.js');
+  return existsSync(beside) ? beside : resolve(__dirname, '../../../dist/libs/dkim/src/signing-thread.js');
 }

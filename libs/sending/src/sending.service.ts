@@ -57,7 +57,7 @@ export class SendingService {
     const failed = new Map(accounts.flatMap((accountId, i) => (settled[i]!.status === 'rejected' ? [[accountId, (settled[i] as PromiseRejectedResult).reason as Error]] : [])));
     await this.enqueue(accounts.filter((accountId) => !failed.has(accountId)).flatMap((accountId) => jobs.get(accountId)!));
     return items.map((i) => failed.get(i.accountId));
-  }, 200);
+  }, { maxSize: 200 });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
