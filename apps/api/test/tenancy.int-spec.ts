@@ -141,6 +141,29 @@ describe('accounts, keys, domains and credentials over the REST API', () => {
     expect(mismatch.body.verified).toBe(false);
   });
 
+  it('answers 503 and changes nothing when DNS fails during verification, so a verified domain stays verified', async () => {
+    const created = await api.request('POST', '/v1/domains', { key: keyA, body: { name: 'flaky.example' } });
+    const records = created.body.dns as Array<{ purpose: string; type: string; name: string; value: string }>;
+    for (const r of records) {
+      if (r.type === 'MX') dns.add({ type: 'MX', name: r.name, exchange: r.value, priority: 10 });
+      else dns.add({ type: 'TXT', name: r.name, value: r.value });
+    }
+    expect((await api.request('POST', `/v1/domains/${created.body.id}/verify`, { key: keyA })).body.verified).toBe(true);
+
+    dns.fail(`_dmarc.flaky.example`, 'servfail');
+    try {
+      const failed = await api.request('POST', `/v1/domains/${created.body.id}/verify`, { key: keyA });
+      expect(failed.status).toBe(503);
+      expect(failed.body.error).toMatchObject({ code: 'dns_lookup_failed' });
+      expect(failed.body.error.message).toContain('_dmarc.flaky.example');
+    } finally {
+      dns.fail(`_dmarc.flaky.example`, null);
+    }
+    const domain = await api.request('GET', `/v1/domains/${created.body.id}`, { key: keyA });
+    expect(domain.body.verified).toBe(true);
+    expect(domain.body.verification).toMatchObject({ dkim: true, spf: true, dmarc: true, return_path: true });
+  });
+
   it('creates SMTP credentials (password shown once, hashed with scrypt) and mailboxes on own domains only', async () => {
     const cred = await api.request('POST', '/v1/smtp-credentials', { key: keyA, body: {} });
     expect(cred.status).toBe(201);

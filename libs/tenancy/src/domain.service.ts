@@ -174,13 +174,26 @@ export class DomainService {
     return domain;
   }
 
+  /**
+   * A lookup that failed (timeout, SERVFAIL, refused) says nothing about the record: verification
+   * stops with 503 and changes nothing, so a DNS hiccup never unverifies a sending domain.
+   */
+  private async lookup<T>(name: string, query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'error';
+      throw new DomainError('unavailable', 'dns_lookup_failed', `could not look up ${name} in DNS (${code}); nothing was changed, try again`, { name, dns_error: code });
+    }
+  }
+
   private async check(record: DnsRecord): Promise<DnsRecord & { state: RecordState; found: string[] }> {
     if (record.type === 'MX') {
-      const found = (await this.dns.mx(record.name)).map((mx) => mx.exchange.toLowerCase().replace(/\.$/, ''));
+      const found = (await this.lookup(record.name, () => this.dns.mx(record.name))).map((mx) => mx.exchange.toLowerCase().replace(/\.$/, ''));
       const state: RecordState = found.includes(record.value.toLowerCase()) ? 'verified' : found.length ? 'mismatch' : 'missing';
       return { ...record, state, found };
     }
-    const all = await this.dns.txt(record.name);
+    const all = await this.lookup(record.name, () => this.dns.txt(record.name));
     const kind = record.value.split(';')[0].split(' ')[0]; // v=DKIM1, v=spf1, v=DMARC1
     const found = all.filter((txt) => txt.toLowerCase().startsWith(kind.toLowerCase()));
     let state: RecordState = found.length ? 'mismatch' : 'missing';
