@@ -2,15 +2,16 @@
  * Group commit: callers hand in one item each and await their own result, while the work runs
  * for many items at once (one SQL statement for a hundred deliveries instead of a hundred).
  * A batch runs at the end of the current tick, unless `maxInFlight` batches are running already,
- * or one started less than `minIntervalMs` ago: then items gather until it may start. So a lone
- * caller waits no longer than a tick, and the busier the callers, the fuller the batches (and
- * the fewer the statements and commits).
+ * or one started less than `minIntervalMs` ago (and the next is not full yet): then items gather
+ * until it may start. So an item after a quiet spell waits no longer than a tick, and the busier
+ * the callers, the fuller the batches (and the fewer the statements and commits).
  */
 export class Batcher<In, Out> {
   private pending: Array<{ item: In; resolve: (out: Out) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
   private inFlight = 0;
-  private lastStart = 0;
+  private lastStart = -Infinity;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly run: (items: In[]) => Promise<Out[]>,
@@ -29,19 +30,28 @@ export class Batcher<In, Out> {
   }
 
   private schedule(): void {
-    if (this.scheduled || !this.pending.length || this.inFlight >= (this.options.maxInFlight ?? 2)) return;
+    if (!this.pending.length || this.inFlight >= (this.options.maxInFlight ?? 2)) return;
+    const full = this.pending.length >= this.maxSize;
+    // A full batch does not wait out the interval.
+    if (this.scheduled && !(full && this.timer)) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.scheduled = true;
-    const wait = this.pending.length >= this.maxSize ? 0 : this.lastStart + (this.options.minIntervalMs ?? 0) - Date.now();
-    if (wait > 0) setTimeout(() => this.flush(), wait);
+    // performance.now() is monotonic: a clock stepped back must not stall claims and records.
+    const minInterval = this.options.minIntervalMs ?? 0;
+    const wait = full ? 0 : Math.min(minInterval, this.lastStart + minInterval - performance.now());
+    if (wait > 0) this.timer = setTimeout(() => this.flush(), wait);
     else setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     while (this.pending.length && this.inFlight < (this.options.maxInFlight ?? 2)) {
       const batch = this.pending.splice(0, this.maxSize);
       this.inFlight++;
-      this.lastStart = Date.now();
+      this.lastStart = performance.now();
       Promise.resolve()
         .then(() => this.run(batch.map((p) => p.item)))
         .then(
@@ -53,6 +63,5 @@ export class Batcher<In, Out> {
           this.schedule();
         });
     }
-    this.schedule();
   }
 }

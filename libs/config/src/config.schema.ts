@@ -79,7 +79,7 @@ export const configSchema = z.object({
   /** Messages per minute to one destination domain by default; 0 means no limit. */
   DESTINATION_MESSAGES_PER_MINUTE: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(0),
   /** Threads per worker process that DKIM-sign beside its event loop; 0 signs on the loop. */
-  DKIM_SIGNING_THREADS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(64, 'must be at most 64').default(availableParallelism()),
+  DKIM_SIGNING_THREADS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(64, 'must be at most 64').default(Math.min(64, availableParallelism())),
   /** Messages to one domain accepted together share a delivery job of at most this many (1: a job each). */
   DELIVERY_BATCH_SIZE: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500').default(10),
   /** Largest message accepted anywhere (API, relay, inbound), in bytes. */

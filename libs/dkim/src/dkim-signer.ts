@@ -18,12 +18,23 @@ export interface DkimSignerOptions {
    * the other cores sign. 0 signs on the event loop.
    */
   threads?: number;
+  /** Told when a signing thread dies or hangs, and when the signer gives threads up. */
+  onThreadError?: (error: Error) => void;
+  /** The threads' script; tests point it elsewhere. */
+  threadScript?: string;
 }
 
 interface SigningThread {
   worker: Worker;
-  pending: Map<number, { resolve: (signatures: string) => void; reject: (error: Error) => void }>;
+  pending: Map<number, { resolve: (signatures: string) => void; reject: (error: Error) => void; at: number }>;
+  /** It has signed something: it started, so its death is the message's fault, not the setup's. */
+  answered: boolean;
 }
+
+/** A signature that takes longer than this means a stuck thread: it is replaced. */
+const SIGN_TIMEOUT_MS = 30_000;
+/** Threads that die this many times in a row before signing anything are given up. */
+const MAX_START_FAILURES = 3;
 
 /**
  * Signs outgoing mail with every active key of the sending domain (RSA-2048, and Ed25519 as a
@@ -35,12 +46,18 @@ export class DkimSigner {
   private readonly threads: SigningThread[] = [];
   private nextId = 0;
   private closed = false;
+  private startFailures = 0;
+  private readonly watchdog?: NodeJS.Timeout;
 
   constructor(
     private readonly box: SecretBox,
-    options: DkimSignerOptions = {},
+    private readonly options: DkimSignerOptions = {},
   ) {
     for (let i = 0; i < (options.threads ?? 0); i++) this.threads.push(this.startThread());
+    if (this.threads.length) {
+      this.watchdog = setInterval(() => this.replaceStuckThreads(), SIGN_TIMEOUT_MS / 6);
+      this.watchdog.unref();
+    }
   }
 
   /** The DKIM-Signature header lines to put in front of the message (CRLF-terminated). */
@@ -53,8 +70,13 @@ export class DkimSigner {
     const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise<string>((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, message, domain, keys: open } satisfies SignRequest);
+      thread.pending.set(id, { resolve, reject, at: performance.now() });
+      try {
+        thread.worker.postMessage({ id, message, domain, keys: open } satisfies SignRequest);
+      } catch (error) {
+        thread.pending.delete(id);
+        reject(error as Error);
+      }
     });
   }
 
@@ -64,20 +86,24 @@ export class DkimSigner {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     await Promise.all(this.threads.splice(0).map((t) => t.worker.terminate()));
   }
 
   private startThread(): SigningThread {
-    const thread: SigningThread = { worker: new Worker(threadScript()), pending: new Map() };
+    const thread: SigningThread = { worker: new Worker(this.options.threadScript ?? threadScript()), pending: new Map(), answered: false };
     thread.worker.unref();
     thread.worker.on('message', (response: SignResponse) => {
+      thread.answered = true;
+      this.startFailures = 0;
       const pending = thread.pending.get(response.id);
       thread.pending.delete(response.id);
       if ('error' in response) pending?.reject(new Error(response.error));
       else pending?.resolve(response.signatures);
     });
     // A thread that dies fails what it held (those deliveries are deferred and retried) and is
-    // replaced, so signing never stops for good.
+    // replaced, so signing never stops for good. Threads that cannot even start (their script
+    // missing or broken) are given up after a few tries, and signing goes on on the event loop.
     let ended = false;
     const end = (error: Error) => {
       if (ended) return;
@@ -85,11 +111,29 @@ export class DkimSigner {
       for (const pending of thread.pending.values()) pending.reject(error);
       thread.pending.clear();
       const at = this.threads.indexOf(thread);
-      if (at >= 0 && !this.closed) this.threads[at] = this.startThread();
+      if (at < 0 || this.closed) return;
+      this.options.onThreadError?.(error);
+      if (!thread.answered && ++this.startFailures >= MAX_START_FAILURES) {
+        this.options.onThreadError?.(new Error(`DKIM signing threads failed to start ${this.startFailures} times; signing on the event loop from now on`));
+        clearInterval(this.watchdog);
+        // Out of the list first, so that their exits replace nothing.
+        for (const other of this.threads.splice(0)) void other.worker.terminate();
+        return;
+      }
+      this.threads[at] = this.startThread();
     };
     thread.worker.on('error', (error) => end(error));
     thread.worker.on('exit', (code) => end(new Error(`DKIM signing thread exited with code ${code}`)));
     return thread;
+  }
+
+  /** A thread holding a signature past SIGN_TIMEOUT_MS is terminated; its exit replaces it. */
+  private replaceStuckThreads(): void {
+    const now = performance.now();
+    for (const thread of this.threads) {
+      const oldest = thread.pending.values().next().value;
+      if (oldest && now - oldest.at > SIGN_TIMEOUT_MS) void thread.worker.terminate();
+    }
   }
 
   private key(key: SigningKey): string {

@@ -16,12 +16,12 @@ describe('DkimSigner', () => {
     await Promise.all(signers.splice(0).map((s) => s.close()));
   });
 
-  async function setup(threads: number) {
+  async function setup(threads: number, extra: { threadScript?: string; onThreadError?: (error: Error) => void } = {}) {
     const box = new SecretBox(randomBytes(32).toString('hex'), 'dkim-keys');
     const generated = await generateDkimKeys();
     const keys: SigningKey[] = generated.map((k) => ({ selector: k.selector, algorithm: k.algorithm, privateKeyEncrypted: box.seal(k.privateKeyPem) }));
     const txt = new Map(generated.map((k) => [`${k.selector}._domainkey.signed.test`, dkimRecordValue(k.algorithm, k.publicKey)]));
-    const signer = new DkimSigner(box, { threads });
+    const signer = new DkimSigner(box, { threads, ...extra });
     signers.push(signer);
     const verify = async (raw: Buffer) => {
       const result = await dkimVerify(raw, {
@@ -53,5 +53,18 @@ describe('DkimSigner', () => {
     await thread!.worker.terminate();
     const signed = await signer.sign(MESSAGE, 'signed.test', keys);
     expect(await verify(signed)).toEqual(['ed25519-sha256=pass', 'rsa-sha256=pass']);
+  });
+
+  it('gives signing threads up after they fail to start a few times, and signs on the event loop', async () => {
+    const errors: string[] = [];
+    const { signer, keys, verify } = await setup(2, { threadScript: '/nonexistent/signing-thread.js', onThreadError: (error) => errors.push(error.message) });
+    let signed: Buffer | undefined;
+    for (let i = 0; i < 20 && !signed; i++) {
+      signed = await signer.sign(MESSAGE, 'signed.test', keys).catch(() => undefined);
+      if (!signed) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(signed).toBeDefined();
+    expect(await verify(signed!)).toEqual(['ed25519-sha256=pass', 'rsa-sha256=pass']);
+    expect(errors.some((m) => m.includes('signing on the event loop from now on'))).toBe(true);
   });
 });

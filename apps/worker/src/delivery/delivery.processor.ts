@@ -64,7 +64,10 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       { maxConnections: config.DESTINATION_MAX_CONNECTIONS, messagesPerMinute: config.DESTINATION_MESSAGES_PER_MINUTE },
       config.DELIVERY_LEASE_SECONDS * 1000,
     );
-    this.signer = new DkimSigner(secrets.box('dkim-keys'), { threads: config.DKIM_SIGNING_THREADS });
+    this.signer = new DkimSigner(secrets.box('dkim-keys'), {
+      threads: config.DKIM_SIGNING_THREADS,
+      onThreadError: (error) => this.logger.error({ err: error }, 'DKIM signing thread failed'),
+    });
     this.returnPath = new ReturnPath(secrets);
     this.outcomes = new OutcomeBuilder(new RetryPolicy(config.RETRY_SCHEDULE, config.RETRY_MAX_AGE_HOURS));
     // Claims and records gather for up to GROUP_COMMIT_MS under load: a commit costs PostgreSQL
