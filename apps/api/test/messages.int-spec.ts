@@ -156,6 +156,25 @@ describe('sending over the REST API', () => {
     expect((await api.request('GET', '/v1/suppressions', { key: sender.key })).body.data).toEqual([]);
   });
 
+  it('gives the hour’s quota back when the messages could not be stored', async () => {
+    const limited = await createSendingAccount(api, dns, 'quota.test');
+    await api.request('PATCH', `/v1/accounts/${limited.accountId}`, { key: api.adminKey, body: { send_limit_per_hour: 2 } });
+    const send = (subject: string) => post({ ...base, from: 'app@quota.test', subject }, {}, limited.key);
+    // The database refuses this one subject, as it would refuse everything while it is down.
+    await pg.query(`ALTER TABLE messages ADD CONSTRAINT test_refuse_subject CHECK (subject <> 'cannot be stored')`);
+    try {
+      for (let i = 0; i < 3; i++) expect((await send('cannot be stored')).status).toBe(500);
+    } finally {
+      await pg.query('ALTER TABLE messages DROP CONSTRAINT test_refuse_subject');
+    }
+    // Three failed stores used none of the two messages this hour allows.
+    expect((await send('first')).status).toBe(202);
+    expect((await send('second')).status).toBe(202);
+    const third = await send('third');
+    expect(third.status).toBe(429);
+    expect(third.body.error.code).toBe('send_limit_exceeded');
+  });
+
   it('lists messages newest first with a cursor and filters, only the caller’s own', async () => {
     for (let i = 0; i < 3; i++) await post({ ...base, to: `list${i}@example.test`, tags: ['listing'] });
     const page1 = await api.request('GET', '/v1/messages?tag=listing&limit=2', { key: sender.key });

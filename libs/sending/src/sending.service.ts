@@ -99,7 +99,6 @@ export class SendingService {
     if (input.raw.length > this.config.MAX_MESSAGE_SIZE) {
       throw new DomainError('too_large', 'message_too_large', `the message is ${input.raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
     }
-    await this.takeQuota(accountId, 1);
     const visible = new Set(
       ['to', 'cc'].flatMap((name) => headerValues(headers, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
     );
@@ -127,8 +126,12 @@ export class SendingService {
     };
     const suppressed = await this.messages.suppressed(accountId, message.recipients.map((r) => r.email.toLowerCase()));
     for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
-    const failure = await this.submissions.submit({ accountId, message });
-    if (failure) throw failure;
+    const giveBackQuota = await this.takeQuota(accountId, 1);
+    const failure = await this.submissions.submit({ accountId, message }).catch((error: unknown) => error as Error);
+    if (failure) {
+      await giveBackQuota();
+      throw failure;
+    }
     return { id: message.id, status: message.recipients.every((r) => r.suppressed) ? 'suppressed' : 'queued', messageId };
   }
 
@@ -166,14 +169,15 @@ export class SendingService {
   }
 
   /** The account's optional hourly cap (accounts.send_limit_per_hour), shared by the API and the relay. */
-  private async takeQuota(accountId: string, count: number): Promise<void> {
+  /** Counts `count` messages against the account's hourly limit; returns how to give them back. */
+  private async takeQuota(accountId: string, count: number): Promise<() => Promise<void>> {
     let cached = this.limits.get(accountId);
     if (!cached || cached.until < Date.now()) {
       const account = await this.accounts.find(accountId);
       cached = { limit: account?.sendLimitPerHour ?? null, until: Date.now() + 30_000 };
       this.limits.set(accountId, cached);
     }
-    if (cached.limit === null || count === 0) return;
+    if (cached.limit === null || count === 0) return async () => undefined;
     const taken = await this.quota.take(accountId, count, cached.limit);
     if (!taken.ok) {
       throw new DomainError(
@@ -182,6 +186,8 @@ export class SendingService {
         `this account may send ${cached.limit} messages per hour; ${taken.used} sent this hour, ${count} more refused; the hour resets in ${taken.resetsInSeconds} s`,
       );
     }
+    // Messages that are not stored after all (the database failed) do not use up the hour.
+    return () => this.quota.giveBack(accountId, count, taken.hour).catch(() => undefined);
   }
 
   /**
@@ -206,7 +212,7 @@ export class SendingService {
     // A replay answers from the record and uses none of the hour's quota.
     const previous = idempotencyKey ? await this.messages.previousAnswer(accountId, idempotencyKey) : null;
     if (previous) return { results: previous.response as AcceptResult[], replayed: true };
-    await this.takeQuota(accountId, accepted.length);
+    const giveBackQuota = await this.takeQuota(accountId, accepted.length);
     const suppressed = await this.messages.suppressed(accountId, [...new Set(accepted.flatMap((m) => m.recipients.map((r) => r.email.toLowerCase())))]);
     const resultOf = new Map(results.flatMap((x) => ('id' in x ? [[x.id, x] as const] : [])));
     for (const message of accepted) {
@@ -216,8 +222,18 @@ export class SendingService {
     }
 
     const jobs = this.planDelivery(accepted);
-    const stored = await this.messages.accept(accountId, accepted, idempotencyKey ? { key: idempotencyKey, answer: { status: 202, response: results } } : undefined);
-    if (!stored.stored) return { results: stored.previous.response as AcceptResult[], replayed: true };
+    let stored: Awaited<ReturnType<MessageRepository['accept']>>;
+    try {
+      stored = await this.messages.accept(accountId, accepted, idempotencyKey ? { key: idempotencyKey, answer: { status: 202, response: results } } : undefined);
+    } catch (error) {
+      await giveBackQuota();
+      throw error;
+    }
+    if (!stored.stored) {
+      // A concurrent request with the same key stored first: this one is a replay.
+      await giveBackQuota();
+      return { results: stored.previous.response as AcceptResult[], replayed: true };
+    }
     await this.enqueue(jobs);
     return { results, replayed: false };
   }
