@@ -8,16 +8,11 @@ import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
 import { InboundMetrics } from './inbound-metrics';
 import { closeSmtp, listenSmtp } from '../common/listen';
+import { listenerOptions, sessionGuardFor } from '../common/listener-options';
 import { readWithinLimits } from '../common/message-reader';
 import { RecipientRouter } from './recipient-router';
 import type { Route } from './routes';
-import { SessionGuard } from '../common/session-guard';
 import { Replies, SmtpReply } from '../common/smtp-reply';
-
-/** RFC 5321 4.5.3.1.4: 512 octets per command line, CRLF included. */
-const MAX_COMMAND_LINE = 510;
-/** Past this smtp-server stops reading the line and closes the session (a flood, not a command). */
-const HARD_COMMAND_LINE = 8192;
 
 /** A session may last this many idle timeouts in all (30 minutes by default). */
 const SESSION_TIMEOUTS = 6;
@@ -53,37 +48,15 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     const config = this.config;
     const { key, cert } = await this.tls.keyPair();
-    const guard = new SessionGuard({
-      maxConnectionsPerIp: config.SMTP_MAX_CONNECTIONS_PER_IP,
-      maxErrors: config.SMTP_MAX_ERRORS,
-      maxCommandLength: MAX_COMMAND_LINE,
-      maxSessionMs: config.SMTP_TIMEOUT_SECONDS * SESSION_TIMEOUTS * 1000,
-    });
+    const guard = sessionGuardFor(config, SESSION_TIMEOUTS);
     const reverse = new Resolver({ timeout: 1000, tries: 1 });
     if (config.DNS_SERVERS.length) reverse.setServers(config.DNS_SERVERS);
 
     const server = new SMTPServer({
-      name: config.MAIL_HOSTNAME,
-      banner: 'Mailroom',
-      key,
-      cert,
-      secure: false,
-      size: config.MAX_MESSAGE_SIZE,
-      hideSize: false,
-      hide8BITMIME: false,
-      hidePIPELINING: false,
-      hideSMTPUTF8: false,
-      hideENHANCEDSTATUSCODES: false,
-      hideDSN: true,
+      ...listenerOptions(config, { key, cert }, 'Mailroom', false),
       disabledCommands: ['AUTH'],
       authOptional: true,
-      maxRecipients: config.SMTP_MAX_RECIPIENTS,
-      maxClients: config.SMTP_MAX_CONNECTIONS,
-      maxCommandLength: HARD_COMMAND_LINE,
-      socketTimeout: config.SMTP_TIMEOUT_SECONDS * 1000,
-      closeTimeout: 10_000,
       resolver: reverse,
-      logger: false,
       onConnect: (session, callback) => {
         const refusal = guard.admit(session.remoteAddress);
         if (refusal) this.logger.info({ session: session.id, ip: session.remoteAddress }, 'too many connections from one address');

@@ -10,8 +10,8 @@ import { SendingService } from '@mailroom/sending';
 import { CredentialService } from '@mailroom/tenancy';
 import { TlsMaterial } from '@mailroom/tls';
 import { closeSmtp, listenSmtp } from '../common/listen';
+import { listenerOptions, sessionGuardFor } from '../common/listener-options';
 import { readWithinLimits } from '../common/message-reader';
-import { SessionGuard } from '../common/session-guard';
 import { Replies as Common, SmtpReply } from '../common/smtp-reply';
 
 /** Failed AUTH attempts for one user name in a minute before more are refused unchecked. */
@@ -19,8 +19,8 @@ export const AUTH_FAILURES_PER_USER = 9;
 /** The same per client address: higher, because many honest users may share one NAT. */
 export const AUTH_FAILURES_PER_IP = 30;
 const AUTH_WINDOW_SECONDS = 60;
-const MAX_COMMAND_LINE = 510;
-const HARD_COMMAND_LINE = 8192;
+/** A session may last this many idle timeouts in all. */
+const SESSION_TIMEOUTS = 4;
 
 interface SubmissionUser {
   accountId: string;
@@ -92,36 +92,14 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
 
   private create(key: string, cert: string, secure: boolean): SMTPServer {
     const config = this.config;
-    const guard = new SessionGuard({
-      maxConnectionsPerIp: config.SMTP_MAX_CONNECTIONS_PER_IP,
-      maxErrors: config.SMTP_MAX_ERRORS,
-      maxCommandLength: MAX_COMMAND_LINE,
-      maxSessionMs: config.SMTP_TIMEOUT_SECONDS * 4 * 1000,
-    });
+    const guard = sessionGuardFor(config, SESSION_TIMEOUTS);
     const server = new SMTPServer({
-      name: config.MAIL_HOSTNAME,
-      banner: 'Mailroom submission',
-      key,
-      cert,
-      secure,
-      size: config.MAX_MESSAGE_SIZE,
-      hideSize: false,
-      hide8BITMIME: false,
-      hidePIPELINING: false,
-      hideSMTPUTF8: false,
-      hideENHANCEDSTATUSCODES: false,
-      hideDSN: true,
+      ...listenerOptions(config, { key, cert }, 'Mailroom submission', secure),
       authMethods: ['PLAIN', 'LOGIN'],
       // AUTH is neither offered nor accepted on a plaintext session (RFC 8314, RFC 4954 section 4).
       allowInsecureAuth: false,
       authOptional: false,
-      maxRecipients: config.SMTP_MAX_RECIPIENTS,
-      maxClients: config.SMTP_MAX_CONNECTIONS,
-      maxCommandLength: HARD_COMMAND_LINE,
-      socketTimeout: config.SMTP_TIMEOUT_SECONDS * 1000,
-      closeTimeout: 10_000,
       disableReverseLookup: true,
-      logger: false,
       onConnect: (session, callback) => callback(guard.admit(session.remoteAddress) ?? undefined),
       onAuth: (auth, session, callback) => {
         this.authenticate(auth, session).then(
