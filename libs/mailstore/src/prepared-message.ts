@@ -1,3 +1,4 @@
+import { storableJson } from '@mailroom/common';
 import { parseMessage, type MimePart } from './mime/mime-tree';
 import type { Envelope } from './mime/envelope';
 import { summarize, type MessageSummary } from './mime/message-text';
@@ -33,8 +34,15 @@ export function normalizeLineEnds(raw: Buffer): Buffer {
   return out.subarray(0, length);
 }
 
+/**
+ * The raw bytes are kept as received (bytea: a NUL is just a byte); everything decoded from
+ * them for the text and jsonb columns (subject, addresses, ENVELOPE, BODYSTRUCTURE) passes
+ * through storableJson here, the one place it is produced, so a NUL or a lone surrogate in a
+ * header or an encoded word never makes a message unstorable.
+ */
 export function prepareMessage(input: Buffer): PreparedMessage {
   const raw = normalizeLineEnds(input);
   const parsed = parseMessage(raw);
-  return { raw, envelope: parsed.envelope, bodyStructure: parsed.root, ...summarize(parsed) };
+  const decoded = storableJson({ envelope: parsed.envelope, bodyStructure: parsed.root, ...summarize(parsed) });
+  return { raw, ...decoded };
 }

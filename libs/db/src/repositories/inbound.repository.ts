@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { storableJson, storableText } from '@mailroom/common';
 import { Sql } from '../sql';
 
 /** A domain Mailroom receives mail for, as the inbound MTA routes by it. */
@@ -134,6 +135,9 @@ export class InboundRepository {
   async applyReports(outcomes: ReportOutcome[]): Promise<Array<{ recipientId: string; status: string }>> {
     if (!outcomes.length) return [];
     const col = <T>(pick: (o: ReportOutcome) => T) => outcomes.map(pick);
+    // Report texts come from the report (a remote MTA's words): a NUL in them must not make
+    // the report unappliable, since the sender would retry it for days.
+    const text = (value: string | undefined) => (value === undefined ? null : storableText(value));
     const rows = await this.sql.query<{ id: string; status: string }>(
       `WITH o AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::bounce_type[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::jsonb[])
@@ -188,11 +192,11 @@ export class InboundRepository {
         col((o) => o.status),
         col((o) => o.bounceType ?? null),
         col((o) => o.code ?? null),
-        col((o) => o.enhanced ?? null),
-        col((o) => o.response ?? null),
-        col((o) => o.detail),
+        col((o) => text(o.enhanced)),
+        col((o) => text(o.response)),
+        col((o) => storableText(o.detail)),
         col((o) => o.suppress),
-        col((o) => JSON.stringify(o.data)),
+        col((o) => JSON.stringify(storableJson(o.data))),
       ],
     );
     return rows.map((r) => ({ recipientId: r.id, status: r.status }));

@@ -1,0 +1,29 @@
+/**
+ * What PostgreSQL refuses in `text` and `jsonb`: NUL (`invalid byte sequence 0x00`,
+ * `unsupported Unicode escape sequence \u0000`) and lone UTF-16 surrogates (no UTF-8 form).
+ * Mail carries both now and then (a NUL in a header, an encoded word that decodes to one).
+ */
+const NUL = /\0/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Decoded text as PostgreSQL can keep it: NULs dropped, lone surrogates made U+FFFD. Raw
+ * message bytes are stored as bytea and never pass through here.
+ */
+export function storableText(text: string): string {
+  return text.replace(NUL, '').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** The same for every string (keys included) of a JSON-like value, for jsonb columns. */
+export function storableJson<T>(value: T): T {
+  return clean(value) as T;
+}
+
+function clean(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(clean);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storableText(key), clean(inner)]));
+  }
+  return value;
+}
