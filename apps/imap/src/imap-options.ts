@@ -6,7 +6,12 @@ export interface ImapOptions {
   maxConnectionsPerIp: number;
   /** Connections at once in this process. */
   maxConnections: number;
-  /** Failed logins from one IP, and for one user name, within the window before logins are refused. */
+  /**
+   * Failed logins within the window before logins are refused: for one user name from one client
+   * address (IPv6: /64), from one address whatever the user names, and for one user name from
+   * everywhere (addresses the user logged in from lately are exempt from the last).
+   */
+  authFailuresPerUserAndIp: number;
   authFailuresPerIp: number;
   authFailuresPerUser: number;
   authFailureWindowSeconds: number;
@@ -24,8 +29,9 @@ export const IMAP_OPTIONS = Symbol('IMAP_OPTIONS');
 export const DEFAULT_IMAP_OPTIONS: ImapOptions = {
   maxConnectionsPerIp: 200,
   maxConnections: 5000,
+  authFailuresPerUserAndIp: 10,
   authFailuresPerIp: 30,
-  authFailuresPerUser: 10,
+  authFailuresPerUser: 100,
   authFailureWindowSeconds: 900,
   idleTimeoutMs: 30 * 60 * 1000,
   preauthTimeoutMs: 60 * 1000,

@@ -5,8 +5,9 @@ import { AuthFailureLimiter } from '@mailroom/ratelimit';
 import { IMAP_OPTIONS, type ImapOptions } from './imap-options';
 
 /**
- * Failed IMAP logins, counted per client IP and per user name in Redis so the limit holds across
- * every IMAP process; with Redis unreachable the check is skipped (and logged), logins go on.
+ * Failed IMAP logins, counted in Redis per (user name, client address) pair, per client address and
+ * per user name (the user's own addresses exempt) so the limits hold across every IMAP process;
+ * with Redis unreachable the check is skipped (and logged), logins go on.
  */
 @Injectable()
 export class LoginLimiter extends AuthFailureLimiter {
@@ -14,7 +15,12 @@ export class LoginLimiter extends AuthFailureLimiter {
     super(
       redis.client,
       redis.key('imap'),
-      { perIp: options.authFailuresPerIp, perUser: options.authFailuresPerUser, windowSeconds: options.authFailureWindowSeconds },
+      {
+        perUserAndSource: options.authFailuresPerUserAndIp,
+        perSource: options.authFailuresPerIp,
+        perUser: options.authFailuresPerUser,
+        windowSeconds: options.authFailureWindowSeconds,
+      },
       (error, what) => logger.warn({ err: error }, `imap ${what}`),
     );
   }

@@ -88,9 +88,11 @@ export class RawClient {
     waiters.forEach((w) => w());
   }
 
-  static async connect(port: number, options: { tls?: boolean; host?: string } = {}): Promise<RawClient> {
+  /** `localAddress` binds the client's end (127.0.0.x are all loopback on Linux): another client address. */
+  static async connect(port: number, options: { tls?: boolean; host?: string; localAddress?: string } = {}): Promise<RawClient> {
     const host = options.host ?? '127.0.0.1';
-    const socket = options.tls ? tlsConnect({ port, host, rejectUnauthorized: false }) : netConnect(port, host);
+    const { localAddress } = options;
+    const socket = options.tls ? tlsConnect({ port, host, localAddress, rejectUnauthorized: false }) : netConnect({ port, host, localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

@@ -68,7 +68,7 @@ async function login(session: ImapSession, user: string, password: string): Prom
     session.deps.metrics.logins.inc({ result: 'failed' });
     return no('Invalid user name or password', 'AUTHENTICATIONFAILED');
   }
-  await limiter.succeeded(user);
+  await limiter.succeeded(session.remoteAddress, user);
   session.deps.metrics.logins.inc({ result: 'ok' });
   session.authenticated(account);
   return ok('Logged in', `CAPABILITY ${session.capabilities().join(' ')}`);

@@ -14,10 +14,12 @@ import { listenerOptions, sessionGuardFor } from '../common/listener-options';
 import { readWithinLimits } from '../common/message-reader';
 import { Replies as Common, SmtpReply } from '../common/smtp-reply';
 
-/** Failed AUTH attempts for one user name in a minute before more are refused unchecked. */
-export const AUTH_FAILURES_PER_USER = 9;
-/** The same per client address: higher, because many honest users may share one NAT. */
+/** Failed AUTH attempts for one user name from one client address (IPv6: /64) in a minute before more are refused unchecked. */
+export const AUTH_FAILURES_PER_USER_AND_IP = 9;
+/** The same per client address whatever the user names: higher, because many honest users may share one NAT. */
 export const AUTH_FAILURES_PER_IP = 30;
+/** Per user name from all addresses together; addresses the user logged in from lately are exempt (README: Failed logins). */
+export const AUTH_FAILURES_PER_USER = 100;
 const AUTH_WINDOW_SECONDS = 60;
 /** A session may last this many idle timeouts in all. */
 const SESSION_TIMEOUTS = 4;
@@ -61,7 +63,8 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     this.logger = logger.child({ component: 'smtp-submission' });
     this.authLimiter = new AuthFailureLimiter(redis.client, redis.key('smtp'), {
-      perIp: AUTH_FAILURES_PER_IP,
+      perUserAndSource: AUTH_FAILURES_PER_USER_AND_IP,
+      perSource: AUTH_FAILURES_PER_IP,
       perUser: AUTH_FAILURES_PER_USER,
       windowSeconds: AUTH_WINDOW_SECONDS,
     }, (error, what) => this.logger.warn({ err: error }, `smtp ${what}`));
@@ -148,7 +151,7 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       this.logger.info({ session: session.id, ip, username: username.slice(0, 128) }, 'authentication failed');
       return Replies.authFailed();
     }
-    await this.authLimiter.succeeded(username);
+    await this.authLimiter.succeeded(ip, username);
     return { accountId: result.accountId, username };
   }
 
