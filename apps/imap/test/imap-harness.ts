@@ -92,7 +92,8 @@ export class RawClient {
   static async connect(port: number, options: { tls?: boolean; host?: string; localAddress?: string } = {}): Promise<RawClient> {
     const host = options.host ?? '127.0.0.1';
     const { localAddress } = options;
-    const socket = options.tls ? tlsConnect({ port, host, localAddress, rejectUnauthorized: false }) : netConnect({ port, host, localAddress });
+    const plain = netConnect({ port, host, localAddress });
+    const socket = options.tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
