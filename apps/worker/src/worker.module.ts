@@ -3,9 +3,10 @@ import { LOGGER, type Logger } from '@mailroom/logger';
 import { QueueModule } from '@mailroom/queue';
 import { DeliveryProcessor } from './delivery/delivery.processor';
 import { Sweeper } from './delivery/sweeper';
+import { WorkerHeartbeat } from './delivery/worker-heartbeat';
 
 /** Queue processors; an application context with no HTTP server. Needs PlatformModule in scope. */
-@Module({ imports: [QueueModule], providers: [DeliveryProcessor, Sweeper] })
+@Module({ imports: [QueueModule], providers: [WorkerHeartbeat, DeliveryProcessor, Sweeper] })
 export class WorkerModule implements OnApplicationBootstrap {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 

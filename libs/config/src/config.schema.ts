@@ -72,6 +72,13 @@ export const configSchema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(30),
   /** How long a delivery may run before its claim counts as abandoned (a killed worker). */
   DELIVERY_LEASE_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(900),
+  /**
+   * A delivery worker renews its heartbeat (its `workers` row, its destination slots) every fifth
+   * of this; silent this long, it is taken for dead: its slots lapse and its claims are handed back.
+   */
+  WORKER_HEARTBEAT_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(2, 'must be at least 2').max(300, 'must be at most 300').default(5),
+  /** On SIGTERM/SIGINT, how long a process may take to finish what it holds and close its connections. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(30),
   /** BullMQ job lock: a worker that stops renewing it for this long is taken as dead. */
   WORKER_LOCK_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(30),
   /** Connections at once to one destination domain across all workers, unless a destination policy says otherwise. */

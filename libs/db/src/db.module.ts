@@ -12,6 +12,7 @@ import { DestinationPolicyRepository } from './repositories/destination-policy.r
 import { MessageRepository } from './repositories/message.repository';
 import { SuppressionRepository } from './repositories/suppression.repository';
 import { TemplateRepository } from './repositories/template.repository';
+import { WorkerRepository } from './repositories/worker.repository';
 import { Sql } from './sql';
 
 const repositories = [
@@ -27,6 +28,7 @@ const repositories = [
   MessageRepository,
   SuppressionRepository,
   TemplateRepository,
+  WorkerRepository,
 ];
 
 @Global()

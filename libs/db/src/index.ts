@@ -13,5 +13,6 @@ export * from './repositories/destination-policy.repository';
 export * from './repositories/message.repository';
 export * from './repositories/suppression.repository';
 export * from './repositories/template.repository';
+export * from './repositories/worker.repository';
 export * from './sql';
 export type { Template, Suppression, MessageStream, Account, ApiKey, ApiKeyScope, DkimKey, Domain, Mailbox, Folder, SmtpCredential } from './generated/client';

@@ -1,14 +1,15 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 
 /**
  * A plain node-postgres pool for the hot paths (accepting batches of messages, claiming and
  * recording deliveries) where one hand-written statement over arrays replaces hundreds of ORM
- * round trips. Used only inside repositories.
+ * round trips. Used only inside repositories. Ended in the last phase of shutdown, once listeners
+ * and workers (which drain in onModuleDestroy / beforeApplicationShutdown) no longer use it.
  */
 @Injectable()
-export class Sql implements OnModuleDestroy {
+export class Sql implements OnApplicationShutdown {
   readonly pool: Pool;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -37,7 +38,7 @@ export class Sql implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
   }
 }

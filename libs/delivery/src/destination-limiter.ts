@@ -26,8 +26,9 @@ export type Admission =
   | { ok: false; waitMs: number };
 
 /**
- * Takes a slot (ZSET member with an expiry, so a crashed worker's slot frees itself) when fewer
- * than `limit` are held, and counts the message against the current minute's rate window.
+ * Takes a slot (ZSET member scored with its expiry, which its holder's heartbeat keeps pushing
+ * ahead, so a dead holder's slot frees itself within one slot lifetime) when fewer than `limit`
+ * are held, and counts the message against the current minute's rate window.
  * Returns 1, or the negative milliseconds to wait.
  */
 const ACQUIRE = `
@@ -52,9 +53,25 @@ local used = tonumber(redis.call('GET', KEYS[2]) or '0')
 if used >= tonumber(ARGV[3]) then return 60000 - (now % 60000) end
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], 120000)
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[4])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 0`;
+
+/**
+ * The heartbeat: pushes the expiry of the slots still held ahead. Only a member present and not
+ * yet expired is renewed, so a slot released (ZREM) or lapsed (its worker was silent too long,
+ * and another may have its place by now) never comes back. Returns how many were renewed.
+ */
+const RENEW = `
+local now = tonumber(ARGV[1])
+local renewed = 0
+for i = 3, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) > now then
+    redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[i])
+    renewed = renewed + 1
+  end
+end
+if renewed > 0 and redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return renewed`;
 
 /**
  * Per-destination concurrency caps and rates (SPEC 6), shared by every worker process through
@@ -64,13 +81,20 @@ return 0`;
  */
 export class DestinationLimiter {
   private rules: DestinationPolicyRule[] = [];
+  /** Slots this process holds, by ZSET key: what renew() keeps alive. */
+  private readonly held = new Map<string, Set<string>>();
 
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly defaults: DestinationLimits,
-    /** How long a slot is held at most if its holder dies (the delivery lease). */
+    /**
+     * How long a slot outlives its holder's last renewal: a worker calls renew() several times
+     * within it (its heartbeat), so only a dead or stuck worker's slots lapse.
+     */
     private readonly slotTtlMs: number,
+    /** Written into each slot's member (the worker id), so a look at the ZSET shows who holds what. */
+    private readonly owner = 'anonymous',
   ) {}
 
   setRules(rules: DestinationPolicyRule[]): void {
@@ -88,7 +112,7 @@ export class DestinationLimiter {
 
   async acquire(domain: string, mxHosts: string[]): Promise<Admission> {
     const { key, limits } = this.limitsFor(domain, mxHosts);
-    const token = randomUUID();
+    const token = `${this.owner}:${randomUUID()}`;
     const now = Date.now();
     const slots = `${this.keyPrefix}:dest:${key}:slots`;
     const rateKey = (at: number) => `${this.keyPrefix}:dest:${key}:rate:${Math.floor(at / 60000)}`;
@@ -96,23 +120,66 @@ export class DestinationLimiter {
       await this.redis.eval(ACQUIRE, 2, slots, rateKey(now), now, this.slotTtlMs, limits.maxConnections, token, limits.messagesPerMinute ?? 0),
     );
     if (result < 0) return { ok: false, waitMs: -result };
-    let renewedAt = now;
+    this.hold(slots, token);
+    let released = false;
     return {
       ok: true,
       next: async () => {
+        if (!limits.messagesPerMinute) return 0;
         const at = Date.now();
-        if (limits.messagesPerMinute) {
-          renewedAt = at;
-          return Number(await this.redis.eval(NEXT, 2, slots, rateKey(at), at, this.slotTtlMs, limits.messagesPerMinute, token));
-        }
-        // A long run keeps its slot from expiring under it (the expiry frees dead workers' slots).
-        if (at - renewedAt > this.slotTtlMs / 2) {
-          renewedAt = at;
-          await this.redis.multi().zadd(slots, 'XX', at + this.slotTtlMs, token).pexpire(slots, this.slotTtlMs).exec();
-        }
-        return 0;
+        return Number(await this.redis.eval(NEXT, 2, slots, rateKey(at), at, this.slotTtlMs, limits.messagesPerMinute, token));
       },
-      release: async () => void (await this.redis.zrem(slots, token)),
+      release: async () => {
+        if (released) return;
+        released = true;
+        // Forgotten first: a renewal after the ZREM must not find it (RENEW skips absent members anyway).
+        this.forget(slots, token);
+        await this.redis.zrem(slots, token);
+      },
     };
+  }
+
+  /** Slots this process holds now. */
+  get holding(): number {
+    let n = 0;
+    for (const tokens of this.held.values()) n += tokens.size;
+    return n;
+  }
+
+  /**
+   * The heartbeat's half in Redis: pushes every held slot's expiry a slot lifetime ahead, in one
+   * round trip. Call it several times per slot lifetime.
+   */
+  async renew(): Promise<void> {
+    if (!this.held.size) return;
+    const now = Date.now();
+    const pipeline = this.redis.pipeline();
+    for (const [slots, tokens] of this.held) pipeline.eval(RENEW, 1, slots, now, this.slotTtlMs, ...tokens);
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  /** Gives back every slot still held (a worker stopping): none waits out its expiry. */
+  async releaseAll(): Promise<void> {
+    const held = [...this.held];
+    this.held.clear();
+    if (!held.length) return;
+    const pipeline = this.redis.pipeline();
+    for (const [slots, tokens] of held) pipeline.zrem(slots, ...tokens);
+    await pipeline.exec();
+  }
+
+  private hold(slots: string, token: string): void {
+    const tokens = this.held.get(slots);
+    if (tokens) tokens.add(token);
+    else this.held.set(slots, new Set([token]));
+  }
+
+  private forget(slots: string, token: string): void {
+    const tokens = this.held.get(slots);
+    if (!tokens) return;
+    tokens.delete(token);
+    if (!tokens.size) this.held.delete(slots);
   }
 }

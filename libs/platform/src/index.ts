@@ -1,3 +1,4 @@
 export * from './platform.module';
 export * from './redis';
 export * from './run-main';
+export * from './shutdown';

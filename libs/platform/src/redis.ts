@@ -1,13 +1,14 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 
 /**
  * The process's Redis command connection. BullMQ opens its own (it needs blocking
- * connections); this one serves health checks, rate limits and pub/sub publishing.
+ * connections); this one serves health checks, rate limits and pub/sub publishing. Closed in the
+ * last phase of shutdown, after listeners and workers have drained.
  */
 @Injectable()
-export class RedisConnection implements OnModuleDestroy {
+export class RedisConnection implements OnApplicationShutdown {
   readonly client: Redis;
   readonly prefix: string;
 
@@ -21,7 +22,7 @@ export class RedisConnection implements OnModuleDestroy {
     return [this.prefix, ...parts].join(':');
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     this.client.disconnect();
   }
 }

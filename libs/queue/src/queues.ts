@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { JOB_QUEUE, deliverBatchJobId, deliverJobId, type JobName, type JobPayloads, type QueueName } from './jobs';
@@ -39,9 +39,12 @@ const JOB_DEFAULTS: JobsOptions = {
   backoff: { type: 'exponential', delay: 5000 },
 };
 
-/** Typed producers: enqueue(name, payload) does not compile with a wrong payload. */
+/**
+ * Typed producers: enqueue(name, payload) does not compile with a wrong payload. Closed in the last
+ * phase of shutdown: a worker draining still enqueues retries and hands work back.
+ */
 @Injectable()
-export class Queues implements OnModuleDestroy {
+export class Queues implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -82,7 +85,7 @@ export class Queues implements OnModuleDestroy {
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }

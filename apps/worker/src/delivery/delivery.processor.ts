@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { Batcher } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
@@ -8,11 +8,12 @@ import { DestinationLimiter, DnsClient, MxResolver, SmtpPool, type MxHost } from
 import { DkimSigner } from '@mailroom/dkim';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
-import { RedisConnection } from '@mailroom/platform';
+import { RedisConnection, settlesWithin, shutdownDeadline } from '@mailroom/platform';
 import { PRIORITY, QUEUES, Queues, bullConnection, type JobPayloads } from '@mailroom/queue';
 import { ReturnPath } from '@mailroom/verp';
 import { OutcomeBuilder } from './outcomes';
 import { RetryPolicy } from './retry-policy';
+import { WorkerHeartbeat } from './worker-heartbeat';
 
 type DeliveryPayload = JobPayloads['deliver'] | JobPayloads['deliver-batch'];
 type DeliveryJob = Job<DeliveryPayload>;
@@ -23,6 +24,9 @@ const GROUP_COMMIT_MS = 50;
 /** Longest a job waits in the worker for a destination slot before it steps aside (delayed). */
 const MAX_SLOT_WAIT_MS = 2_000;
 
+/** Of the shutdown grace period, what is kept for recording, handing back and closing connections. */
+const CLOSE_MARGIN_MS = 3_000;
+
 /**
  * Delivers (message, recipient domain) transactions: one per `deliver` job, a run of them one
  * after another over one destination slot per `deliver-batch` job. For each: route, claim the
@@ -30,10 +34,16 @@ const MAX_SLOT_WAIT_MS = 2_000;
  * each recipient's reply, and schedule the retry of whatever was deferred. Claims and records of
  * concurrent jobs are group-committed, so a worker with 100 jobs in flight makes a few
  * statements, not hundreds.
+ *
+ * Claims and destination slots belong to this process's heartbeat (WorkerHeartbeat): they lapse
+ * within WORKER_HEARTBEAT_SECONDS when it dies. On shutdown it takes no new jobs, lets the SMTP
+ * transactions in flight finish and records them, puts the unstarted rest of its runs back on
+ * the queue, gives back its slots, and only then lets the connections close.
  */
 @Injectable()
-export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private worker?: Worker<DeliveryPayload>;
+  private stopping = false;
   private readonly resolver: MxResolver;
   private readonly pool: SmtpPool;
   private readonly limiter: DestinationLimiter;
@@ -51,6 +61,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     private readonly policies: DestinationPolicyRepository,
     private readonly queues: Queues,
     private readonly metrics: Metrics,
+    private readonly heartbeat: WorkerHeartbeat,
     redis: RedisConnection,
     secrets: Secrets,
   ) {
@@ -62,8 +73,12 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       redis.client,
       redis.prefix,
       { maxConnections: config.DESTINATION_MAX_CONNECTIONS, messagesPerMinute: config.DESTINATION_MESSAGES_PER_MINUTE },
-      config.DELIVERY_LEASE_SECONDS * 1000,
+      // A slot lives one heartbeat timeout past its last renewal: a dead worker's slots free
+      // themselves within seconds, not after the delivery lease.
+      heartbeat.timeoutMs,
+      heartbeat.id,
     );
+    heartbeat.onBeat(() => this.limiter.renew());
     this.signer = new DkimSigner(secrets.box('dkim-keys'), {
       threads: config.DKIM_SIGNING_THREADS,
       onThreadError: (error) => this.logger.error({ err: error }, 'DKIM signing thread failed'),
@@ -73,7 +88,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     // Claims and records gather for up to GROUP_COMMIT_MS under load: a commit costs PostgreSQL
     // milliseconds whatever its size, a few more ms cost a delivery nothing.
     const commits = { maxInFlight: 2, minIntervalMs: GROUP_COMMIT_MS };
-    this.claims = new Batcher((work) => this.deliveries.claim(work, config.DELIVERY_LEASE_SECONDS), { ...commits, maxSize: 200 });
+    this.claims = new Batcher((work) => this.deliveries.claim(work, config.DELIVERY_LEASE_SECONDS, heartbeat.id), { ...commits, maxSize: 200 });
     this.records = new Batcher(async (outcomes) => {
       try {
         await this.deliveries.record(outcomes);
@@ -108,18 +123,36 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     this.logger.info({ concurrency: this.config.WORKER_CONCURRENCY }, 'delivery worker started');
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Runs before any connection closes (PostgreSQL, Redis and the queues close in
+   * onApplicationShutdown, the last phase). Takes no new jobs; a run stops after the message in
+   * flight and goes back on the queue; transactions in flight finish and are recorded. If they
+   * outlast the grace period, their connections are broken (each is recorded as deferred) so the
+   * process still ends in time. Then the slots and any claim left go back.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.policyTimer);
-    // Finish the transactions in flight (their results get recorded), take no new ones.
-    await this.worker?.close();
+    this.stopping = true;
+    const graceMs = this.config.SHUTDOWN_GRACE_SECONDS * 1000;
+    const margin = Math.min(CLOSE_MARGIN_MS, graceMs / 4);
+    const closing = this.worker?.close() ?? Promise.resolve();
+    if (!(await settlesWithin(closing, shutdownDeadline(graceMs) - margin - Date.now()))) {
+      this.logger.warn('deliveries still in flight at the end of the grace period; breaking their connections');
+      await this.pool.close();
+      await settlesWithin(closing, margin / 2);
+    }
     await this.pool.close();
+    await this.limiter.releaseAll().catch((error: unknown) => this.logger.warn({ err: error }, 'could not give back destination slots; they lapse on their own'));
+    await this.heartbeat.retire().catch((error: unknown) => this.logger.warn({ err: error }, 'could not hand back claims; they are free once the heartbeat lapses'));
     await this.signer.close();
+    this.logger.info('delivery worker stopped');
   }
 
   async process(job: DeliveryJob, token?: string): Promise<void> {
     const { domain } = job.data;
     const messageIds = 'messageIds' in job.data ? job.data.messageIds : [job.data.messageId];
     const log = this.logger.child({ job: job.id, domain });
+    if (this.stopping) return this.handBack(job, messageIds, token);
     const route = await this.resolver.route(domain);
     if (!route.ok) {
       await Promise.all(
@@ -132,19 +165,16 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     }
 
     const admission = await this.admit(domain, route.hosts);
-    if (!admission.ok) {
-      // Rate limit for this destination: step aside until the window opens; nothing was claimed.
-      await job.moveToDelayed(Date.now() + admission.waitMs, token);
-      throw new DelayedError();
-    }
+    // No slot, or the rate is spent: step aside until it may go; nothing was claimed.
+    if (!admission.ok) return this.handBack(job, messageIds, token, admission.waitMs);
     let rest: string[] = [];
+    let waitMs = 0;
     try {
       for (let i = 0; i < messageIds.length; i++) {
-        const waitMs = i === 0 ? 0 : await admission.next();
-        if (waitMs > 0) {
+        // Stopping: the message in flight was finished; the rest of the run goes back unstarted.
+        waitMs = i === 0 ? 0 : this.stopping ? 0 : await admission.next();
+        if (i > 0 && (waitMs > 0 || this.stopping)) {
           rest = messageIds.slice(i);
-          await job.updateData({ ...job.data, messageIds: rest } as DeliveryPayload);
-          await job.moveToDelayed(Date.now() + waitMs, token);
           break;
         }
         await this.deliverOne(messageIds[i]!, domain, route.hosts, log);
@@ -152,9 +182,22 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     } finally {
       await admission.release().catch(() => undefined);
     }
-    // The destination's rate is spent for this minute: the rest of the run (the same job, so the
-    // same id the sweeper would use) waits for the next.
-    if (rest.length) throw new DelayedError();
+    // The destination's rate is spent for this minute, or this worker is stopping: the rest of
+    // the run (the same job, so the same id the sweeper would use) waits on the queue.
+    if (rest.length) await this.handBack(job, rest, token, waitMs);
+  }
+
+  /**
+   * Puts (the rest of) a job back on the queue, due in `delayMs`, as the same job: nothing of it
+   * was claimed, so whichever worker takes it next sends it. Throws DelayedError, which tells
+   * BullMQ the job was moved and is not done.
+   */
+  private async handBack(job: DeliveryJob, messageIds: string[], token: string | undefined, delayMs = 0): Promise<never> {
+    if ('messageIds' in job.data && messageIds.length !== job.data.messageIds.length) {
+      await job.updateData({ ...job.data, messageIds } as DeliveryPayload);
+    }
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
   }
 
   /** One transaction of a run. Its failure is its own: the rest of the run goes on. */
@@ -228,7 +271,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     const deadline = Date.now() + MAX_SLOT_WAIT_MS;
     for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
       const admission = await this.limiter.acquire(domain, names);
-      if (admission.ok || admission.waitMs > 1_000 || Date.now() > deadline) return admission;
+      if (admission.ok || admission.waitMs > 1_000 || Date.now() > deadline || this.stopping) return admission;
       await new Promise((r) => setTimeout(r, pause));
     }
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { DeliveryRepository, type DueWork } from '@mailroom/db';
 import { LOGGER, type Logger } from '@mailroom/logger';
@@ -12,12 +12,13 @@ const BATCH = 5_000;
  * PostgreSQL is the record of what must be sent; Redis only schedules it. Every
  * SWEEP_INTERVAL_SECONDS one worker (whoever takes the Redis lock) puts back on the queue the
  * work that should be there but may not be: recipients `queued` for longer than an interval,
- * `deferred` and due, or `sending` past the lease (their worker died). Job ids dedupe work that
+ * `deferred` and due, or `sending` for a worker that is gone (its heartbeat lapsed; the
+ * heartbeat's own reaping usually gets there first) or past the lease. Job ids dedupe work that
  * is still queued (queued work of a run comes back as its run, under the run's id), and claim()
  * takes each recipient once, so sweeping too much is harmless.
  */
 @Injectable()
-export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
 
@@ -39,7 +40,8 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the connections close (their hooks run last): a sweep in progress finishes. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }
@@ -68,7 +70,7 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /** Single jobs for retries and lost claims; queued work of a run as that run, once per run. */
-function jobsFor(due: DueWork[]): AnyEnqueue[] {
+export function jobsFor(due: DueWork[]): AnyEnqueue[] {
   const jobs: AnyEnqueue[] = [];
   const runs = new Map<string, Extract<AnyEnqueue, { name: 'deliver-batch' }>>();
   for (const work of due) {

@@ -58,6 +58,13 @@ export interface DueWork extends DeliveryWork {
 }
 
 /**
+ * A `sending` claim (of recipients `r`) whose worker is gone: its row in `workers` was deleted
+ * when it stopped, or when its heartbeat lapsed. Claims from before workers had heartbeats
+ * (claimed_by NULL) wait for the lease, as their worker may still be running.
+ */
+const ORPHANED = `(r.claimed_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = r.claimed_by))`;
+
+/**
  * The worker's side of the message lifecycle. Every method takes many deliveries at once: the
  * worker funnels concurrent jobs through a group commit, so a hundred deliveries cost a handful
  * of statements.
@@ -70,9 +77,11 @@ export class DeliveryRepository {
    * Marks the recipients of each work item `sending` (or `suppressed` when their address was
    * suppressed since it was accepted), records the event, and returns what is needed to sign and
    * send. Only recipients still waiting are taken (queued, deferred and due, or a `sending` claim
-   * abandoned by a dead worker), so the same job run twice sends once.
+   * abandoned by a dead worker), so the same job run twice sends once. The claim belongs to
+   * `workerId` (a row of `workers`): it stays that worker's while the row lives (its heartbeat),
+   * and is free once the row is gone; DELIVERY_LEASE_SECONDS remains the backstop.
    */
-  async claim(work: DeliveryWork[], leaseSeconds: number): Promise<Array<ClaimedDelivery | null>> {
+  async claim(work: DeliveryWork[], leaseSeconds: number, workerId: string): Promise<Array<ClaimedDelivery | null>> {
     // The same work twice in one batch (a retry job and a sweeper job, say) is claimed once and
     // handed to the first of them only; the other finds nothing to do.
     const firstOf = new Map<string, number>();
@@ -86,12 +95,13 @@ export class DeliveryRepository {
             SET status = CASE WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.account_id = r.account_id AND s.email = lower(r.email))
                               THEN 'suppressed'::recipient_status ELSE 'sending'::recipient_status END,
                 attempts = r.attempts + 1,
+                claimed_by = $4,
                 updated_at = now()
            FROM work
           WHERE r.message_id = work.message_id AND r.domain = work.domain
             AND (r.status = 'queued'
                  OR (r.status = 'deferred' AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now() + interval '5 seconds'))
-                 OR (r.status = 'sending' AND r.updated_at < now() - make_interval(secs => $3)))
+                 OR (r.status = 'sending' AND (r.updated_at < now() - make_interval(secs => $3) OR ${ORPHANED})))
           RETURNING r.id, r.message_id, r.account_id, r.domain, r.email, r.attempts, r.mx_index, r.status),
        events AS (
          INSERT INTO message_events (message_id, recipient_id, account_id, type, detail, data)
@@ -100,7 +110,7 @@ export class DeliveryRepository {
                 jsonb_build_object('attempt', attempts)
            FROM claimed)
        SELECT id, message_id, domain, email, attempts, mx_index, status FROM claimed`,
-      [work.map((w) => w.messageId), work.map((w) => w.domain), leaseSeconds],
+      [work.map((w) => w.messageId), work.map((w) => w.domain), leaseSeconds, workerId],
     );
     if (!claimed.length) return work.map(() => null);
 
@@ -222,8 +232,8 @@ export class DeliveryRepository {
     // work keeps its run.
     const rows = await this.sql.query<{ message_id: string; domain: string; attempts: number; run_id: string | null; stream: 'transactional' | 'broadcast' }>(
       `WITH due AS (
-         (SELECT message_id, domain, attempts, NULL::uuid AS run_id FROM recipients
-           WHERE status = 'sending' AND updated_at < now() - make_interval(secs => $3)
+         (SELECT message_id, domain, attempts, NULL::uuid AS run_id FROM recipients r
+           WHERE status = 'sending' AND (updated_at < now() - make_interval(secs => $3) OR ${ORPHANED})
            ORDER BY updated_at LIMIT $1)
          UNION ALL
          (SELECT message_id, domain, attempts, NULL::uuid FROM recipients
@@ -240,6 +250,22 @@ export class DeliveryRepository {
       [limit, graceSeconds, leaseSeconds],
     );
     return rows.map((r) => ({ messageId: r.message_id, domain: r.domain, attempts: r.attempts, runId: r.run_id, stream: r.stream }));
+  }
+
+  /**
+   * The `sending` claims of the given workers (dead ones, or this one as it stops), as work to
+   * enqueue again: a `deliver` job each, under the id a retry of that attempt would carry.
+   */
+  async claimsOf(workerIds: string[]): Promise<DueWork[]> {
+    if (!workerIds.length) return [];
+    const rows = await this.sql.query<{ message_id: string; domain: string; attempts: number; stream: 'transactional' | 'broadcast' }>(
+      `SELECT r.message_id, r.domain, max(r.attempts)::int AS attempts, m.stream
+         FROM recipients r JOIN messages m ON m.id = r.message_id
+        WHERE r.status = 'sending' AND r.claimed_by = ANY($1::uuid[])
+        GROUP BY r.message_id, r.domain, m.stream`,
+      [workerIds],
+    );
+    return rows.map((r) => ({ messageId: r.message_id, domain: r.domain, attempts: r.attempts, runId: null, stream: r.stream }));
   }
 
   private async countSuppressed(recipientIds: string[]): Promise<void> {

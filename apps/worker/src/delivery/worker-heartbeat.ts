@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { DeliveryRepository, WorkerRepository } from '@mailroom/db';
+import { LOGGER, type Logger } from '@mailroom/logger';
+import { Queues } from '@mailroom/queue';
+import { jobsFor } from './sweeper';
+
+/** Beats per WORKER_HEARTBEAT_SECONDS: a worker must miss this many in a row to be taken for dead. */
+const BEATS_PER_TIMEOUT = 5;
+
+/**
+ * This worker process's identity and heartbeat. What it holds (its `sending` claims in
+ * PostgreSQL, its destination slots in Redis) is its own only while it keeps beating: every fifth
+ * of WORKER_HEARTBEAT_SECONDS it renews its `workers` row and its slots' expiries. A worker that
+ * stops beating (killed, frozen, cut off) loses both within WORKER_HEARTBEAT_SECONDS: its slots
+ * lapse in Redis, and the next live worker to beat deletes its row and puts its claims back on the
+ * queue, instead of everything waiting out DELIVERY_LEASE_SECONDS. A worker that stops cleanly
+ * hands back what it still holds and removes its row itself (retire()).
+ */
+@Injectable()
+export class WorkerHeartbeat implements OnModuleInit {
+  readonly id = randomUUID();
+  private timer?: NodeJS.Timeout;
+  private beating?: Promise<void>;
+  private readonly renewals: Array<() => Promise<void>> = [];
+  private failing = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly workers: WorkerRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly queues: Queues,
+  ) {}
+
+  /** How long something this worker holds outlives its last beat. */
+  get timeoutMs(): number {
+    return this.config.WORKER_HEARTBEAT_SECONDS * 1000;
+  }
+
+  /** Something renewed on every beat (the destination slots). */
+  onBeat(renew: () => Promise<void>): void {
+    this.renewals.push(renew);
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Registered before the delivery worker starts (onApplicationBootstrap): no claim without a row.
+    await this.workers.heartbeat(this.id, hostname(), process.pid);
+    this.timer = setInterval(() => {
+      this.beating ??= this.beat().finally(() => (this.beating = undefined));
+    }, this.timeoutMs / BEATS_PER_TIMEOUT);
+    this.timer.unref();
+    // Workers that died before this one started give their claims back as soon as they lapse.
+    await this.reap().catch((error: unknown) => this.logger.warn({ err: error }, 'could not look for dead workers'));
+    this.logger.info({ worker: this.id, heartbeatSeconds: this.config.WORKER_HEARTBEAT_SECONDS }, 'worker heartbeat started');
+  }
+
+  private async beat(): Promise<void> {
+    const results = await Promise.allSettled([this.workers.heartbeat(this.id, hostname(), process.pid), ...this.renewals.map((renew) => renew())]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // Once per failing spell, not every beat: a database restart would otherwise flood the log.
+    if (failed && !this.failing) this.logger.warn({ err: failed.reason }, 'heartbeat failed; what this worker holds lapses if it keeps failing');
+    this.failing = Boolean(failed);
+    await this.reap().catch((error: unknown) => this.logger.warn({ err: error }, 'could not look for dead workers'));
+  }
+
+  /**
+   * Deletes the rows of workers whose heartbeat lapsed and puts their claims back on the queue;
+   * returns how many transactions went back. Should the enqueue fail, the sweeper finds the
+   * claims (their worker is gone) on its next pass.
+   */
+  async reap(): Promise<number> {
+    const dead = await this.workers.reapLapsed(this.config.WORKER_HEARTBEAT_SECONDS);
+    if (!dead.length) return 0;
+    const claims = await this.deliveries.claimsOf(dead);
+    if (claims.length) await this.queues.enqueueMany(jobsFor(claims));
+    this.logger.warn({ workers: dead, transactions: claims.length }, 'workers stopped beating; their claims are back on the queue');
+    return claims.length;
+  }
+
+  /**
+   * The clean end of a worker, once its deliveries have finished: stops beating, removes its row
+   * (whatever it still claims is free at once) and puts those claims back on the queue.
+   */
+  async retire(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beating;
+    const claims = await this.deliveries.claimsOf([this.id]);
+    await this.workers.remove(this.id);
+    if (claims.length) {
+      await this.queues.enqueueMany(jobsFor(claims));
+      this.logger.warn({ transactions: claims.length }, 'handed back claims this worker could not finish');
+    }
+  }
+}
