@@ -176,17 +176,28 @@ export class FolderStore {
   }
 }
 
-/** Names users may create: no empty levels, no control characters or IMAP wildcards, a sane size. */
-export function checkFolderName(name: string): void {
+/**
+ * Why a user may not create a folder of this name, or null when they may. Refused: empty levels
+ * (`a//b`, a leading or trailing `/`), `.` and `..` as a level (clients that sync to Maildir or
+ * any directory tree would walk out of the mailbox), control characters, the IMAP wildcards,
+ * and names too long or too deep for any client.
+ */
+export function folderNameProblem(name: string): string | null {
+  if (!name) return 'a folder name cannot be empty';
+  if (name.length > MAX_NAME_LENGTH) return `a folder name is at most ${MAX_NAME_LENGTH} characters`;
   const segments = name.split(FOLDER_SEPARATOR);
-  if (
-    !name ||
-    name.length > MAX_NAME_LENGTH ||
-    segments.length > MAX_DEPTH ||
-    segments.some((s) => !s.trim() || s !== s.trim()) ||
-    /[\x00-\x1f\x7f*%]/.test(name) ||
-    name.toUpperCase() === 'INBOX'
-  ) {
-    throw new DomainError('invalid', 'invalid_folder_name', `"${name}" is not a valid folder name`);
-  }
+  if (segments.length > MAX_DEPTH) return `folders nest at most ${MAX_DEPTH} levels deep`;
+  if (/[\x00-\x1f\x7f]/.test(name)) return 'a folder name cannot contain control characters';
+  if (/[*%]/.test(name)) return 'a folder name cannot contain the wildcards * and %';
+  if (segments.some((s) => s === '.' || s === '..')) return 'a folder name cannot have "." or ".." as a level';
+  if (segments.some((s) => !s.trim())) return `a folder name cannot have an empty level (a leading, trailing or doubled "${FOLDER_SEPARATOR}")`;
+  if (segments.some((s) => s !== s.trim())) return 'a level of a folder name cannot start or end with white space';
+  if (name.toUpperCase() === 'INBOX') return 'INBOX exists';
+  return null;
+}
+
+/** Names users may create (see folderNameProblem); throws `invalid_folder_name` otherwise. */
+export function checkFolderName(name: string): void {
+  const problem = folderNameProblem(name);
+  if (problem) throw new DomainError('invalid', 'invalid_folder_name', `${problem}: ${JSON.stringify(name.slice(0, 100))}`);
 }

@@ -1,17 +1,38 @@
 import { DomainError } from '@mailroom/common';
-import type { FolderInfo } from '@mailroom/mailstore';
-import { Args, ParseError, tokenBytes, tokenText, type Token } from '../protocol/command-parser';
+import { folderNameProblem, type FolderInfo } from '@mailroom/mailstore';
+import { Args, ParseError, literalBytes, tokenText, type Token } from '../protocol/command-parser';
 import { formatSequenceSet, inRanges, parseSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 import { decodeMailboxName, encodeMailboxName, normalizeFolderName } from '../protocol/mailbox-name';
 import { ResponseBuilder, astring } from '../protocol/response-writer';
 import type { ImapSession } from '../session/imap-session';
 import { SYSTEM_FLAGS, SelectedFolder } from '../session/selected-folder';
-import { AUTHENTICATED, no, ok, type CommandHandler } from './command';
+import { AUTHENTICATED, no, ok, type CommandHandler, type CommandResult } from './command';
 import { parseFlagList } from './flags';
 
 /** A folder name argument: modified UTF-7 decoded, INBOX in any case made INBOX. */
 export function folderArg(args: Args, what = 'folder name'): string {
-  return normalizeFolderName(decodeMailboxName(args.astring(what)));
+  return normalizeFolderName(decodedName(args.astring(what), what));
+}
+
+/**
+ * Decodes a name or pattern from the wire. Modified UTF-7 can spell any character: `&AAA-` is
+ * a NUL, which no name can hold, refused here as it is when sent as it is. Other control
+ * characters can be stored but no folder has them (CREATE refuses them), so those names are
+ * simply not found.
+ */
+function decodedName(wire: string, what: string): string {
+  const name = decodeMailboxName(wire);
+  if (name.includes('\0')) throw new ParseError(`${what} contains a NUL`);
+  return name;
+}
+
+/**
+ * Where APPEND, COPY or MOVE found no folder: TRYCREATE invites the client to CREATE it and try
+ * again (RFC 3501 6.3.11), so a name CREATE would refuse gets CANNOT with the reason instead.
+ */
+export function missingTarget(name: string): CommandResult {
+  const problem = folderNameProblem(name);
+  return problem ? no(`${problem}: ${JSON.stringify(name.slice(0, 100))}`, 'CANNOT') : no(`no folder named ${name}`, 'TRYCREATE');
 }
 
 const quotedName = (name: string) => new ResponseBuilder().string(encodeMailboxName(name)).build().toString('utf8');
@@ -102,7 +123,9 @@ export const CREATE: CommandHandler = {
     const args = new Args(command.args);
     let name = folderArg(args);
     args.end();
-    name = name.replace(/\/+$/, '');
+    // A trailing separator declares that the folder will hold others (RFC 3501 6.3.3): ignored.
+    // Only one: `a//` still has an empty level.
+    name = name.replace(/\/$/, '');
     if (name === 'INBOX') return no('INBOX exists', 'ALREADYEXISTS');
     await session.storage.createFolder(session.user!, name);
     return ok('CREATE completed');
@@ -126,7 +149,7 @@ export const RENAME: CommandHandler = {
   async run(session, command) {
     const args = new Args(command.args);
     const from = folderArg(args, 'existing folder name');
-    const to = folderArg(args, 'new folder name').replace(/\/+$/, '');
+    const to = folderArg(args, 'new folder name').replace(/\/$/, '');
     args.end();
     if (!(await session.storage.findFolder(session.user!, from))) return no(`no folder named ${from}`, 'NONEXISTENT');
     if (await session.storage.findFolder(session.user!, to)) return no(`${to} exists`, 'ALREADYEXISTS');
@@ -201,7 +224,7 @@ async function list(session: ImapSession, request: ListRequest, reference: strin
   }
   const folders = await session.storage.listFolders(session.user!);
   const names = new Set(folders.map((f) => f.name));
-  const matchers = request.patterns.map((p) => patternMatcher(decodeMailboxName(reference + p)));
+  const matchers = request.patterns.map((p) => patternMatcher(decodedName(reference + p, 'mailbox pattern')));
   const lines: string[] = [];
   for (const folder of folders) {
     if (!matchers.some((m) => m(folder.name))) continue;
@@ -231,7 +254,7 @@ export const LIST: CommandHandler = {
   async run(session, command) {
     const args = new Args(command.args);
     const selection = args.optionalList()?.map((t) => tokenText(t, 'selection option').toUpperCase()) ?? [];
-    const reference = decodeMailboxName(args.astring('reference'));
+    const reference = decodedName(args.astring('reference'), 'reference');
     const patternToken = args.next('mailbox pattern');
     const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => tokenText(t, 'pattern')) : [tokenText(patternToken, 'pattern')];
     let returns: string[] = [];
@@ -261,7 +284,7 @@ export const LSUB: CommandHandler = {
   states: AUTHENTICATED,
   async run(session, command) {
     const args = new Args(command.args);
-    const reference = decodeMailboxName(args.astring('reference'));
+    const reference = decodedName(args.astring('reference'), 'reference');
     const pattern = args.astring('mailbox pattern');
     args.end();
     await list(session, { patterns: [pattern], subscribedOnly: true, specialUseOnly: false, returnSubscribed: false, lsub: true }, reference);
@@ -304,17 +327,17 @@ export const APPEND: CommandHandler = {
     const flags = args.peek()?.type === 'list' ? parseFlagList(args.list('flags')) : [];
     let date: Date | undefined;
     if (args.remaining > 1) date = parseDateTime(args.astring('date-time'));
-    const message = tokenBytes(args.next('message'), 'message');
+    const message = literalBytes(args.next('message'), 'the message');
     args.end();
     if (!message.length) return no('empty message', 'CANNOT');
     if (message.length > session.deps.maxAppendSize) return no('message too large', 'TOOBIG');
     const folder = await session.storage.findFolder(session.user!, name);
-    if (!folder) return no(`no folder named ${name}`, 'TRYCREATE');
+    if (!folder) return missingTarget(name);
     try {
       const result = await session.storage.append(session.user!, name, message, flags, date);
       return ok('APPEND completed', `APPENDUID ${result.uidValidity} ${result.uid}`);
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'folder_not_found') return no(`no folder named ${name}`, 'TRYCREATE');
+      if (error instanceof DomainError && error.code === 'folder_not_found') return missingTarget(name);
       throw error;
     }
   },

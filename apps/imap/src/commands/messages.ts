@@ -5,7 +5,7 @@ import type { ImapSession } from '../session/imap-session';
 import { SELECTED, bad, no, ok, type CommandHandler, type CommandResult } from './command';
 import { fetchMessages } from './fetch';
 import { parseFlagList } from './flags';
-import { folderArg } from './folders';
+import { folderArg, missingTarget } from './folders';
 import { searchMessages } from './search';
 
 export const CHECK: CommandHandler = {
@@ -109,7 +109,7 @@ async function copy(session: ImapSession, args: Args, byUid: boolean, move: bool
   if (move && folder.readOnly) return no('folder is read-only', 'READ-ONLY');
   const uids = folder.resolve(parseSequenceSet(set, byUid ? folder.largestUid : folder.exists), byUid);
   const destination = await session.storage.findFolder(session.user!, target);
-  if (!destination) return no(`no folder named ${target}`, 'TRYCREATE');
+  if (!destination) return missingTarget(target);
   const name = move ? 'MOVE' : 'COPY';
   if (!uids.length) return ok(`${name} completed (nothing to do)`);
   const result = await session.storage.copy(session.user!, folder.folderId, uids, destination.id, move);

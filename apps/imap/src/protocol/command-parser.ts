@@ -211,14 +211,27 @@ export class Args {
   }
 }
 
+/**
+ * The text of an atom or string. RFC 3501 allows NUL in neither quoted strings nor literals
+ * (CHAR8 is %x01-ff; only BINARY's literal8 may carry one, and it is not offered), and no
+ * name, password or search key could hold one: refused as BAD before it reaches the store.
+ */
 export function tokenText(token: Token, what: string): string {
   if (token.type === 'list') throw new ParseError(`${what} must be a string`);
-  if (token.type === 'string' && token.literal) return token.literal.toString('utf8');
+  if (token.type === 'string' && token.literal) {
+    if (token.literal.includes(0)) throw new ParseError(`${what} contains a NUL, which an IMAP literal cannot carry`);
+    return token.literal.toString('utf8');
+  }
+  if (token.value.includes('\0')) throw new ParseError(`${what} contains a NUL, which an IMAP string cannot carry`);
   return token.value;
 }
 
-/** The bytes of a string argument (APPEND's message). */
-export function tokenBytes(token: Token, what: string): Buffer {
+/**
+ * APPEND's message: a literal (`{n}` or `{n+}`), never an atom or a quoted string (RFC 3501
+ * `append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal`). Its bytes are kept as
+ * sent, NULs included, as the inbound MX keeps them.
+ */
+export function literalBytes(token: Token, what: string): Buffer {
   if (token.type === 'string' && token.literal) return token.literal;
-  return Buffer.from(tokenText(token, what), 'utf8');
+  throw new ParseError(`${what} must be a literal ({size} followed by the bytes)`);
 }

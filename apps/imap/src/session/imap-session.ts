@@ -179,8 +179,9 @@ export class ImapSession {
       await this.syncSelected({ expunge: handler.expungeAllowed?.(command) ?? true, force: handler.forceSync ?? false });
     }
     if (this.closed) return;
-    // Texts may quote what the client sent (a folder name): never let a CR or LF end the line early.
-    const text = result.text.replace(/[\r\n\0]+/g, ' ');
+    // Texts may quote what the client sent (a folder name): never let a CR or LF end the line
+    // early, nor other control characters reach the client's screen.
+    const text = result.text.replace(/[\x00-\x1f\x7f]+/g, ' ');
     await this.write(`${command.tag} ${result.status}${result.code ? ` [${result.code}]` : ''} ${text}\r\n`);
     if (result.after) await result.after();
     const ms = Date.now() - started;
