@@ -101,7 +101,10 @@ describe('accounts, keys, domains and credentials over the REST API', () => {
   });
 
   it('refuses duplicate and malformed domains with clear errors', async () => {
-    await api.request('POST', '/v1/domains', { key: keyA, body: { name: 'dupe.example' } });
+    // A proves it owns the name: a name only added (not proven) blocks nobody.
+    const owned = await api.request('POST', '/v1/domains', { key: keyA, body: { name: 'dupe.example' } });
+    dns.add({ type: 'TXT', name: owned.body.ownership.record.name, value: owned.body.ownership.record.value });
+    await api.request('POST', `/v1/domains/${owned.body.id}/verify`, { key: keyA });
     const reserved = await api.request('POST', '/v1/domains', { key: keyB, body: { name: 'mr-bounces.victim.example' } });
     expect(reserved.status).toBe(422);
     expect(reserved.body.error.code).toBe('reserved_name');

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DomainError } from '@mailroom/common';
 import { DestinationPolicyRepository } from '@mailroom/db';
-import { AccountService, CredentialService, DomainService, type DnsRecord } from '@mailroom/tenancy';
+import { AccountService, CredentialService, DomainService, type DnsRecord, type DomainView } from '@mailroom/tenancy';
 
 export interface CommandContext {
   app: INestApplicationContext;
@@ -35,6 +35,13 @@ export function formatRecords(records: DnsRecord[]): string {
   return records
     .map((r) => `  ${r.type.padEnd(4)} ${r.name}\n       ${r.type === 'MX' ? `${r.priority ?? 10} ${r.value}` : r.value}   (${r.purpose})`)
     .join('\n');
+}
+
+/** What an unproven registration still needs, and until when. */
+function pending(domain: DomainView): string {
+  if (domain.ownership.verified_at) return 'ownership proven';
+  const until = domain.ownership.expires_at ? ` before ${domain.ownership.expires_at.toISOString()}` : '';
+  return `ownership not proven yet: publish the ownership TXT record (or the DKIM records) and run domain:verify${until}; until then it receives no mail`;
 }
 
 async function domainByName(ctx: CommandContext, name: string) {
@@ -71,7 +78,7 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'add a sending domain, generate its DKIM keys and print the DNS records to publish',
     async run(ctx) {
       const domain = await ctx.app.get(DomainService).create(flag(ctx, 'account', true), arg(ctx, 0, 'domain'));
-      ctx.print(domain, () => `domain ${domain.name} (${domain.id})\nPublish these DNS records:\n${formatRecords(domain.dns)}`);
+      ctx.print(domain, () => `domain ${domain.name} (${domain.id})\nPublish these DNS records:\n${formatRecords([domain.ownership.record, ...domain.dns])}\n${pending(domain)}`);
     },
   },
   'domain:dns': {
@@ -79,7 +86,8 @@ export const COMMANDS: Record<string, Command> = {
     summary: "print a domain's DNS records",
     async run(ctx) {
       const domain = await domainByName(ctx, arg(ctx, 0, 'domain'));
-      ctx.print(domain.dns, () => `DNS records for ${domain.name}:\n${formatRecords(domain.dns)}`);
+      const records = [domain.ownership.record, ...domain.dns];
+      ctx.print(records, () => `DNS records for ${domain.name}:\n${formatRecords(records)}`);
     },
   },
   'domain:verify': {
@@ -89,7 +97,10 @@ export const COMMANDS: Record<string, Command> = {
       const found = await domainByName(ctx, arg(ctx, 0, 'domain'));
       const result = await ctx.app.get(DomainService).verify(found.account_id, found.id);
       ctx.print(result, () =>
-        [`${result.name}: ${result.verified ? 'verified' : 'not verified'}`, ...result.records.map((r) => `  ${r.state.padEnd(8)} ${r.type.padEnd(4)} ${r.name} (${r.purpose})`)].join('\n'),
+        [
+          `${result.name}: ${result.verified ? 'verified' : 'not verified'}${result.verification.ownership ? '' : ` (${pending(result)})`}`,
+          ...[result.ownership.record, ...result.records].map((r) => `  ${r.state.padEnd(8)} ${r.type.padEnd(4)} ${r.name} (${r.purpose})`),
+        ].join('\n'),
       );
     },
   },

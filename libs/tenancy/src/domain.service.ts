@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, newId, notFound } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
@@ -7,7 +8,7 @@ import { dkimRecordValue, generateDkimKeys } from '@mailroom/dkim';
 import { DnsResolver } from '@mailroom/dns';
 import { normalizeDomainName } from '@mailroom/common';
 
-export type DnsRecordPurpose = 'dkim' | 'spf' | 'dmarc' | 'return_path';
+export type DnsRecordPurpose = 'dkim' | 'spf' | 'dmarc' | 'return_path' | 'ownership';
 
 export interface DnsRecord {
   purpose: DnsRecordPurpose;
@@ -25,8 +26,14 @@ export interface DomainView {
   account_id: string;
   name: string;
   return_path_domain: string;
+  /** Ready to send: ownership proven, DKIM, SPF and the return path's MX published. */
   verified: boolean;
-  verification: { dkim: boolean; spf: boolean; dmarc: boolean; return_path: boolean; last_checked_at: Date | null };
+  verification: { ownership: boolean; dkim: boolean; spf: boolean; dmarc: boolean; return_path: boolean; last_checked_at: Date | null };
+  /**
+   * Until `verified_at`, the name is only added: it receives no mail, blocks nobody, and the
+   * registration is removed at `expires_at`. Proven by `record`, or by one of the DKIM records.
+   */
+  ownership: { verified_at: Date | null; expires_at: Date | null; record: DnsRecord };
   dkim: Array<{ selector: string; algorithm: string }>;
   catch_all_mailbox_id: string | null;
   bounce_mailbox_id: string | null;
@@ -36,6 +43,15 @@ export interface DomainView {
 
 /** The return-path (VERP) domain: a subdomain whose MX points at Mailroom's inbound MTA. */
 export const RETURN_PATH_LABEL = 'mr-bounces';
+
+/** Where the ownership TXT record goes: `_mailroom.<domain>`. */
+export const OWNERSHIP_LABEL = '_mailroom';
+const OWNERSHIP_PREFIX = 'mailroom-verification=';
+
+/** How long a registration has to prove its ownership before it is removed. */
+export const PENDING_DOMAIN_DAYS = 7;
+
+type CheckedRecord = DnsRecord & { state: RecordState; found: string[] };
 
 @Injectable()
 export class DomainService {
@@ -47,16 +63,17 @@ export class DomainService {
     private readonly dns: DnsResolver,
   ) {}
 
+  /**
+   * Adds a name to the account. Anyone may add a name nobody owns yet: the registration stays
+   * pending (no mail in, none out) until verify() finds its proof of ownership in DNS, and is
+   * removed after PENDING_DOMAIN_DAYS. A name, or a name under one, that another account owns
+   * is refused; so are the installation's own names.
+   */
   async create(accountId: string, rawName: string): Promise<DomainView> {
     const name = normalizeDomainName(rawName);
-    const returnPathDomain = `${RETURN_PATH_LABEL}.${name}`;
-    // Return-path domains are Mailroom's: a domain named like one could take another account's bounces.
-    if (name.split('.')[0] === RETURN_PATH_LABEL) {
-      throw new DomainError('invalid', 'reserved_name', `${RETURN_PATH_LABEL}.* names are reserved for return paths; add the domain itself`);
-    }
-    if ((await this.domains.nameTaken(name)) || (await this.domains.nameTaken(returnPathDomain))) {
-      throw new DomainError('conflict', 'domain_exists', `domain ${name} is already registered`);
-    }
+    this.refuseReserved(name);
+    await this.domains.purgeExpired();
+    await this.refuseOwnedElsewhere(accountId, name);
     const box = this.secrets.box('dkim-keys');
     const keys = (await generateDkimKeys()).map((k) => ({
       id: newId(),
@@ -66,11 +83,19 @@ export class DomainService {
       privateKeyEncrypted: box.seal(k.privateKeyPem),
     }));
     try {
-      const domain = await this.domains.create({ id: newId(), accountId, name, returnPathDomain, keys });
+      const domain = await this.domains.create({
+        id: newId(),
+        accountId,
+        name,
+        returnPathDomain: `${RETURN_PATH_LABEL}.${name}`,
+        keys,
+        ownershipToken: randomBytes(16).toString('hex'),
+        expiresAt: new Date(Date.now() + PENDING_DOMAIN_DAYS * 86_400_000),
+      });
       return this.describe(domain);
     } catch (error) {
       if ((error as { code?: string }).code === 'P2002') {
-        throw new DomainError('conflict', 'domain_exists', `domain ${name} is already registered`);
+        throw new DomainError('conflict', 'domain_exists', `${name} is already a domain of this account`);
       }
       throw error;
     }
@@ -86,29 +111,54 @@ export class DomainService {
     return this.describe(domain);
   }
 
-  /** Operator tools only (the CLI): finds a domain whatever account owns it. */
+  /**
+   * Operator tools only (the CLI): the domain by that name whatever account holds it: its owner,
+   * or the one account that added it; several pending registrations need an account to choose.
+   */
   async getAnyByName(name: string): Promise<DomainView> {
-    const domain = await this.domains.findAnyByName(normalizeDomainName(name));
-    if (!domain) throw notFound('domain');
-    return this.describe(domain);
+    const [first, ...others] = await this.domains.findAllByName(normalizeDomainName(name));
+    if (!first) throw notFound('domain');
+    if (!first.ownedAt && others.length) {
+      throw new DomainError('conflict', 'ambiguous_domain', `${first.name} is added by ${others.length + 1} accounts and owned by none; name one with --account <id>`);
+    }
+    return this.describe(first);
   }
 
   async list(accountId: string): Promise<DomainView[]> {
     return (await this.domains.list(accountId)).map((d) => this.describe(d));
   }
 
-  /** Looks every record up in DNS and reports each one's state; stores the outcome. */
-  async verify(accountId: string, domainId: string): Promise<DomainView & { records: Array<DnsRecord & { state: RecordState; found: string[] }> }> {
+  /**
+   * Looks every record up in DNS and reports each one's state; stores the outcome. The first
+   * check that finds the ownership TXT record, or one of the domain's DKIM keys (made for this
+   * registration alone, so only whoever runs the domain's DNS can publish it), makes the account
+   * the name's owner for good: a record removed later does not take the name away.
+   */
+  async verify(accountId: string, domainId: string): Promise<Omit<DomainView, 'ownership'> & { ownership: DomainView['ownership'] & { record: CheckedRecord }; records: CheckedRecord[] }> {
     const domain = await this.load(accountId, domainId);
-    const records = await Promise.all(this.dnsRecords(domain).map((record) => this.check(record)));
+    const [records, ownershipRecord] = await Promise.all([Promise.all(this.dnsRecords(domain).map((record) => this.check(record))), this.check(this.ownershipRecord(domain))]);
     const ok = (purpose: DnsRecordPurpose) => records.filter((r) => r.purpose === purpose).every((r) => r.state === 'verified');
-    const saved = await this.domains.saveVerification(accountId, domainId, {
-      dkimVerified: ok('dkim'),
-      spfVerified: ok('spf'),
-      dmarcVerified: ok('dmarc'),
-      returnPathVerified: ok('return_path'),
-    });
-    return { ...this.describe(saved), records };
+    const proven = ownershipRecord.state === 'verified' || records.some((r) => r.purpose === 'dkim' && r.state === 'verified');
+    let owned = domain.ownedAt !== null;
+    if (!owned && proven) {
+      this.refuseReserved(domain.name);
+      const { conflict } = await this.domains.claimOwnership(accountId, domainId, domain.name, parentsOf(domain.name));
+      if (conflict) throw ownedElsewhere(domain.name, conflict);
+      owned = true;
+    }
+    const saved = await this.domains.saveVerification(
+      accountId,
+      domainId,
+      { dkimVerified: ok('dkim'), spfVerified: ok('spf'), dmarcVerified: ok('dmarc'), returnPathVerified: ok('return_path') },
+      owned,
+    );
+    const view = this.describe(saved);
+    return { ...view, ownership: { ...view.ownership, record: ownershipRecord }, records };
+  }
+
+  /** The TXT record that proves the account runs the domain's DNS. */
+  ownershipRecord(domain: Pick<DomainWithKeys, 'name' | 'ownershipToken'>): DnsRecord {
+    return { purpose: 'ownership', type: 'TXT', name: `${OWNERSHIP_LABEL}.${domain.name}`, value: `${OWNERSHIP_PREFIX}${domain.ownershipToken}` };
   }
 
   /** The records to publish: one DKIM TXT per key, SPF and MX on the return-path domain, DMARC. */
@@ -154,6 +204,7 @@ export class DomainService {
       return_path_domain: domain.returnPathDomain,
       verified: domain.verifiedAt !== null,
       verification: {
+        ownership: domain.ownedAt !== null,
         dkim: domain.dkimVerified,
         spf: domain.spfVerified,
         dmarc: domain.dmarcVerified,
@@ -164,8 +215,29 @@ export class DomainService {
       catch_all_mailbox_id: domain.catchAllMailboxId,
       bounce_mailbox_id: domain.bounceMailboxId,
       dns: this.dnsRecords(domain),
+      ownership: { verified_at: domain.ownedAt, expires_at: domain.expiresAt, record: this.ownershipRecord(domain) },
       created_at: domain.createdAt,
     };
+  }
+
+  /**
+   * The installation's own names are nobody's: MAIL_HOSTNAME and the names under it (its
+   * banner, its certificate, its postmaster), the parents of MAIL_HOSTNAME (the operator's
+   * domain), and every return-path name (mr-bounces.*), under which VERP tokens route bounces.
+   */
+  private refuseReserved(name: string): void {
+    if (name.split('.').includes(RETURN_PATH_LABEL)) {
+      throw new DomainError('invalid', 'reserved_name', `${RETURN_PATH_LABEL}.* names are reserved for return paths; add the domain itself`);
+    }
+    const host = this.config.MAIL_HOSTNAME.toLowerCase().replace(/\.$/, '');
+    if (name === host || name.endsWith(`.${host}`) || host.endsWith(`.${name}`)) {
+      throw new DomainError('invalid', 'reserved_name', `${name} is reserved: it is, or is a parent or a subdomain of, this installation's host name ${host}`);
+    }
+  }
+
+  private async refuseOwnedElsewhere(accountId: string, name: string): Promise<void> {
+    const owned = await this.domains.ownedElsewhere(accountId, [name, ...parentsOf(name)]);
+    if (owned.length) throw ownedElsewhere(name, owned.some((d) => d.name === name) ? name : owned[0].name);
   }
 
   private async load(accountId: string, domainId: string): Promise<DomainWithKeys> {
@@ -187,13 +259,19 @@ export class DomainService {
     }
   }
 
-  private async check(record: DnsRecord): Promise<DnsRecord & { state: RecordState; found: string[] }> {
+  private async check(record: DnsRecord): Promise<CheckedRecord> {
     if (record.type === 'MX') {
       const found = (await this.lookup(record.name, () => this.dns.mx(record.name))).map((mx) => mx.exchange.toLowerCase().replace(/\.$/, ''));
       const state: RecordState = found.includes(record.value.toLowerCase()) ? 'verified' : found.length ? 'mismatch' : 'missing';
       return { ...record, state, found };
     }
     const all = await this.lookup(record.name, () => this.dns.txt(record.name));
+    if (record.purpose === 'ownership') {
+      // Other accounts' tokens may sit beside ours (they added the name too): ours is what counts.
+      const found = all.filter((txt) => txt.trim().toLowerCase().startsWith(OWNERSHIP_PREFIX));
+      const state: RecordState = found.some((txt) => txt.trim().toLowerCase() === record.value) ? 'verified' : found.length ? 'mismatch' : 'missing';
+      return { ...record, state, found };
+    }
     const kind = record.value.split(';')[0].split(' ')[0]; // v=DKIM1, v=spf1, v=DMARC1
     const found = all.filter((txt) => txt.toLowerCase().startsWith(kind.toLowerCase()));
     let state: RecordState = found.length ? 'mismatch' : 'missing';
@@ -209,6 +287,21 @@ export class DomainService {
     }
     return { ...record, state, found };
   }
+}
+
+/** mail.shop.example -> [shop.example]: the parents that could be someone's domain (two labels or more). */
+function parentsOf(name: string): string[] {
+  const labels = name.split('.');
+  const parents: string[] = [];
+  for (let i = 1; i < labels.length - 1; i++) parents.push(labels.slice(i).join('.'));
+  return parents;
+}
+
+function ownedElsewhere(name: string, owned: string): DomainError {
+  if (owned === name) {
+    return new DomainError('conflict', 'domain_exists', `${name} is verified by another account; ask its owner, or your operator if it is yours`);
+  }
+  return new DomainError('conflict', 'parent_domain_exists', `${owned} is verified by another account; only that account can add names under it, such as ${name}`);
 }
 
 function dkimKey(txt: string): string | undefined {

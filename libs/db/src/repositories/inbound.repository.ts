@@ -53,7 +53,9 @@ export class InboundRepository {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Not tenant-scoped on purpose: routing starts from the address alone. A mailbox matches
+   * Not tenant-scoped on purpose: routing starts from the address alone. Only a domain whose
+   * ownership was proven is hosted (at most one per name: a partial unique index); a name that
+   * accounts merely added is unknown here, whatever mailboxes they made on it. A mailbox matches
    * its exact address, or `user+tag@` when `user@` is a mailbox and `user+tag@` is not.
    */
   async hostedDomain(domain: string, address: string): Promise<HostedDomain | null> {
@@ -70,7 +72,7 @@ export class InboundRepository {
     }>(
       `SELECT d.id, d.account_id, d.name, d.return_path_domain, d.catch_all_mailbox_id, d.bounce_mailbox_id,
               (SELECT m.id FROM mailboxes m WHERE m.address IN ($2, $3) AND m.domain_id = d.id ORDER BY m.address = $2 DESC LIMIT 1) AS mailbox_id
-         FROM domains d WHERE d.name = $1 OR d.return_path_domain = $1
+         FROM domains d WHERE (d.name = $1 OR d.return_path_domain = $1) AND d.owned_at IS NOT NULL
         ORDER BY d.return_path_domain = $1 DESC LIMIT 1`,
       [domain, address, base],
     );
