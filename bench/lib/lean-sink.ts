@@ -3,6 +3,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 const TERMINATOR = Buffer.from('\r\n.\r\n');
 const EHLO_REPLY = '250-sink.bench\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 52428800\r\n';
 
+const MESSAGE_ID = /^message-id:[ \t]*<?([^>\r\n]+)>?/im;
+
+/** The Message-ID header of a message as received (the header block only), without brackets. */
+function messageIdOf(message: Buffer): string | undefined {
+  const headerEnd = message.indexOf('\r\n\r\n', 0, 'latin1');
+  return MESSAGE_ID.exec(message.subarray(0, headerEnd < 0 ? message.length : headerEnd).toString('latin1'))?.[1]?.trim();
+}
+
 /**
  * The recipient MX of the delivery benchmark: ESMTP with PIPELINING on loopback, accepting every
  * envelope and message, answering all the commands of one read in one write, keeping nothing but
@@ -16,6 +24,11 @@ export class LeanSink {
   unsigned = 0;
   connections = 0;
   port = 0;
+  /**
+   * When set, called with each message's Message-ID (without brackets; undefined when it has
+   * none), so a benchmark can tell copies apart. Unset, the sink does not read headers.
+   */
+  onMessage?: (messageId: string | undefined) => void;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -67,6 +80,7 @@ export class LeanSink {
           if (end < 0) break;
           if (pending.subarray(at, at + 15).toString('latin1').toLowerCase() !== 'dkim-signature:') this.unsigned++;
           this.count++;
+          if (this.onMessage) this.onMessage(messageIdOf(pending.subarray(at, end)));
           out += '250 2.0.0 Ok: queued\r\n';
           at = end + TERMINATOR.length;
           inData = false;
