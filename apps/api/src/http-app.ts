@@ -9,6 +9,7 @@ import { NestPinoLogger, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
 import { ApiKeyAuthenticator } from '@mailroom/tenancy';
 import { ErrorFilter } from './http/error.filter';
+import { TextInputPipe } from './http/text-input.pipe';
 
 /**
  * Builds the HTTP application around a root module (the API alone, or everything in one
@@ -26,6 +27,7 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
   });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger: new NestPinoLogger(logger), bodyParser: false });
   app.useGlobalFilters(new ErrorFilter(httpLogger));
+  app.useGlobalPipes(new TextInputPipe());
 
   const metrics = app.get(Metrics);
   const fastify = app.getHttpAdapter().getInstance();
