@@ -24,4 +24,4 @@ runMain('all', async (config, logger) => {
   await app.listen(config.HTTP_PORT, config.BIND_ADDRESS);
   logger.info({ port: config.HTTP_PORT, address: config.BIND_ADDRESS, ms: Date.now() - started }, `mailroom ready: http://${config.BIND_ADDRESS}:${config.HTTP_PORT}`);
   return () => app.close();
-});
+}, { createsDatabase: true });

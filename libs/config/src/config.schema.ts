@@ -59,6 +59,8 @@ export const configSchema = z.object({
     .max(10000, 'must be at most 10000')
     .default(Math.max(16, availableParallelism() * 32)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` or `pretty`; unset: pretty when stdout is a terminal, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { errorMap: () => ({ message: 'must be json or pretty' }) }).optional(),
   /** Seconds between delivery attempts after temporary failures (the last repeats). */
   RETRY_SCHEDULE: z
     .string()

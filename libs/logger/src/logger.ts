@@ -1,14 +1,38 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** One JSON logger per process; children carry the correlation id of a request, session or job. */
-export function createLogger(level: string, name = 'mailroom'): Logger {
-  return pino({ name, level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * JSON lines for machines (a pipe, a file, a log collector), readable lines for a person at a
+ * terminal; LOG_FORMAT overrides the guess.
+ */
+export function chooseLogFormat(configured: LogFormat | undefined, stdoutIsTty: boolean | undefined): LogFormat {
+  return configured ?? (stdoutIsTty ? 'pretty' : 'json');
 }
 
-/** Routes Nest's own messages (startup, routes, errors) through pino so every line is JSON. */
+function prettyStream(): DestinationStream {
+  // Loaded only when used: processes logging JSON do not pay for it.
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  // Colours when stdout is a terminal that takes them (NO_COLOR and FORCE_COLOR are honoured).
+  return pretty({
+    sync: true, // a line is on the terminal before the process goes on (or exits)
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
+}
+
+/** One logger per process; children carry the correlation id of a request, session or job. */
+export function createLogger(level: string, name = 'mailroom', format: LogFormat = 'json'): Logger {
+  const options = { name, level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (format === 'pretty') return pino(options, prettyStream());
+  return pino(options);
+}
+
+/** Routes Nest's own messages (startup, routes, errors) through pino, so they share its format. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string): void {
