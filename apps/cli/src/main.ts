@@ -5,8 +5,8 @@ import { DomainError } from '@mailroom/common';
 import { ConfigError, loadConfig } from '@mailroom/config';
 import { migrate } from '@mailroom/db';
 import { createLogger } from '@mailroom/logger';
-import { PlatformModule } from '@mailroom/platform';
-import { TenancyModule } from '@mailroom/tenancy';
+import { ServiceUnavailableError, checkPostgres } from '@mailroom/preflight';
+import { CliModule } from './cli.module';
 import { COMMANDS } from './commands';
 
 /** `npm run cli -- <command>`: the operator's tool for accounts, keys, domains and logins. */
@@ -47,20 +47,22 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   const json = values.json === true;
-  if (name === 'migrate') {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command && name !== 'migrate') {
+    process.stderr.write(`unknown command "${name}"\n\n${help()}\n`);
+    return 2;
+  }
+  // One plain line when PostgreSQL is missing, rather than a driver's stack trace.
+  await checkPostgres(config.DATABASE_URL, { createsDatabase: name === 'migrate' });
+  if (!command) {
     const result = await migrate(config.DATABASE_URL, { log: (line) => !json && process.stdout.write(`${line}\n`) });
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`database is up to date (${result.applied.length} applied now, ${result.alreadyApplied} before)\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`unknown command "${name}"\n\n${help()}\n`);
-    return 2;
-  }
   const logger = createLogger(config.LOG_LEVEL, 'mailroom-cli');
   const app = await NestFactory.createApplicationContext(
-    { module: class CliRoot {}, imports: [PlatformModule.forRoot(config, logger), TenancyModule] },
+    { module: class CliRoot {}, imports: [CliModule.forRoot(config, logger)] },
     { logger: false },
   );
   try {
@@ -86,7 +88,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const usageError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    if (error instanceof ConfigError || error instanceof DomainError || usageError) process.stderr.write(`error: ${(error as Error).message}\n`);
+    if (error instanceof ServiceUnavailableError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof ConfigError || error instanceof DomainError || usageError) process.stderr.write(`error: ${(error as Error).message}\n`);
     else process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(usageError ? 2 : 1);
   },
