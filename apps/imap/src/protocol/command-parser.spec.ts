@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Args, ParseError, parseCommand } from './command-parser';
+import { Args, ParseError, literalBytes, parseCommand, tokenText } from './command-parser';
 
 const frame = (...parts: Array<string | Buffer>) => ({
   kind: 'command' as const,
@@ -61,5 +61,23 @@ describe('Args', () => {
     expect(args.number('n')).toBe(42);
     expect(() => args.atom('more')).toThrow('missing more');
     expect(() => new Args([{ type: 'atom', value: 'x' }]).end()).toThrow('unexpected extra arguments');
+  });
+});
+
+describe('strings with NUL, and the APPEND literal', () => {
+  it('refuses a NUL in a quoted string or a literal read as text', () => {
+    const quoted = parseCommand(frame('a SELECT "a\0b"'));
+    expect(() => tokenText(quoted.args[0], 'folder name')).toThrow(/folder name contains a NUL/);
+    const literal = parseCommand(frame('a SELECT ', Buffer.from('a\0b'), ''));
+    expect(() => new Args(literal.args).astring('folder name')).toThrow(ParseError);
+  });
+
+  it('takes a message only from a literal, NULs and all', () => {
+    const parsed = parseCommand(frame('a APPEND INBOX ', Buffer.from('x\0y'), ''));
+    expect(literalBytes(parsed.args[1], 'the message')).toEqual(Buffer.from('x\0y'));
+    for (const text of ['a APPEND INBOX hello', 'a APPEND INBOX "hello"', 'a APPEND INBOX NIL']) {
+      expect(() => literalBytes(parseCommand(frame(text)).args[1], 'the message')).toThrow(/must be a literal/);
+    }
+    expect(() => parseCommand(frame('a APPEND INBOX ~', Buffer.from('abc'), ''))).toThrow(/literal8/);
   });
 });

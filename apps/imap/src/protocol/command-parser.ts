@@ -64,6 +64,7 @@ class Tokenizer {
       if (this.at >= text.length) {
         // End of a segment: the literal that followed it, or the end of the command.
         const literal = this.frame.literals[this.segment];
+        if (literal && text.endsWith('~')) throw new ParseError('literal8 (~{n}) is for BINARY, which this server does not offer; send a literal {n}');
         this.segment++;
         this.at = 0;
         if (literal) tokens.push({ type: 'string', value: '', literal });
