@@ -1,4 +1,5 @@
 export * from './address';
+export * from './address-header';
 export * from './composer';
 export * from './headers';
 export * from './template-renderer';

@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Batcher, DomainError, newId } from '@mailroom/common';
 import {
   assertSingleLine,
+  checkSubmittedHeaderBlock,
   completeSubmittedMessage,
   composeMessage,
   decodeHeaderText,
@@ -11,6 +12,8 @@ import {
   parseAddress,
   parseAddressList,
   readHeaders,
+  removeBccFields,
+  submittedSenders,
   TemplateRenderer,
   validateHeaders,
   type Attachment,
@@ -84,15 +87,15 @@ export class SendingService {
     // Lines end in CRLF from here on: a bare CR or LF would let the header we check and the header
     // a receiver reads differ (a From: hidden behind a bare CR), so they become CRLF first.
     const normalized = normalizeLineEndings(input.raw);
+    // Headers are read the strictest way and refused where receivers could read them otherwise
+    // (controls, stray lines, ambiguous addresses): what we check must be what they see.
+    checkSubmittedHeaderBlock(normalized);
     const headers = readHeaders(normalized);
-    const fromHeaders = headerValues(headers, 'from');
-    if (fromHeaders.length !== 1) throw new DomainError('invalid', 'from_header_required', 'the message needs exactly one From: header');
-    const authors = parseAddressList(addressList(fromHeaders[0]!), 'From:');
-    if (!authors.length) throw new DomainError('invalid', 'from_header_required', 'the From: header holds no address');
+    const { authors, owned } = submittedSenders(headers);
+    // Every header naming a sender names the account's own domains.
+    for (const { field, address } of owned) await this.senderDomainOf(accountId, address, field);
     // The message is signed for (and bounces return to) the author's domain: DMARC aligns with From:.
-    const authorDomains = [];
-    for (const author of authors) authorDomains.push(await this.senderDomainOf(accountId, author, 'From:'));
-    const signingDomain = authorDomains[0]!;
+    const signingDomain = await this.senderDomainOf(accountId, authors[0]!, 'From:');
     const recipients = parseAddressList(input.recipients, 'RCPT TO');
     if (!recipients.length) throw new DomainError('invalid', 'no_recipients', 'at least one RCPT TO is required');
     if (recipients.length > LIMITS.recipientsPerMessage) throw new DomainError('invalid', 'too_many_recipients', `at most ${LIMITS.recipientsPerMessage} recipients per message`);
@@ -102,7 +105,8 @@ export class SendingService {
     const visible = new Set(
       ['to', 'cc'].flatMap((name) => headerValues(headers, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
     );
-    const { raw, messageId } = completeSubmittedMessage(normalized, headers, this.config.MAIL_HOSTNAME);
+    // Bcc: is for the sender's copy; recipients get the message through the envelope.
+    const { raw, messageId } = completeSubmittedMessage(removeBccFields(normalized), headers, this.config.MAIL_HOSTNAME);
     const seen = new Set<string>();
     const message: NewMessage = {
       id: newId(),
@@ -383,11 +387,6 @@ function senderDomain(domains: Domains, address: MailAddress, field: string): Do
     throw new DomainError('invalid', 'domain_not_verified', `${field}: ${address.domain} is not verified yet; publish its DNS records and call POST /v1/domains/${domain.id}/verify`);
   }
   return domain;
-}
-
-/** "A <a@x>, b@y" -> ["A <a@x>", "b@y"] with nodemailer's parser (handles quoted commas). */
-function addressList(value: string): string[] {
-  return addressparser(value, { flatten: true }).map((a) => (a.name ? `"${a.name.replace(/["\\]/g, '')}" <${a.address}>` : a.address));
 }
 
 function safeAddresses(value: string): string[] {

@@ -35,6 +35,9 @@ const Replies = {
   authRequired: () => new SmtpReply(530, '5.7.0', 'Authentication required'),
   senderNotAllowed: (message: string) => new SmtpReply(553, '5.7.1', `Sender address rejected: ${message}`),
   fromNotAllowed: (message: string) => new SmtpReply(550, '5.7.1', `From: header rejected: ${message}`),
+  /** A header naming a sender (From, Sender, Resent-From, ...): the message says which and why. */
+  headerNotAllowed: (message: string) => new SmtpReply(550, '5.7.1', `Header rejected: ${message}`),
+  controlCharacter: (message: string) => new SmtpReply(554, '5.6.0', `Message rejected: ${message}`),
   invalid: (message: string) => new SmtpReply(550, '5.6.0', message),
   sendLimit: (message: string) => new SmtpReply(451, '4.7.1', message),
   ...Common,
@@ -205,8 +208,11 @@ function replyFor(error: DomainError): SmtpReply {
   switch (error.code) {
     case 'unknown_sender_domain':
     case 'domain_not_verified':
+      return error.message.startsWith('MAIL FROM') ? Replies.senderNotAllowed(error.message) : Replies.headerNotAllowed(error.message);
     case 'from_header_required':
-      return error.message.startsWith('From:') || error.code === 'from_header_required' ? Replies.fromNotAllowed(error.message) : Replies.senderNotAllowed(error.message);
+      return Replies.fromNotAllowed(error.message);
+    case 'header_control_character':
+      return Replies.controlCharacter(error.message);
     case 'message_too_large':
       return new SmtpReply(552, '5.3.4', error.message);
     case 'send_limit_exceeded':
