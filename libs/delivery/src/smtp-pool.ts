@@ -75,6 +75,8 @@ type Send = (connection: SMTPConnection, envelope: Envelope, raw: Buffer) => Pro
 export class SmtpPool {
   private readonly idle = new Map<string, PooledConnection[]>();
   private readonly open = new Set<PooledConnection>();
+  /** How to end each send in flight at once: abort(). */
+  private readonly inFlight = new Set<(error: Error) => void>();
   private closed = false;
   private readonly options: Required<SmtpPoolOptions>;
 
@@ -110,12 +112,36 @@ export class SmtpPool {
           errors.push({ host: host.host, address, code: 'ETIMEDOUT', message: 'not tried: this delivery ran out of time on earlier hosts' });
           return { ok: false, connectionErrors: errors };
         }
-        const outcome = await this.tryAddress(host, address, envelope, raw);
+        const outcome = await this.abortable(this.tryAddress(host, address, envelope, raw));
         if ('recipients' in outcome) return { ok: true, mxHost: host.host, address, tls: outcome.tls, recipients: outcome.recipients, connectionErrors: errors };
         errors.push(outcome);
       }
     }
     return { ok: false, connectionErrors: errors };
+  }
+
+  /**
+   * Ends every send in flight now (a worker out of shutdown time): each rejects with EABORTED,
+   * the server's verdict unknown, and every connection is torn down rather than QUIT politely.
+   */
+  abort(): void {
+    this.closed = true;
+    const error = Object.assign(new Error('delivery aborted: the worker ran out of shutdown time'), { code: 'EABORTED' });
+    for (const fail of [...this.inFlight]) fail(error);
+    this.inFlight.clear();
+    for (const pooled of [...this.open]) {
+      this.discard(pooled, false);
+      pooled.connection.close();
+    }
+    this.idle.clear();
+  }
+
+  private abortable<T>(work: Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(Object.assign(new Error('the connection pool is closed'), { code: 'EABORTED' }));
+    return new Promise<T>((resolve, reject) => {
+      this.inFlight.add(reject);
+      work.then(resolve, reject).finally(() => this.inFlight.delete(reject));
+    });
   }
 
   async close(): Promise<void> {

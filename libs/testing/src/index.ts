@@ -4,6 +4,7 @@ export * from './test-app';
 export * from './dns-server';
 export * from './ports';
 export * from './run-built';
+export * from './built-process';
 export * from './test-config';
 export * from './smtp-sink';
 export * from './sending-fixture';

@@ -138,7 +138,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     const closing = this.worker?.close() ?? Promise.resolve();
     if (!(await settlesWithin(closing, shutdownDeadline(graceMs) - margin - Date.now()))) {
       this.logger.warn('deliveries still in flight at the end of the grace period; breaking their connections');
-      await this.pool.close();
+      this.pool.abort();
       await settlesWithin(closing, margin / 2);
     }
     await this.pool.close();
