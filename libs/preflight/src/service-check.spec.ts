@@ -33,6 +33,9 @@ describe('the line printed when PostgreSQL or Redis cannot be used', () => {
       'Mailroom cannot log in to Redis at redis://:***@127.0.0.1:6379/0 (WRONGPASS invalid username-password pair or user is disabled.). Check the password in REDIS_URL',
     );
     expect(pg + redis).not.toContain('s3cret');
+    expect(describeFailure('PostgreSQL', 'postgresql://postgres@127.0.0.1:5432/mailroom', new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string')).message).toBe(
+      'Mailroom cannot log in to PostgreSQL at postgresql://postgres@127.0.0.1:5432/mailroom (the server asks for a password and DATABASE_URL has none). Check the user and password in DATABASE_URL',
+    );
   });
 
   it('keeps any other failure to its first line', () => {

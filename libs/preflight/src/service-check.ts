@@ -98,6 +98,10 @@ export function describeFailure(service: Service, url: string, error: unknown, t
     return new ServiceUnavailableError(service, `Mailroom cannot reach ${where} (${cause}). ${next}`);
   }
   const message = (e.message ?? String(error)).split('\n')[0]!.trim();
+  if (service === 'PostgreSQL' && /client password must be a string/.test(message)) {
+    // pg's own words when the server asks for a password and the URL has none.
+    return new ServiceUnavailableError(service, `Mailroom cannot log in to ${where} (the server asks for a password and ${variable} has none). Check the user and password in ${variable}`);
+  }
   if (service === 'PostgreSQL' && (e.code === '28P01' || e.code === '28000')) {
     return new ServiceUnavailableError(service, `Mailroom cannot log in to ${where} (${message}). Check the user and password in ${variable}`);
   }
