@@ -151,6 +151,23 @@ describe('domain ownership over the REST API', () => {
     expect((await verify(other, sub.body.id)).status).toBe(404);
   });
 
+  it('lets exactly one of two accounts that prove the same name at the same moment own it', async () => {
+    const [a, b] = [await account(), await account()];
+    const [da, db] = [
+      await api.request('POST', '/v1/domains', { key: a, body: { name: 'race2.test' } }),
+      await api.request('POST', '/v1/domains', { key: b, body: { name: 'race2.test' } }),
+    ];
+    // One company, two accounts: both tokens are published.
+    for (const d of [da, db]) dns.add({ type: 'TXT', name: d.body.ownership.record.name, value: d.body.ownership.record.value });
+    const results = await Promise.all([verify(a, da.body.id), verify(b, db.body.id)]);
+    const winners = results.filter((r) => r.status === 200 && r.body.verification.ownership);
+    expect(winners).toHaveLength(1);
+    const loser = results.find((r) => !winners.includes(r))!;
+    // Dropped before its check started (404), or beaten while checking (409).
+    expect([404, 409]).toContain(loser.status);
+    if (loser.status === 409) expect(loser.body.error.code).toBe('domain_exists');
+  });
+
   it('removes registrations still unproven when they expire', async () => {
     const key = await account();
     const stale = await api.request('POST', '/v1/domains', { key, body: { name: 'stale.test' } });

@@ -85,9 +85,19 @@ export class DomainRepository {
   async claimOwnership(accountId: string, domainId: string, name: string, parents: string[]): Promise<{ conflict: string | null }> {
     try {
       return await this.prisma.$transaction(async (tx) => {
+        // Claims are rare (once in a domain's life) and touch each other's rows (the winner
+        // deletes the loser's pending row while the loser's update waits on the unique index:
+        // a deadlock); one at a time, which also makes the parent check below exact.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('mailroom:domain-ownership'))`;
         const owner = await tx.domain.findFirst({ where: { name: { in: [name, ...parents] }, ownedAt: { not: null }, accountId: { not: accountId } }, select: { name: true } });
         if (owner) return { conflict: owner.name };
-        await tx.domain.updateMany({ where: { id: domainId, accountId, ownedAt: null }, data: { ownedAt: new Date(), expiresAt: null } });
+        const { count } = await tx.domain.updateMany({ where: { id: domainId, accountId, ownedAt: null }, data: { ownedAt: new Date(), expiresAt: null } });
+        if (!count) {
+          // Proven meanwhile by a concurrent check of this account, or gone: dropped by another
+          // account that proved the name first.
+          const mine = await tx.domain.count({ where: { id: domainId, accountId, ownedAt: { not: null } } });
+          return { conflict: mine ? null : name };
+        }
         // right() rather than LIKE: names may hold '_', a LIKE wildcard.
         await tx.$executeRaw`DELETE FROM domains WHERE owned_at IS NULL AND account_id <> ${accountId}::uuid
                                AND (name = ${name} OR right(name, ${name.length + 1}) = ${'.' + name})`;
