@@ -138,6 +138,12 @@ describe('SMTP submission relay: the headers it passes through', () => {
       expect(refused.body.error).toMatchObject({ code: 'header_injection', message: expect.stringContaining('header fields may hold no control characters but TAB') });
     }
     expect((await post({ 'X-Note': 'tab\tis fine' })).status).toBe(202);
+    // A display name showing another tenant's address is refused there too.
+    for (const from of ['"ceo@elsewhere.test" <app@legacy.test>', '<app@legacy.test> <ceo@elsewhere.test>']) {
+      const refused = await api.request('POST', '/v1/messages', { key: sender.key, body: { from, to: 'ann@customers.test', subject: 's', text: 't' } });
+      expect(refused.status, from).toBe(422);
+      expect(refused.body.error, from).toMatchObject({ code: 'unknown_sender_domain', message: expect.stringContaining('elsewhere.test is not a domain of this account') });
+    }
   });
 
   it('relays what every reader reads alike: Sender: and Resent-* on own domains, Reply-To: elsewhere, TAB and UTF-8 in headers', async () => {

@@ -143,13 +143,7 @@ export function parseMailboxHeader(value: string, header: string): StrictMailbox
     if (name) {
       const decoded = decodeWords(name);
       if (/[<>]/.test(decoded)) throw ambiguous(header, `has a "<" or ">" in the display name "${decoded.slice(0, 60)}"`);
-      for (const match of new Set([...name.matchAll(SHOWN_ADDRESS), ...decoded.matchAll(SHOWN_ADDRESS)].map((m) => m[0]))) {
-        try {
-          shown.push(parseAddress(match, header));
-        } catch {
-          throw ambiguous(header, `shows "${match.slice(0, 60)}" in its display name`);
-        }
-      }
+      shown.push(...addressesShownIn(name === decoded ? name : `${name} ${decoded}`, header));
       mailbox.name = decoded;
     }
     mailboxes.push(mailbox);
@@ -159,6 +153,20 @@ export function parseMailboxHeader(value: string, header: string): StrictMailbox
     throw ambiguous(header, `is read as ${written.join(', ')} here but as ${theirs.join(', ') || 'nothing'} by another parser`);
   }
   return { mailboxes, shown };
+}
+
+/**
+ * Addresses a display name shows (`"billing@bank.example" <x@y>`): readers take them for the
+ * sender, so the relay and the API hold them to the sender's rules.
+ */
+export function addressesShownIn(name: string, header: string): MailAddress[] {
+  return [...new Set([...name.matchAll(SHOWN_ADDRESS)].map((m) => m[0]))].map((match) => {
+    try {
+      return parseAddress(match, header);
+    } catch {
+      throw ambiguous(header, `shows "${match.slice(0, 60)}" in its display name`);
+    }
+  });
 }
 
 function decodeWords(text: string): string {

@@ -3,6 +3,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { Inject, Injectable } from '@nestjs/common';
 import { Batcher, DomainError, newId } from '@mailroom/common';
 import {
+  addressesShownIn,
   assertSingleLine,
   checkSubmittedHeaderBlock,
   completeSubmittedMessage,
@@ -245,6 +246,8 @@ export class SendingService {
   private async prepare(accountId: string, draft: MessageDraft, templates: Map<string, Template>): Promise<NewMessage> {
     const from = parseAddress(draft.from, 'from');
     const domain = await this.senderDomainOf(accountId, from, 'from');
+    // As on the relay: an address the display name shows must be the account's too.
+    for (const shown of addressesShownIn(from.name ?? '', 'from')) await this.senderDomainOf(accountId, shown, 'from (shown in the display name)');
     const to = parseAddressList(draft.to, 'to');
     const cc = parseAddressList(draft.cc, 'cc');
     const bcc = parseAddressList(draft.bcc, 'bcc');
