@@ -31,7 +31,7 @@ function decodedName(wire: string, what: string): string {
  * again (RFC 3501 6.3.11), so a name CREATE would refuse gets CANNOT with the reason instead.
  */
 export function missingTarget(name: string): CommandResult {
-  const problem = folderNameProblem(name);
+  const problem = name === 'INBOX' ? null : folderNameProblem(name);
   return problem ? no(`${problem}: ${JSON.stringify(name.slice(0, 100))}`, 'CANNOT') : no(`no folder named ${name}`, 'TRYCREATE');
 }
 
