@@ -125,6 +125,8 @@ describe('IMAP: NUL bytes, folder names and APPEND syntax', () => {
       expect(tagged(await raw(`RENAME Drafts "${name}"`)), `RENAME to ${name}`).toMatch(/^NO \[CANNOT\] \S/);
     }
     expect(tagged(await raw('CREATE ..'))).toMatch(/^NO \[CANNOT\] .*"\."/);
+    // Modified UTF-7 for a lone surrogate: no UTF-8 form, so no name.
+    expect(tagged(await raw('CREATE "&2AA-"'))).toMatch(/^NO \[CANNOT\] a folder name must be valid Unicode/);
     const list = await raw('LIST "" "*"');
     expect(list).not.toMatch(/"\.\.?"|\/\.\.?"|"\.\.?\//);
     // Dots inside a name are fine; a single trailing separator is RFC 3501's "will hold children".

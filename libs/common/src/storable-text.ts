@@ -4,14 +4,20 @@
  * Mail carries both now and then (a NUL in a header, an encoded word that decodes to one).
  */
 const NUL = /\0/g;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /**
  * Decoded text as PostgreSQL can keep it: NULs dropped, lone surrogates made U+FFFD. Raw
  * message bytes are stored as bytea and never pass through here.
  */
 export function storableText(text: string): string {
-  return text.replace(NUL, '').replace(LONE_SURROGATE, '\uFFFD');
+  return text.replace(NUL, '').replace(LONE_SURROGATES, '\uFFFD');
+}
+
+/** False when the text holds a lone surrogate: it has no UTF-8 form (String.isWellFormed, ES2024). */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }
 
 /** The same for every string (keys included) of a JSON-like value, for jsonb columns. */

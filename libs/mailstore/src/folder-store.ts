@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { DomainError, newId } from '@mailroom/common';
+import { DomainError, isWellFormedText, newId } from '@mailroom/common';
 import { DEFAULT_FOLDERS, Sql } from '@mailroom/db';
 import { MailNotifier } from './mail-notifier';
 
@@ -188,6 +188,7 @@ export function folderNameProblem(name: string): string | null {
   const segments = name.split(FOLDER_SEPARATOR);
   if (segments.length > MAX_DEPTH) return `folders nest at most ${MAX_DEPTH} levels deep`;
   if (/[\x00-\x1f\x7f]/.test(name)) return 'a folder name cannot contain control characters';
+  if (!isWellFormedText(name)) return 'a folder name must be valid Unicode (it has a lone UTF-16 surrogate)';
   if (/[*%]/.test(name)) return 'a folder name cannot contain the wildcards * and %';
   if (segments.some((s) => s === '.' || s === '..')) return 'a folder name cannot have "." or ".." as a level';
   if (segments.some((s) => !s.trim())) return `a folder name cannot have an empty level (a leading, trailing or doubled "${FOLDER_SEPARATOR}")`;

@@ -1,11 +1,10 @@
 import { BadRequestException, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+import { isWellFormedText } from '@mailroom/common';
 
 /** Why a string cannot be taken as text, or null when it can. */
 function textProblem(text: string): string | null {
   if (text.includes('\0')) return 'NUL characters are not allowed';
-  if (LONE_SURROGATE.test(text)) return 'a lone UTF-16 surrogate is not valid text';
+  if (!isWellFormedText(text)) return 'a lone UTF-16 surrogate is not valid text';
   return null;
 }
 
