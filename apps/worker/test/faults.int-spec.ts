@@ -137,16 +137,18 @@ describe('worker faults', () => {
     expect((await statuses(ids)).sending).toBeGreaterThan(0); // it died holding claims
 
     const second = await startWorker();
+    const up = Date.now();
     const resumeMs = await timeToNextArrival();
     // Before heartbeats the slots stayed taken for the whole lease (here an hour).
     expect(resumeMs).toBeLessThan(RESUME_BOUND_MS);
     await allDelivered(ids, 150_000);
+    const doneMs = Date.now() - up;
     const counts = arrivals('kill');
     expect(counts.size).toBe(160);
     // Only transactions the sink finished while the worker died unrecorded can repeat: one per slot.
     expect(duplicates(counts)).toBeLessThanOrEqual(4);
     expect(second.output()).toContain('workers stopped beating; their claims are back on the queue');
-    console.log(`kill -9: delivery resumed ${resumeMs} ms after the new worker was up; ${duplicates(counts)} duplicates`);
+    console.log(`kill -9: delivery resumed ${resumeMs} ms after the new worker was up, all delivered after ${doneMs} ms; ${duplicates(counts)} duplicates`);
   }, 240_000);
 
   it('drains on SIGTERM: transactions in flight are recorded, the rest handed back, no duplicate, and the next worker resumes at once', async () => {

@@ -21,7 +21,7 @@ export interface SendingAccount {
  * An account with an API key and a verified sending domain: the domain's records are published
  * in the test's DNS server and verified through the API, as a user would.
  */
-export async function createSendingAccount(api: TestApi, dns: TestDnsServer, domain: string): Promise<SendingAccount> {
+export async function createSendingAccount(api: Pick<TestApi, 'request' | 'adminKey'>, dns: TestDnsServer, domain: string): Promise<SendingAccount> {
   const account = await api.request('POST', '/v1/accounts', { key: api.adminKey, body: { name: `owner of ${domain}` } });
   if (account.status !== 201) throw new Error(`account: ${account.status} ${JSON.stringify(account.body)}`);
   const apiKey = await api.request('POST', `/v1/accounts/${account.body.id}/api-keys`, { key: api.adminKey, body: {} });

@@ -6,7 +6,7 @@ import { Secrets } from '@mailroom/crypto';
 import { DeliveryRepository, DestinationPolicyRepository, type ClaimedDelivery, type DeliveryOutcome, type DeliveryWork } from '@mailroom/db';
 import { DestinationLimiter, DnsClient, MxResolver, SmtpPool, type MxHost } from '@mailroom/delivery';
 import { DkimSigner } from '@mailroom/dkim';
-import { LOGGER, type Logger } from '@mailroom/logger';
+import { LOGGER, repeatedWarning, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
 import { RedisConnection, settlesWithin, shutdownDeadline } from '@mailroom/platform';
 import { PRIORITY, QUEUES, Queues, bullConnection, type JobPayloads } from '@mailroom/queue';
@@ -110,6 +110,9 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     this.worker = new Worker<DeliveryPayload>(QUEUES.delivery, (job, token) => this.process(job, token), {
       connection: bullConnection(this.config),
       prefix: this.config.REDIS_PREFIX,
+      // Stamped on each job it takes (processedBy): when this worker's heartbeat lapses, the
+      // heartbeat of another finds the runs it was in the middle of.
+      name: this.heartbeat.id,
       concurrency: this.config.WORKER_CONCURRENCY,
       lockDuration: this.config.WORKER_LOCK_SECONDS * 1000,
       // Look for jobs of dead workers as often as a lock lasts (BullMQ's default is every 30 s
@@ -118,7 +121,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
       // A stalled job (its worker died) runs again; claim() makes the rerun safe.
       maxStalledCount: 5,
     });
-    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'delivery worker connection error'));
+    // While Redis is down BullMQ reports every reconnect attempt: once, then every 30 s at most.
+    this.worker.on('error', repeatedWarning(this.logger, 'delivery worker connection error'));
     this.worker.on('failed', (job, error) => this.logger.error({ err: error, job: job?.id }, 'delivery job failed'));
     this.logger.info({ concurrency: this.config.WORKER_CONCURRENCY }, 'delivery worker started');
   }

@@ -4,7 +4,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { DeliveryRepository, WorkerRepository } from '@mailroom/db';
 import { LOGGER, type Logger } from '@mailroom/logger';
-import { Queues } from '@mailroom/queue';
+import { QUEUES, Queues, type AnyEnqueue, type JobPayloads } from '@mailroom/queue';
 import { jobsFor } from './sweeper';
 
 /** Beats per WORKER_HEARTBEAT_SECONDS: a worker must miss this many in a row to be taken for dead. */
@@ -67,17 +67,37 @@ export class WorkerHeartbeat implements OnModuleInit {
   }
 
   /**
-   * Deletes the rows of workers whose heartbeat lapsed and puts their claims back on the queue;
-   * returns how many transactions went back. Should the enqueue fail, the sweeper finds the
-   * claims (their worker is gone) on its next pass.
+   * Deletes the rows of workers whose heartbeat lapsed and puts their claims back on the queue,
+   * with the unstarted rest of the runs they were delivering; returns how many transactions went
+   * back. Should the enqueue fail, the sweeper finds the claims (their worker is gone) on its
+   * next pass, and BullMQ the runs once their job locks expire.
    */
   async reap(): Promise<number> {
     const dead = await this.workers.reapLapsed(this.config.WORKER_HEARTBEAT_SECONDS);
     if (!dead.length) return 0;
     const claims = await this.deliveries.claimsOf(dead);
-    if (claims.length) await this.queues.enqueueMany(jobsFor(claims));
-    this.logger.warn({ workers: dead, transactions: claims.length }, 'workers stopped beating; their claims are back on the queue');
-    return claims.length;
+    const runs = await this.unfinishedRuns(dead);
+    await this.queues.enqueueMany([...jobsFor(claims), ...runs]);
+    this.logger.warn({ workers: dead, transactions: claims.length, runMessages: runs.length }, 'workers stopped beating; their claims are back on the queue');
+    return claims.length + runs.length;
+  }
+
+  /**
+   * The runs (deliver-batch jobs) dead workers were in the middle of stay active in BullMQ until
+   * their job locks expire (WORKER_LOCK_SECONDS, then a stalled check): their messages go back
+   * now as jobs of their own, under ids no other job has (attempt 0 of a message queued in a run).
+   * Whatever of them was sent or is claimed again is skipped by claim(), and so is the whole run
+   * when BullMQ gives it back later.
+   */
+  private async unfinishedRuns(dead: string[]): Promise<AnyEnqueue[]> {
+    const active = await this.queues.queue(QUEUES.delivery).getJobs(['active']);
+    const jobs: AnyEnqueue[] = [];
+    for (const job of active) {
+      if (!job || job.name !== 'deliver-batch' || !dead.includes(job.processedBy ?? '')) continue;
+      const run = job.data as JobPayloads['deliver-batch'];
+      for (const messageId of run.messageIds) jobs.push({ name: 'deliver', payload: { messageId, domain: run.domain, attempt: 0 }, priority: job.opts.priority });
+    }
+    return jobs;
   }
 
   /**
