@@ -1,2 +1,3 @@
 export * from './logger';
 export * from './logger.module';
+export * from './repeated-warning';
