@@ -81,7 +81,7 @@ function addrSpec(tokens: Token[], header: string, input: string): string {
   const shape = tokens.length === 3 && local && at && domain && (local.kind === 'atom' || local.kind === 'quoted') && at.kind === 'special' && at.text === '@' && domain.kind === 'atom';
   if (!shape) {
     if (tokens.filter((t) => t.text === '@' && t.kind === 'special').length > 1) throw ambiguous(header, `holds more than one address in one entry ("${input.slice(0, 80)}")`);
-    throw ambiguous(header, `"${input.slice(0, 80)}" is not one plain address (local@domain)`);
+    throw ambiguous(header, `"${input.slice(0, 80)}" is not a list of plain addresses (local@domain or Name <local@domain>; quote a name holding a comma)`);
   }
   if (at.spaced || domain.spaced) throw ambiguous(header, `has a space or comment inside the address "${input.slice(0, 80)}"`);
   if (local.kind === 'atom' && !DOT_ATOM.test(local.text)) throw ambiguous(header, `has a malformed local part in "${input.slice(0, 80)}"`);
