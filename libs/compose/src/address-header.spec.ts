@@ -1,4 +1,6 @@
+import addressparser from 'nodemailer/lib/addressparser';
 import { describe, expect, it } from 'vitest';
+import { parseAddressList as envelopeAddresses } from '../../mailstore/src/mime/address-list';
 import { parseMailboxHeader, submittedSenders } from './address-header';
 import { readHeaders } from './submitted-message';
 
@@ -22,6 +24,24 @@ describe('parseMailboxHeader: the strictest common reading', () => {
     expect(addresses('=?utf-8?q?Ren=C3=A9e?= <renee@ours.test>')).toEqual(['renee@ours.test']);
     expect(addresses('Jörg <jörg@ours.test>')).toEqual(['jörg@ours.test']);
     expect(parseMailboxHeader('=?utf-8?q?Ren=C3=A9e?= <renee@ours.test>', 'From:').mailboxes[0]!.name).toBe('Renée');
+  });
+
+  it('accepts only what other parsers read alike: nodemailer’s (mailparser’s) and our IMAP ENVELOPE’s', () => {
+    const accepted = [
+      'alice@ours.test',
+      'Alice Smith <alice@ours.test>',
+      '"Smith, Alice" <alice@ours.test>, bob@ours.test',
+      'alice@ours.test (Alice Smith)',
+      'John (Sales) <john@ours.test>',
+      'John Q. Public <john@ours.test>',
+      '"App (billing)" <app@ours.test>, =?utf-8?q?Ren=C3=A9e?= <renee@ours.test>',
+      '"a b"@ours.test',
+    ];
+    for (const value of accepted) {
+      const ours = addresses(value).map((a) => a.toLowerCase());
+      expect(addressparser(value, { flatten: true }).map((a) => a.address.toLowerCase()), value).toEqual(ours);
+      expect((envelopeAddresses(value) ?? []).map((a) => `${a.mailbox}@${a.host}`.toLowerCase()), value).toEqual(ours);
+    }
   });
 
   it('reports addresses a display name shows, raw or encoded', () => {
