@@ -12,8 +12,11 @@ export default defineConfig({
     include: ['{apps,libs}/**/*.spec.ts', '{apps,libs}/**/*.int-spec.ts'],
     globalSetup: ['libs/testing/src/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Guards against a hang, not speed limits: tests that start processes (the built CLI, npm
+    // start, whole installations) take several times as long on a machine busy with other work,
+    // and a 30 s limit failed them there. Waits inside tests are bounded by condition (until()).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     reporters: ['default'],
   },
 });

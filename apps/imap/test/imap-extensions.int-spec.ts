@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
 import { Metrics } from '@mailroom/metrics';
+import { until } from '@mailroom/testing';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
 import { ImapServer } from '../src/imap-server';
 import { RawClient, startImap, type ImapHarness } from './imap-harness';
@@ -98,7 +99,7 @@ describe('IMAP extensions and limits', () => {
     extra.destroy();
     for (const c of clients) c.close();
     const server = imap.app.get(ImapServer);
-    for (let i = 0; i < 50 && server.connections > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => server.connections === 0);
     expect(server.connections).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
-import { TEST_PG_URL, databaseUrl, freePort, runBuilt, spawnBuilt } from '@mailroom/testing';
+import { TEST_PG_URL, databaseUrl, freePort, runBuilt, spawnBuilt, until } from '@mailroom/testing';
 
 const MAIN = 'dist/apps/mailroom/src/main.js';
 
@@ -29,10 +29,9 @@ describe('npm start (everything in one process)', () => {
     });
     try {
       let status = 0;
-      for (let i = 0; i < 100 && status !== 200; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        status = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0);
-      }
+      await until(async () => (status = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0)) === 200 || child.exitCode !== null, {
+        intervalMs: 200,
+      });
       expect(status, child.output()).toBe(200);
       const lines = child.output().trim().split('\n');
       for (const line of lines) expect(() => JSON.parse(line), `log line is JSON: ${line}`).not.toThrow();

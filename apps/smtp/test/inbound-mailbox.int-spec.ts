@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDnsServer } from '@mailroom/testing';
+import { TestDnsServer, until } from '@mailroom/testing';
 import { RawSmtp, seedDomain, seedMailbox, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 describe('inbound MX: mail for mailboxes', () => {
@@ -91,7 +91,7 @@ describe('inbound MX: mail for mailboxes', () => {
     expect(head.match(/^Authentication-Results:/gim)).toHaveLength(1);
     expect(head).not.toContain('bank.example');
 
-    for (let i = 0; i < 50 && !announced.length; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => announced.length > 0);
     subscriber.disconnect();
     expect(announced.map((m) => JSON.parse(m))).toEqual([expect.objectContaining({ m: support, k: 'append' })]);
   });

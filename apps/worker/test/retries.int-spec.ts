@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSendingAccount, SmtpSink, startTestApi, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { createSendingAccount, SmtpSink, startTestApi, TestDnsServer, type SendingAccount, type TestApi, until } from '@mailroom/testing';
 
 /** Temporary failures until the retry window closes. */
 describe('retries', () => {
@@ -33,10 +33,7 @@ describe('retries', () => {
     sink.behaviour = { rcpt: (address) => (address === 'full@busy.test' ? { code: 452, message: '4.3.1 Insufficient system storage' } : undefined) };
     const id = await send('full@busy.test');
     let message = await get(id);
-    for (let i = 0; i < 100 && message.recipients[0].status !== 'failed'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      message = await get(id);
-    }
+    await until(async () => (message = await get(id)).recipients[0].status === 'failed', { intervalMs: 100 });
     const r = message.recipients[0];
     expect(r.status).toBe('failed');
     expect(r.attempts).toBeGreaterThanOrEqual(2);

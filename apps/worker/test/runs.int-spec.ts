@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullConnection, QUEUES } from '@mailroom/queue';
-import { createSendingAccount, SmtpSink, startTestApi, TEST_REDIS_URL, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { createSendingAccount, SmtpSink, startTestApi, TEST_REDIS_URL, TestDnsServer, type SendingAccount, type TestApi, until } from '@mailroom/testing';
 import { Sweeper } from '../src/delivery/sweeper';
 
 /**
@@ -61,7 +61,7 @@ describe('delivery in runs', () => {
     // 25 messages in runs of at most 10: three jobs, so at most three connections (one slot each).
     expect(mr.sink.connections.size).toBeLessThanOrEqual(3);
     expect(new Set(mr.sink.recipients())).toEqual(new Set(Array.from({ length: 25 }, (_, i) => `run${i}@runs.test`)));
-    for (let i = 0; i < 50 && (await mr.statuses(ids)).delivered !== 25; i++) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => (await mr.statuses(ids)).delivered === 25, { intervalMs: 100 });
     expect(await mr.statuses(ids)).toEqual({ delivered: 25 });
     const message = await mr.api.request('GET', `/v1/messages/${ids[17]}`, { key: mr.sender.key });
     expect(message.body.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sending', 'delivered']);

@@ -3,6 +3,7 @@ import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretBox } from '@mailroom/crypto';
 import { DkimSigner, dkimRecordValue, generateDkimKeys, type SigningKey } from '@mailroom/dkim';
+import { until } from '@mailroom/testing';
 
 const MESSAGE = Buffer.from(
   'From: App <app@signed.test>\r\nTo: someone@example.test\r\nSubject: Hello\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n' +
@@ -59,10 +60,7 @@ describe('DkimSigner', () => {
     const errors: string[] = [];
     const { signer, keys, verify } = await setup(2, { threadScript: '/nonexistent/signing-thread.js', onThreadError: (error) => errors.push(error.message) });
     let signed: Buffer | undefined;
-    for (let i = 0; i < 20 && !signed; i++) {
-      signed = await signer.sign(MESSAGE, 'signed.test', keys).catch(() => undefined);
-      if (!signed) await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(async () => !!(signed = await signer.sign(MESSAGE, 'signed.test', keys).catch(() => undefined)), { intervalMs: 100 });
     expect(signed).toBeDefined();
     expect(await verify(signed!)).toEqual(['ed25519-sha256=pass', 'rsa-sha256=pass']);
     expect(errors.some((m) => m.includes('signing on the event loop from now on'))).toBe(true);

@@ -8,3 +8,4 @@ export * from './built-process';
 export * from './test-config';
 export * from './smtp-sink';
 export * from './sending-fixture';
+export * from './until';
