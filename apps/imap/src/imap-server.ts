@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { LOGGER, type Logger } from '@mailroom/logger';
+import { settlesWithin, shutdownDeadline } from '@mailroom/platform';
 import { TlsMaterial } from '@mailroom/tls';
 import { ImapMetrics } from './imap-metrics';
 import { IMAP_OPTIONS, type ImapOptions } from './imap-options';
@@ -13,11 +14,11 @@ import { ImapStorage } from './storage/imap-storage';
 
 /**
  * The two listeners: IMAP_PORT (plain, STARTTLS offered) and IMAPS_PORT (implicit TLS), both on
- * BIND_ADDRESS. Started on application bootstrap and stopped, with a BYE to every client, on
- * shutdown. Connections are capped per client IP and per process.
+ * BIND_ADDRESS. Started on application bootstrap and stopped, with a BYE to every client, first
+ * thing on shutdown. Connections are capped per client IP and per process.
  */
 @Injectable()
-export class ImapServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ImapServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<ImapSession>();
   private readonly perIp = new Map<string, number>();
@@ -92,9 +93,22 @@ export class ImapServer implements OnApplicationBootstrap, OnApplicationShutdown
     return this.sessions.size;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * First phase of shutdown: stop listening, let each command in flight finish and be answered,
+   * then BYE. Waits for the sessions' commands (until the shutdown deadline, at most 10 s) so none
+   * runs once the database pool closes, in the last phase.
+   */
+  async onModuleDestroy(): Promise<void> {
     const closing = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-    await Promise.all([...this.sessions].map((session) => session.shutdown()));
+    const sessions = [...this.sessions];
+    await Promise.all(sessions.map((session) => session.shutdown()));
+    const graceMs = this.config.SHUTDOWN_GRACE_SECONDS * 1000;
+    const waitMs = Math.min(10_000, shutdownDeadline(graceMs) - Date.now() - graceMs / 4);
+    if (!(await settlesWithin(Promise.all(sessions.map((s) => s.finished)), waitMs))) {
+      this.logger.warn('imap commands still running at shutdown; closing their sessions');
+      for (const session of sessions) session.close();
+      await settlesWithin(Promise.all(sessions.map((s) => s.finished)), 1_000);
+    }
     await Promise.all(closing);
     this.servers.length = 0;
   }

@@ -58,6 +58,12 @@ export class ImapSession {
   private syncing: Promise<void> = Promise.resolve();
   /** Set while IDLE runs: changes are pushed as they happen. */
   idling = false;
+  /** Settles once the command loop has ended: closed, and no command of this session still running. */
+  finished: Promise<void> = Promise.resolve();
+  /** A command is being handled. */
+  private busy = false;
+  /** The server is shutting down: BYE after the command in flight. */
+  private stopping = false;
   readonly remoteAddress: string;
 
   constructor(
@@ -95,7 +101,7 @@ export class ImapSession {
     this.socket.setTimeout(this.deps.options.preauthTimeoutMs);
     this.logger.debug({ secure: this.secure }, 'imap session opened');
     void this.write(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailroom IMAP ready\r\n`);
-    this.loop().catch((error: unknown) => {
+    this.finished = this.loop().catch((error: unknown) => {
       this.logger.error({ err: error }, 'imap session failed');
       this.close();
     });
@@ -142,8 +148,14 @@ export class ImapSession {
     for (;;) {
       const frame = await this.nextFrame();
       if (!frame) return;
-      await this.handle(frame);
-      if (this.state === 'logout') {
+      this.busy = true;
+      try {
+        await this.handle(frame);
+      } finally {
+        this.busy = false;
+      }
+      if (this.stopping && !this.closed && this.state !== 'logout') await this.write('* BYE Server shutting down\r\n');
+      if (this.state === 'logout' || this.stopping) {
         this.close();
         return;
       }
@@ -331,8 +343,14 @@ export class ImapSession {
     this.logger.debug('imap session closed');
   }
 
-  /** Server shutdown: tell the client, then close. */
+  /**
+   * Server shutdown: a command in flight is finished and answered first (an APPEND stored but
+   * never confirmed would be sent again), then BYE and close; IDLE only waits for the client, so
+   * an idling session is told at once. `finished` settles when the session is done.
+   */
   async shutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.closed || (this.busy && !this.idling)) return;
     await this.write('* BYE Server shutting down\r\n');
     this.close();
   }

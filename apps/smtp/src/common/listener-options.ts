@@ -30,7 +30,9 @@ export function listenerOptions(config: AppConfig, tls: { key: string; cert: str
     maxClients: config.SMTP_MAX_CONNECTIONS,
     maxCommandLength: HARD_COMMAND_LINE,
     socketTimeout: config.SMTP_TIMEOUT_SECONDS * 1000,
-    closeTimeout: 10_000,
+    // On shutdown, sessions get this long to finish their transaction before a 421: a third of
+    // SHUTDOWN_GRACE_SECONDS (10 s at most), leaving the rest for storing and the other drains.
+    closeTimeout: Math.min(10_000, (config.SHUTDOWN_GRACE_SECONDS * 1000) / 3),
     logger: false,
   };
 }
