@@ -44,6 +44,10 @@ describe('parseMailboxHeader: the strictest common reading', () => {
     }
   });
 
+  it('keeps what it quotes on one line', () => {
+    expect(() => parseMailboxHeader('=?utf-8?q?a=0D=0A=3C?= <alice@ours.test>', 'From:')).toThrow(/^From: has a "<" or ">" in the display name "a\?\?<"/);
+  });
+
   it('reports addresses a display name shows, raw or encoded', () => {
     expect(parseMailboxHeader('"billing@theirs.test" <alice@ours.test>', 'From:').shown.map((m) => m.address)).toEqual(['billing@theirs.test']);
     expect(parseMailboxHeader('=?utf-8?q?bob=40theirs.test?= <alice@ours.test>', 'From:').shown.map((m) => m.address)).toEqual(['bob@theirs.test']);
@@ -70,6 +74,7 @@ describe('parseMailboxHeader: the strictest common reading', () => {
     ['alice@ours.test,, bob@ours.test', 'an empty entry'],
     ['=?utf-8?q?bob?=@ours.test', 'an encoded word in the address'],
     ['a\\@b@ours.test', 'a backslash outside quotes'],
+    ['=?utf-8?q?Alice=0D=0AFrom=3A_x?= <alice@ours.test>', 'an encoded CR LF in the name'],
   ])('refuses %s (%s)', (value) => {
     expect(refusal(value)).toMatch(/ambiguous_address|invalid_address/);
   });

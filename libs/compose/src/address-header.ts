@@ -24,7 +24,9 @@ const DOT_ATOM = /^[^.\s]+(\.[^.\s]+)*$/u;
 const SHOWN_ADDRESS = /[^\s<>"'(),;:@]+@[^\s<>"'(),;:@]+\.[^\s<>"'(),;:@]+/gu;
 
 function ambiguous(header: string, why: string): DomainError {
-  return new DomainError('invalid', 'ambiguous_address', `${header} ${why}; mail readers would disagree on who sent it, so it is refused`, { field: header });
+  // The text goes into an SMTP reply: what a client wrote (or encoded) must not break its lines.
+  const text = why.replace(/[\x00-\x1f\x7f]/g, '?');
+  return new DomainError('invalid', 'ambiguous_address', `${header} ${text}; mail readers would disagree on who sent it, so it is refused`, { field: header });
 }
 
 function tokenize(value: string, header: string): Token[] {
@@ -143,6 +145,7 @@ export function parseMailboxHeader(value: string, header: string): StrictMailbox
     if (name) {
       const decoded = decodeWords(name);
       if (/[<>]/.test(decoded)) throw ambiguous(header, `has a "<" or ">" in the display name "${decoded.slice(0, 60)}"`);
+      if (/[\x00-\x08\x0a-\x1f\x7f]/.test(decoded)) throw ambiguous(header, `has a display name that decodes to a control character ("${decoded.slice(0, 60)}")`);
       shown.push(...addressesShownIn(name === decoded ? name : `${name} ${decoded}`, header));
       mailbox.name = decoded;
     }
@@ -150,7 +153,8 @@ export function parseMailboxHeader(value: string, header: string): StrictMailbox
   }
   const theirs = addressparser(value, { flatten: true }).map((a) => (a.address ?? '').toLowerCase());
   if (theirs.length !== written.length || theirs.some((a, i) => a !== written[i])) {
-    throw ambiguous(header, `is read as ${written.join(', ')} here but as ${theirs.join(', ') || 'nothing'} by another parser`);
+    const list = (addresses: string[]) => (addresses.join(', ') || 'nothing').slice(0, 120);
+    throw ambiguous(header, `is read as ${list(written)} here but as ${list(theirs)} by another parser`);
   }
   return { mailboxes, shown };
 }
