@@ -35,6 +35,42 @@ describe('DestinationLimiter (real Redis, shared by every worker)', () => {
     expect((await limiter.acquire('lease.test', [])).ok).toBe(true);
   });
 
+  it('keeps a slot its holder renews (its heartbeat) past the slot lifetime: a live worker is never robbed', async () => {
+    // Renewed every 250 ms, a slot lifetime of 1.5 s: the holder outlives it well, even on a busy machine.
+    const holder = new DestinationLimiter(redis, prefix, { maxConnections: 1 }, 1_500, 'worker-a');
+    const other = new DestinationLimiter(redis, prefix, { maxConnections: 1 }, 1_500, 'worker-b');
+    const slot = await holder.acquire('renewed.test', []);
+    expect(slot.ok).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      await holder.renew();
+      expect((await other.acquire('renewed.test', [])).ok).toBe(false);
+    }
+    expect(await redis.zrange(`${prefix}:dest:renewed.test:slots`, 0, -1)).toEqual([expect.stringMatching(/^worker-a:/)]);
+  });
+
+  it('never brings back a slot by renewing it once it was released or had lapsed', async () => {
+    const a = new DestinationLimiter(redis, prefix, { maxConnections: 1 }, 200, 'worker-a');
+    const b = new DestinationLimiter(redis, prefix, { maxConnections: 1 }, 60_000, 'worker-b');
+    const key = `${prefix}:dest:lapsed.test:slots`;
+    const released = await a.acquire('lapsed.test', []);
+    if (!released.ok) throw new Error('expected a slot');
+    await released.release();
+    await a.renew();
+    expect(await redis.zcard(key)).toBe(0);
+
+    // Holder a goes silent past the slot lifetime; b takes the place; a's late renewal changes nothing.
+    expect((await a.acquire('lapsed.test', [])).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await b.acquire('lapsed.test', [])).ok).toBe(true);
+    await a.renew();
+    expect(await redis.zrange(key, 0, -1)).toEqual([expect.stringMatching(/^worker-b:/)]);
+    expect((await a.acquire('lapsed.test', [])).ok).toBe(false);
+    await b.releaseAll();
+    expect(await redis.zcard(key)).toBe(0);
+    expect(b.holding).toBe(0);
+  });
+
   it('applies policies by recipient domain or MX host suffix, with a per-minute rate', async () => {
     const limiter = new DestinationLimiter(redis, prefix, { maxConnections: 50 }, 60_000);
     limiter.setRules([{ pattern: '.google.test', maxConnections: 10, messagesPerMinute: 3 }]);
