@@ -114,11 +114,16 @@ const seconds = (ms: number | undefined) => (ms === undefined ? 'none' : `${fmt(
 function resumeText(r: ScenarioResult): string {
   if (r.disruptions.length === 1) {
     if (r.nextAfterUpMs[0] === undefined) return r.stalled ? `none in ${seconds(r.resumeMs[0])} (stalled)` : 'nothing left to send';
-    return `${seconds(r.resumeMs[0])}${r.stalled ? ' (stalled)' : ''}`;
+    return `${seconds(r.resumeMs[0])}${r.stalled ? `, then ${rate(r)} (unfinished)` : ''}`;
   }
   const sorted = [...r.resumeMs].sort((a, b) => a - b);
   const none = r.nextAfterUpMs.filter((m) => m === undefined).length;
   return `${r.disruptions.length} restarts: median ${seconds(sorted[Math.floor(sorted.length / 2)])}, max ${seconds(sorted.at(-1))}${none ? `, ${none} with no message before the next` : ''}${r.stalled ? ' (stalled)' : ''}`;
+}
+
+/** How fast the sink received messages once the (last) process or Redis was up again. */
+function rate(r: ScenarioResult): string {
+  return `${fmt(r.afterUp.messages)} in ${fmt(r.afterUp.seconds, 1)} s (${fmt(r.afterUp.messages / Math.max(r.afterUp.seconds, 0.001))}/s)`;
 }
 
 function errorsText(r: ScenarioResult): string {
@@ -142,6 +147,7 @@ function report(r: ScenarioResult): void {
   else console.log(`                longest silence from the first fault ${seconds(r.longestSilenceMs)}`);
   const shown = r.disruptions.length > 6 ? [...r.disruptions.slice(0, 3), ...r.disruptions.slice(-2)] : r.disruptions;
   for (const d of shown) console.log(`                ${disruptionText(d)}`);
+  console.log(`  after up      ${rate(r)} received`);
   console.log(`  total         ${fmt(r.totalSeconds, 1)} s${r.stalled ? ` (gave up ${options.timeoutSeconds} s after the fault)` : ''}`);
   console.log(`  recipients    ${Object.entries(r.statuses).map(([s, n]) => `${s}=${fmt(n)}`).join('  ')}`);
   console.log(`  errors logged ${errorsText(r)}`);
@@ -153,11 +159,18 @@ async function main(): Promise<void> {
   console.log(`bench:faults  N=${fmt(options.n)} batch=${options.batch} clients=${options.clients} fault at ${options.at * 100}% timeout=${options.timeoutSeconds} s  scenarios: ${chosen.map((s) => s.key).join(' ')}`);
   console.log('each process\'s log (all its lives): bench/results/faults/<scenario>-<app>.log');
   const results: ScenarioResult[] = [];
+  const failed: string[] = [];
   for (const spec of chosen) {
     console.log(`\n${spec.title} (${spec.layout})`);
-    const result = await runScenario(spec, options);
-    report(result);
-    results.push(result);
+    try {
+      const result = await runScenario(spec, options);
+      report(result);
+      results.push(result);
+    } catch (error) {
+      // A process that would not start again is a finding too; the other scenarios still run.
+      console.log(`  ** FAILED ** ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      failed.push(spec.title);
+    }
   }
   console.log('\n| scenario | accepted | delivered | lost | duplicates | time to resume | total | errors logged |');
   console.log('|---|---:|---:|---:|---:|---|---:|---|');
@@ -166,6 +179,7 @@ async function main(): Promise<void> {
       `| ${r.title}${r.stalled ? ' **stalled**' : ''} | ${fmt(r.accepted)} | ${fmt(r.delivered)} | ${fmt(r.lost)} | ${fmt(r.duplicates.messages)} | ${resumeText(r)} | ${fmt(r.totalSeconds, 1)} s | ${errorsText(r)} |`,
     );
   }
+  for (const title of failed) console.log(`| ${title} **failed** (see above) | | | | | | | |`);
 }
 
 main().then(

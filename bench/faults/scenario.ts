@@ -69,6 +69,8 @@ export interface ScenarioResult {
   /** ms from each fault to the first message after the process was up again. */
   fromFaultMs: Array<number | undefined>;
   longestSilenceMs: number;
+  /** Messages the sink received after the (last) process or Redis was up again, and over how long. */
+  afterUp: { messages: number; seconds: number };
   totalSeconds: number;
   stalled: boolean;
   statuses: Record<string, number>;
@@ -201,6 +203,7 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
       nextAfterUpMs: run.disruptions.map((d) => gap(receipts.firstAfter(d.upAt), d.upAt, endAt)),
       fromFaultMs: run.disruptions.map((d) => gap(receipts.firstAfter(d.upAt), d.at, endAt)),
       longestSilenceMs: receipts.longestSilence(firstFault, stalled ? endAt : Math.min(endAt, lastReceipt)),
+      afterUp: { messages: receipts.between(lastUp, endAt + 1), seconds: (Math.min(endAt, lastReceipt) - lastUp) / 1000 },
       totalSeconds: (endAt - started) / 1000,
       stalled,
       statuses,
