@@ -46,7 +46,7 @@ describe('DestinationLimiter (real Redis, shared by every worker)', () => {
       await holder.renew();
       expect((await other.acquire('renewed.test', [])).ok).toBe(false);
     }
-    expect(await redis.zrange(`${prefix}:dest:renewed.test:slots`, 0, -1)).toEqual([expect.stringMatching(/^worker-a:/)]);
+    expect(await redis.zrange(`${prefix}:dest:renewed.test:slots`, '0', '-1')).toEqual([expect.stringMatching(/^worker-a:/)]);
   });
 
   it('never brings back a slot by renewing it once it was released or had lapsed', async () => {
@@ -64,7 +64,7 @@ describe('DestinationLimiter (real Redis, shared by every worker)', () => {
     await new Promise((r) => setTimeout(r, 250));
     expect((await b.acquire('lapsed.test', [])).ok).toBe(true);
     await a.renew();
-    expect(await redis.zrange(key, 0, -1)).toEqual([expect.stringMatching(/^worker-b:/)]);
+    expect(await redis.zrange(key, '0', '-1')).toEqual([expect.stringMatching(/^worker-b:/)]);
     expect((await a.acquire('lapsed.test', [])).ok).toBe(false);
     await b.releaseAll();
     expect(await redis.zcard(key)).toBe(0);
