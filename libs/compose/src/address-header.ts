@@ -125,9 +125,9 @@ export function parseMailboxHeader(value: string, header: string): StrictMailbox
   const mailboxes: MailAddress[] = [];
   const shown: MailAddress[] = [];
   const written: string[] = [];
+  // Messages quote the header as written: a rebuilt entry could hide what was wrong with it.
+  const input = value.trim();
   for (const entry of entries) {
-    // Messages quote the header as written: a rebuilt entry could hide what was wrong with it.
-    const input = value.trim();
     if (!entry.length) throw ambiguous(header, 'has an empty entry (two commas, or a comma at an end)');
     const opens = entry.flatMap((t, i) => (t.kind === 'special' && t.text === '<' ? [i] : []));
     const closes = entry.flatMap((t, i) => (t.kind === 'special' && t.text === '>' ? [i] : []));
