@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DomainError } from '@mailroom/common';
 import { ConfigError, loadConfig } from '@mailroom/config';
 import { migrate } from '@mailroom/db';
-import { createLogger } from '@mailroom/logger';
+import { chooseLogFormat, createLogger } from '@mailroom/logger';
 import { ServiceUnavailableError, checkPostgres } from '@mailroom/preflight';
 import { CliModule } from './cli.module';
 import { COMMANDS } from './commands';
@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     else process.stdout.write(`database is up to date (${result.applied.length} applied now, ${result.alreadyApplied} before)\n`);
     return 0;
   }
-  const logger = createLogger(config.LOG_LEVEL, 'mailroom-cli');
+  const logger = createLogger(config.LOG_LEVEL, 'mailroom-cli', chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY));
   const app = await NestFactory.createApplicationContext(
     { module: class CliRoot {}, imports: [CliModule.forRoot(config, logger)] },
     { logger: false },

@@ -14,15 +14,20 @@ export function chooseLogFormat(configured: LogFormat | undefined, stdoutIsTty: 
 }
 
 function prettyStream(): DestinationStream {
-  // Loaded only when used: processes logging JSON do not pay for it.
-  const pretty = require('pino-pretty') as typeof import('pino-pretty');
-  // Colours when stdout is a terminal that takes them (NO_COLOR and FORCE_COLOR are honoured).
-  return pretty({
-    sync: true, // a line is on the terminal before the process goes on (or exits)
-    translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname',
-    singleLine: true,
-  });
+  let stream: DestinationStream | undefined;
+  // Made (and pino-pretty loaded) at the first line: a CLI command that logs nothing does not pay.
+  return {
+    write(line: string) {
+      // Colours when stdout is a terminal that takes them (NO_COLOR and FORCE_COLOR are honoured).
+      stream ??= (require('pino-pretty') as typeof import('pino-pretty'))({
+        sync: true, // a line is on the terminal before the process goes on (or exits)
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        singleLine: true,
+      });
+      stream.write(line);
+    },
+  };
 }
 
 /** One logger per process; children carry the correlation id of a request, session or job. */
