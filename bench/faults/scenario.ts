@@ -18,7 +18,7 @@ export interface Disruption {
   at: number;
   /** When the restarted process logged it was serving (or Redis answered again, or = at). */
   upAt: number;
-  /** Destination slots held in Redis when the process was up again. */
+  /** Destination slots held (not lapsed) in Redis when the process was up again. */
   slotsHeld?: number;
   /** How long the process took to exit after the signal. */
   stopMs?: number;
@@ -94,7 +94,8 @@ export class FaultRun {
   ) {}
 
   async slotsHeld(): Promise<number | undefined> {
-    return this.redis.command((r) => r.zcard(this.slotsKey)).catch(() => undefined);
+    // Members are scored with their expiry: count those not lapsed yet.
+    return this.redis.command((r) => r.zcount(this.slotsKey, Date.now(), '+inf')).catch(() => undefined);
   }
 
   /** Signals the app, waits for it to exit, pauses, starts it again and waits until it serves. */
