@@ -185,7 +185,7 @@ describe('worker faults', () => {
 
   it('breaks transactions that outlast SHUTDOWN_GRACE_SECONDS, records them as deferred and exits in time', async () => {
     sink.behaviour = { delayMs: 20_000 };
-    const first = await startWorker({ SHUTDOWN_GRACE_SECONDS: '4', RETRY_SCHEDULE: '1' });
+    const first = await startWorker({ SHUTDOWN_GRACE_SECONDS: '6', RETRY_SCHEDULE: '1' });
     // Eight lone messages: a job each, so four transactions run at once (one per slot).
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
@@ -197,7 +197,8 @@ describe('worker faults', () => {
     expect((await statuses(ids)).sending).toBe(4);
     const stop = await signalAndWait(first, 'SIGTERM');
     expect(stop.code, first.output().slice(-3000)).toBe(0);
-    expect(stop.ms).toBeLessThan(6_000);
+    // Exit code 0: it finished by itself within the grace period (past it, runMain exits with 1).
+    expect(stop.ms).toBeLessThan(9_000);
     expectCleanOutput(first);
     const after = await statuses(ids);
     expect(after.sending ?? 0).toBe(0);

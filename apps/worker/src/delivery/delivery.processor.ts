@@ -138,7 +138,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     clearInterval(this.policyTimer);
     this.stopping = true;
     const graceMs = this.config.SHUTDOWN_GRACE_SECONDS * 1000;
-    const margin = Math.min(CLOSE_MARGIN_MS, graceMs / 4);
+    const margin = Math.min(CLOSE_MARGIN_MS, graceMs / 3);
     const closing = this.worker?.close() ?? Promise.resolve();
     if (!(await settlesWithin(closing, shutdownDeadline(graceMs) - margin - Date.now()))) {
       this.logger.warn('deliveries still in flight at the end of the grace period; breaking their connections');
