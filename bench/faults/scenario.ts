@@ -204,7 +204,7 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
       nextAfterUpMs: run.disruptions.map((d) => gap(receipts.firstAfter(d.upAt), d.upAt, endAt)),
       fromFaultMs: run.disruptions.map((d) => gap(receipts.firstAfter(d.upAt), d.at, endAt)),
       longestSilenceMs: receipts.longestSilence(firstFault, stalled ? endAt : Math.min(endAt, lastReceipt)),
-      afterUp: { messages: receipts.between(lastUp, endAt + 1), seconds: (Math.min(endAt, lastReceipt) - lastUp) / 1000 },
+      afterUp: afterUp(receipts, lastUp, endAt),
       totalSeconds: (endAt - started) / 1000,
       stalled,
       statuses,
@@ -218,6 +218,13 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
     await sink.close();
     await redis.stop();
   }
+}
+
+/** Messages received from `from` to the end, over the time up to the last of them (or to the end if none came). */
+function afterUp(receipts: Receipts, from: number, endAt: number): { messages: number; seconds: number } {
+  const messages = receipts.between(from, endAt + 1);
+  const last = messages ? Math.min(endAt, receipts.times.at(-1)!) : endAt;
+  return { messages, seconds: Math.max(0, last - from) / 1000 };
 }
 
 function gap(next: number | undefined, from: number, endAt: number): number | undefined {
