@@ -38,6 +38,15 @@ describe('the line printed when PostgreSQL or Redis cannot be used', () => {
     );
   });
 
+  it('asks to try again when the server is still starting', () => {
+    expect(describeFailure('PostgreSQL', 'postgresql://postgres@127.0.0.1:5432/mailroom', { code: '57P03', message: 'the database system is starting up' }).message).toBe(
+      'Mailroom cannot use PostgreSQL at postgresql://postgres@127.0.0.1:5432/mailroom yet (the database system is starting up). Try again in a moment',
+    );
+    expect(describeFailure('Redis', 'redis://127.0.0.1:6379', new Error('LOADING Redis is loading the dataset in memory')).message).toBe(
+      'Mailroom cannot use Redis at redis://127.0.0.1:6379 yet (LOADING Redis is loading the dataset in memory). Try again in a moment',
+    );
+  });
+
   it('keeps any other failure to its first line', () => {
     const line = describeFailure('Redis', 'rediss://127.0.0.1:6380', new Error('self-signed certificate\n    at TLSSocket.onConnectSecure')).message;
     expect(line).toBe('Mailroom cannot use Redis at rediss://127.0.0.1:6380 (self-signed certificate). Check REDIS_URL');

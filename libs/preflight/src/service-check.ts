@@ -108,6 +108,10 @@ export function describeFailure(service: Service, url: string, error: unknown, t
   if (service === 'Redis' && /^(WRONGPASS|NOAUTH|NOPERM)/.test(message)) {
     return new ServiceUnavailableError(service, `Mailroom cannot log in to ${where} (${message}). Check the password in ${variable}`);
   }
+  if (e.code === '57P03' || /^LOADING /.test(message)) {
+    // PostgreSQL starting or recovering, Redis reading its dataset: a moment later it answers.
+    return new ServiceUnavailableError(service, `Mailroom cannot use ${where} yet (${message}). Try again in a moment`);
+  }
   return new ServiceUnavailableError(service, `Mailroom cannot use ${where} (${message || 'unknown error'}). Check ${variable}`);
 }
 
