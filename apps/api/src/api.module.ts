@@ -6,6 +6,7 @@ import { AccountsController } from './accounts/accounts.controller';
 import { CredentialsController } from './credentials/credentials.controller';
 import { DomainsController } from './domains/domains.controller';
 import { ApiKeyGuard } from './http/auth';
+import { HttpDrain } from './http/http-drain';
 import { MessagesController } from './messages/messages.controller';
 import { OpsController } from './ops/ops.controller';
 import { SuppressionsController } from './suppressions/suppressions.controller';
@@ -15,6 +16,6 @@ import { TemplatesController } from './templates/templates.controller';
 @Module({
   imports: [TenancyModule, SendingModule],
   controllers: [OpsController, AccountsController, DomainsController, CredentialsController, MessagesController, TemplatesController, SuppressionsController],
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, HttpDrain],
 })
 export class ApiModule {}
