@@ -26,6 +26,13 @@ export type Admission =
   | { ok: false; waitMs: number };
 
 /**
+ * Slot expiries are on Redis's clock, not the workers': with lifetimes of a few seconds, a worker
+ * whose clock is behind would otherwise write expiries the others take as past.
+ */
+const REDIS_NOW = `local t = redis.call('TIME')
+local rnow = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
  * Takes a slot (ZSET member scored with its expiry, which its holder's heartbeat keeps pushing
  * ahead, so a dead holder's slot frees itself within one slot lifetime) when fewer than `limit`
  * are held, and counts the message against the current minute's rate window.
@@ -33,7 +40,8 @@ export type Admission =
  */
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+${REDIS_NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', rnow)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return -50 end
 local rate = tonumber(ARGV[5])
 if rate > 0 then
@@ -42,7 +50,7 @@ if rate > 0 then
   redis.call('INCR', KEYS[2])
   redis.call('PEXPIRE', KEYS[2], 120000)
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
+redis.call('ZADD', KEYS[1], rnow + tonumber(ARGV[2]), ARGV[4])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1`;
 
@@ -61,12 +69,12 @@ return 0`;
  * and another may have its place by now) never comes back. Returns how many were renewed.
  */
 const RENEW = `
-local now = tonumber(ARGV[1])
+${REDIS_NOW}
 local renewed = 0
 for i = 3, #ARGV do
   local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score and tonumber(score) > now then
-    redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[i])
+  if score and tonumber(score) > rnow then
+    redis.call('ZADD', KEYS[1], 'XX', rnow + tonumber(ARGV[2]), ARGV[i])
     renewed = renewed + 1
   end
 end
