@@ -31,6 +31,7 @@ describe('loadConfig', () => {
     ['HTTP_PORT', '70000', /HTTP_PORT must be a port number between 1 and 65535/],
     ['DATABASE_URL', 'mysql://x/y', /DATABASE_URL must be a postgresql: or postgres: URL/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
+    ['LOG_FORMAT', 'xml', /LOG_FORMAT must be json or pretty/],
     ['DNS_SERVERS', 'not-an-ip', /DNS_SERVERS/],
     ['SECRET_KEY', 'short', /SECRET_KEY must be at least 32 characters/],
     ['WORKER_CONCURRENCY', '0', /WORKER_CONCURRENCY must be at least 1/],
