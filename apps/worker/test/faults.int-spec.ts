@@ -183,6 +183,28 @@ describe('worker faults', () => {
     console.log(`SIGTERM: stopped in ${stop.ms} ms; delivery resumed ${resumeMs} ms after the new worker was up`);
   }, 240_000);
 
+  it('rolls over from one worker to another (both up, then SIGTERM of the first; then kill -9 of the second with a third up) with nothing lost', async () => {
+    sink.behaviour = { delayMs: 100 };
+    const first = await startWorker();
+    const ids = await send(240, 'roll');
+    await sink.waitFor(sink.count + 10, 60_000);
+    const second = await startWorker();
+    await sink.waitFor(sink.count + 10, 60_000);
+    const stop = await signalAndWait(first, 'SIGTERM');
+    expect(stop.code, first.output().slice(-3000)).toBe(0);
+    expectCleanOutput(first);
+    await sink.waitFor(sink.count + 10, 60_000);
+    const third = await startWorker();
+    await signalAndWait(second, 'SIGKILL');
+    await allDelivered(ids, 150_000);
+    const counts = arrivals('roll');
+    expect(counts.size).toBe(240);
+    // Only what the killed worker had in flight (one per slot) can repeat; the SIGTERM repeats nothing.
+    expect(duplicates(counts)).toBeLessThanOrEqual(4);
+    // The live worker took the killed one for dead (however little it held at that moment).
+    await waitForOutput(third, 'workers stopped beating; their claims are back on the queue', 30_000);
+  }, 240_000);
+
   it('breaks transactions that outlast SHUTDOWN_GRACE_SECONDS, records them as deferred and exits in time', async () => {
     sink.behaviour = { delayMs: 20_000 };
     const first = await startWorker({ SHUTDOWN_GRACE_SECONDS: '6', RETRY_SCHEDULE: '1' });
