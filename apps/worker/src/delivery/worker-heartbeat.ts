@@ -76,26 +76,33 @@ export class WorkerHeartbeat implements OnModuleInit {
     const dead = await this.workers.reapLapsed(this.config.WORKER_HEARTBEAT_SECONDS);
     if (!dead.length) return 0;
     const claims = await this.deliveries.claimsOf(dead);
-    const runs = await this.unfinishedRuns(dead);
-    await this.queues.enqueueMany([...jobsFor(claims), ...runs]);
-    this.logger.warn({ workers: dead, transactions: claims.length, runMessages: runs.length }, 'workers stopped beating; their claims are back on the queue');
-    return claims.length + runs.length;
+    const unfinished = await this.unfinishedJobs(dead);
+    await this.queues.enqueueMany([...jobsFor(claims), ...unfinished]);
+    this.logger.warn({ workers: dead, transactions: claims.length, unfinishedJobs: unfinished.length }, 'workers stopped beating; their claims are back on the queue');
+    return claims.length + unfinished.length;
   }
 
   /**
-   * The runs (deliver-batch jobs) dead workers were in the middle of stay active in BullMQ until
-   * their job locks expire (WORKER_LOCK_SECONDS, then a stalled check): their messages go back
-   * now as jobs of their own, under ids no other job has (attempt 0 of a message queued in a run).
-   * Whatever of them was sent or is claimed again is skipped by claim(), and so is the whole run
-   * when BullMQ gives it back later.
+   * The jobs dead workers were running stay active in BullMQ until their locks expire
+   * (WORKER_LOCK_SECONDS, then a stalled check): what they hold goes back now, under ids no
+   * other job has. A run's messages go as jobs of their own (attempt 0 of a message queued in a
+   * run: never a job id before); a lone message as a run of one (named by itself). Whatever of
+   * them was sent or is claimed again is skipped by claim(), and so are the old jobs when BullMQ
+   * gives them back later.
    */
-  private async unfinishedRuns(dead: string[]): Promise<AnyEnqueue[]> {
+  private async unfinishedJobs(dead: string[]): Promise<AnyEnqueue[]> {
     const active = await this.queues.queue(QUEUES.delivery).getJobs(['active']);
     const jobs: AnyEnqueue[] = [];
     for (const job of active) {
-      if (!job || job.name !== 'deliver-batch' || !dead.includes(job.processedBy ?? '')) continue;
-      const run = job.data as JobPayloads['deliver-batch'];
-      for (const messageId of run.messageIds) jobs.push({ name: 'deliver', payload: { messageId, domain: run.domain, attempt: 0 }, priority: job.opts.priority });
+      if (!job || !dead.includes(job.processedBy ?? '')) continue;
+      const priority = job.opts.priority;
+      if (job.name === 'deliver-batch') {
+        const run = job.data as JobPayloads['deliver-batch'];
+        for (const messageId of run.messageIds) jobs.push({ name: 'deliver', payload: { messageId, domain: run.domain, attempt: 0 }, priority });
+      } else if (job.name === 'deliver') {
+        const { messageId, domain } = job.data as JobPayloads['deliver'];
+        jobs.push({ name: 'deliver-batch', payload: { runId: messageId, messageIds: [messageId], domain }, priority });
+      }
     }
     return jobs;
   }
