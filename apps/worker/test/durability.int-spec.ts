@@ -74,8 +74,8 @@ describe('delivery durability', () => {
     await dns?.close();
   });
 
-  function startWorker() {
-    const worker = spawnBuilt(WORKER, workerEnv);
+  function startWorker(env: Record<string, string> = {}) {
+    const worker = spawnBuilt(WORKER, { ...workerEnv, ...env });
     workers.push(worker);
     return worker;
   }
@@ -123,6 +123,20 @@ describe('delivery durability', () => {
     expect(counts.size).toBe(COUNT);
     // At-least-once: a transaction in flight during the flush may be sent twice, no more.
     expect([...counts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
+  }, 120_000);
+
+  it('finds a flushed Redis within seconds, not at the next sweep interval, and delivers everything', async () => {
+    sink.behaviour = { delayMs: 100 };
+    // A sweep interval of an hour: only the lost-data probe can bring the work back in time.
+    startWorker({ SWEEP_INTERVAL_SECONDS: '3600', WORKER_CONCURRENCY: '1' }); // one run at a time: the others wait in Redis
+    const ids = await sendBatch('probe');
+    await sink.waitFor(sink.messages.length + 3, 60_000);
+    await redis.del(...(await redis.keys(`${api.config.REDIS_PREFIX}:*`)));
+    expect(await statuses(ids)).not.toEqual({ delivered: COUNT });
+
+    await allDelivered(ids, 60_000);
+    expect(arrivals('probe').size).toBe(COUNT);
+    expect(workers[0]!.output()).toContain('Redis lost its data');
   }, 120_000);
 
   it('loses nothing when a worker process is killed in the middle of deliveries', async () => {
