@@ -55,6 +55,20 @@ describe('domain ownership over the REST API', () => {
     expect((await api.request('POST', '/v1/domains', { key, body: { name: 'shop.mailroom.test' } })).status).toBe(201);
   });
 
+  it("lets the operator (an admin key) add a parent of MAIL_HOSTNAME to an account, never MAIL_HOSTNAME itself", async () => {
+    const created = await api.request('POST', '/v1/accounts', { key: api.adminKey, body: { name: 'the operator' } });
+    const asOperator = (name: string) => api.request('POST', '/v1/domains', { key: api.adminKey, headers: { 'x-account-id': created.body.id }, body: { name } });
+    const parent = await asOperator('mailroom.test');
+    expect(parent.status).toBe(201);
+    // Still only added: the operator proves it in DNS like anyone else.
+    expect(parent.body.ownership.verified_at).toBeNull();
+    for (const name of ['mx.mailroom.test', 'smtp.mx.mailroom.test', 'mr-bounces.mailroom.test']) {
+      const res = await asOperator(name);
+      expect(res.status, name).toBe(422);
+      expect(res.body.error.code, name).toBe('reserved_name');
+    }
+  });
+
   it('returns an ownership TXT record that verify checks: missing or wrong, the domain stays unowned and unverified', async () => {
     const key = await account();
     const created = await api.request('POST', '/v1/domains', { key, body: { name: 'tokens.test' } });

@@ -77,7 +77,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'domain:create --account <id> <domain>',
     summary: 'add a sending domain, generate its DKIM keys and print the DNS records to publish',
     async run(ctx) {
-      const domain = await ctx.app.get(DomainService).create(flag(ctx, 'account', true), arg(ctx, 0, 'domain'));
+      const domain = await ctx.app.get(DomainService).create(flag(ctx, 'account', true), arg(ctx, 0, 'domain'), { operator: true });
       ctx.print(domain, () => `domain ${domain.name} (${domain.id})\nPublish these DNS records:\n${formatRecords([domain.ownership.record, ...domain.dns])}\n${pending(domain)}`);
     },
   },

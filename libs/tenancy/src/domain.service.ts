@@ -69,9 +69,9 @@ export class DomainService {
    * removed after PENDING_DOMAIN_DAYS. A name, or a name under one, that another account owns
    * is refused; so are the installation's own names.
    */
-  async create(accountId: string, rawName: string): Promise<DomainView> {
+  async create(accountId: string, rawName: string, by: { operator?: boolean } = {}): Promise<DomainView> {
     const name = normalizeDomainName(rawName);
-    this.refuseReserved(name);
+    this.refuseReserved(name, by.operator === true);
     await this.domains.purgeExpired();
     await this.refuseOwnedElsewhere(accountId, name);
     const box = this.secrets.box('dkim-keys');
@@ -141,7 +141,10 @@ export class DomainService {
     const proven = ownershipRecord.state === 'verified' || records.some((r) => r.purpose === 'dkim' && r.state === 'verified');
     let owned = domain.ownedAt !== null;
     if (!owned && proven) {
-      this.refuseReserved(domain.name);
+      // MAIL_HOSTNAME may have changed since the name was added. A parent of it passed the
+      // operator's gate when it was added, and is proven in DNS now: only the host's own names
+      // stay refused here.
+      this.refuseReserved(domain.name, true);
       const { conflict } = await this.domains.claimOwnership(accountId, domainId, domain.name, parentsOf(domain.name));
       if (conflict) throw ownedElsewhere(domain.name, conflict);
       owned = true;
@@ -224,14 +227,20 @@ export class DomainService {
    * The installation's own names are nobody's: MAIL_HOSTNAME and the names under it (its
    * banner, its certificate, its postmaster), the parents of MAIL_HOSTNAME (the operator's
    * domain), and every return-path name (mr-bounces.*), under which VERP tokens route bounces.
+   * The operator (an admin key, the CLI) may add a parent of MAIL_HOSTNAME to an account: a host
+   * `mail.acme.com` usually sends for `acme.com`, and the operator is who that domain belongs to.
+   * It still has to prove ownership in DNS like any other.
    */
-  private refuseReserved(name: string): void {
+  private refuseReserved(name: string, operator: boolean): void {
     if (name.split('.').includes(RETURN_PATH_LABEL)) {
       throw new DomainError('invalid', 'reserved_name', `${RETURN_PATH_LABEL}.* names are reserved for return paths; add the domain itself`);
     }
     const host = this.config.MAIL_HOSTNAME.toLowerCase().replace(/\.$/, '');
-    if (name === host || name.endsWith(`.${host}`) || host.endsWith(`.${name}`)) {
-      throw new DomainError('invalid', 'reserved_name', `${name} is reserved: it is, or is a parent or a subdomain of, this installation's host name ${host}`);
+    if (name === host || name.endsWith(`.${host}`)) {
+      throw new DomainError('invalid', 'reserved_name', `${name} is reserved: it is, or is under, this installation's host name ${host}`);
+    }
+    if (host.endsWith(`.${name}`) && !operator) {
+      throw new DomainError('invalid', 'reserved_name', `${name} is reserved: it is a parent of this installation's host name ${host}; the operator can add it with an admin key or the CLI`);
     }
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } fr
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DomainService } from '@mailroom/tenancy';
-import { AccountId } from '../http/auth';
+import { AccountId, Operator } from '../http/auth';
 import { JsonBody, ZodPipe } from '../http/zod';
 
 const createDomain = z.object({ name: z.string().min(1).max(253) }).strict();
@@ -17,8 +17,8 @@ export class DomainsController {
   /** Generates the domain's DKIM keys and answers with the DNS records to publish. */
   @Post()
   @JsonBody(createDomain)
-  create(@AccountId() accountId: string, @Body(new ZodPipe(createDomain)) body: z.infer<typeof createDomain>) {
-    return this.domains.create(accountId, body.name);
+  create(@AccountId() accountId: string, @Operator() operator: boolean, @Body(new ZodPipe(createDomain)) body: z.infer<typeof createDomain>) {
+    return this.domains.create(accountId, body.name, { operator });
   }
 
   @Get()

@@ -61,3 +61,8 @@ export const AccountId = createParamDecorator((_: unknown, context: ExecutionCon
   if (request.accountId) return request.accountId;
   throw new DomainError('invalid', 'account_required', 'admin keys act on an account named by the X-Account-Id header');
 });
+
+/** Whether the request comes from the installation's operator (an admin key). */
+export const Operator = createParamDecorator((_: unknown, context: ExecutionContext): boolean => {
+  return context.switchToHttp().getRequest<AuthedRequest>().principal?.admin === true;
+});
