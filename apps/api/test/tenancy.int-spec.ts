@@ -31,7 +31,7 @@ describe('accounts, keys, domains and credentials over the REST API', () => {
   it('answers /health with 200 when PostgreSQL and Redis are up', async () => {
     const health = await api.request('GET', '/health');
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ status: 'ok', postgres: 'up', redis: 'up' });
+    expect(health.body).toEqual({ status: 'ok', postgres: 'up', redis: 'up', postgres_pool: { size: 20, open: expect.any(Number), in_use: expect.any(Number), waiting: 0, exhausted: false } });
     expect(health.headers.get('x-request-id')).toBeTruthy();
   });
 

@@ -26,6 +26,8 @@ const dnsServer = z
 /** Every environment variable Mailroom reads, with its default. The README's table mirrors this. */
 export const configSchema = z.object({
   DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/mailroom'),
+  /** Connections one process keeps to PostgreSQL at most (Prisma and the hot paths share them). */
+  DATABASE_POOL_SIZE: z.coerce.number({ invalid_type_error: 'must be a number of connections' }).int('must be a whole number').min(2, 'must be at least 2').max(1000, 'must be at most 1000').default(20),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key (queues, pub/sub channels, rate limits): one Redis, many installs. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_\-]+$/, 'must be letters, digits, _ or -').default('mailroom'),

@@ -1,16 +1,17 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { PrismaClient } from './generated/client';
+import { Sql } from './sql';
 
 /**
- * The one Prisma client of a process, on node-postgres through the driver adapter. Disconnected in
- * the last phase of shutdown, after listeners and workers have drained (their hooks run earlier).
+ * The one Prisma client of a process, on node-postgres through the driver adapter, over the
+ * process's one pool (Sql's). Disconnected in the last phase of shutdown, after listeners and
+ * workers have drained (their hooks run earlier); the pool itself is Sql's to end.
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    super({ adapter: new PrismaPg({ connectionString: config.DATABASE_URL, max: 20 }) });
+  constructor(sql: Sql) {
+    super({ adapter: new PrismaPg(sql.pool) });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -2,19 +2,42 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 
+/** How full a process's connection pool is; `exhausted` when every connection is in use. */
+export interface PoolState {
+  size: number;
+  open: number;
+  in_use: number;
+  waiting: number;
+  exhausted: boolean;
+}
+
 /**
- * A plain node-postgres pool for the hot paths (accepting batches of messages, claiming and
- * recording deliveries) where one hand-written statement over arrays replaces hundreds of ORM
- * round trips. Used only inside repositories. Ended in the last phase of shutdown, once listeners
- * and workers (which drain in onModuleDestroy / beforeApplicationShutdown) no longer use it.
+ * The process's one node-postgres pool (DATABASE_POOL_SIZE connections), shared with Prisma's
+ * driver adapter, so that four processes cannot open more than four pools' worth between them.
+ * Queried directly on the hot paths (accepting batches of messages, claiming and recording
+ * deliveries) where one hand-written statement over arrays replaces hundreds of ORM round trips;
+ * used only inside repositories. Ended in the last phase of shutdown, once listeners and workers
+ * (which drain in onModuleDestroy / beforeApplicationShutdown) no longer use it.
  */
 @Injectable()
 export class Sql implements OnApplicationShutdown {
   readonly pool: Pool;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.pool = new Pool({ connectionString: config.DATABASE_URL, max: 20 });
+    this.pool = new Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE });
     this.pool.on('error', () => undefined); // a dropped idle client is replaced on next use
+  }
+
+  state(): PoolState {
+    const size = this.pool.options.max ?? 10;
+    const open = this.pool.totalCount;
+    const inUse = open - this.pool.idleCount;
+    return { size, open, in_use: inUse, waiting: this.pool.waitingCount, exhausted: inUse >= size };
+  }
+
+  /** Resolves once PostgreSQL answers a trivial statement (health checks). */
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
   }
 
   async query<T extends QueryResultRow>(text: string, values?: unknown[]): Promise<T[]> {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { PrismaService } from '@mailroom/db';
+import { Sql } from '@mailroom/db';
 import { Metrics } from '@mailroom/metrics';
 import { RedisConnection } from '@mailroom/platform';
 import { Public } from '../http/auth';
@@ -17,20 +17,24 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 @Controller()
 export class OpsController {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly sql: Sql,
     @Inject(RedisConnection) private readonly redis: RedisConnection,
     private readonly metrics: Metrics,
   ) {}
 
   @Get('health')
-  @ApiOkResponse({ description: '200 when PostgreSQL and Redis answer, 503 otherwise' })
+  @ApiOkResponse({ description: '200 when PostgreSQL and Redis answer, 503 otherwise; `postgres_pool` says how full the connection pool is' })
   async health(@Res() reply: FastifyReply): Promise<void> {
     const [postgres, redis] = await Promise.all([
-      within(this.prisma.$queryRaw`SELECT 1`, TIMEOUT_MS).then(() => 'up', () => 'down'),
+      within(this.sql.ping(), TIMEOUT_MS).then(() => 'up', () => 'down'),
       within(this.redis.client.ping(), TIMEOUT_MS).then(() => 'up', () => 'down'),
     ]);
-    const ok = postgres === 'up' && redis === 'up';
-    void reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', postgres, redis });
+    const pool = this.sql.state();
+    // A ping that waited out its time behind a full pool says nothing about PostgreSQL itself:
+    // name the pool, so an operator raises DATABASE_POOL_SIZE instead of restarting PostgreSQL.
+    const database = postgres === 'down' && pool.exhausted ? 'pool_exhausted' : postgres;
+    const ok = database === 'up' && redis === 'up';
+    void reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', postgres: database, redis, postgres_pool: pool });
   }
 
   @Get('metrics')
