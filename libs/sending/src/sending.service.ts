@@ -384,10 +384,10 @@ function normalizeLineEndings(raw: Buffer): Buffer {
 function senderDomain(domains: Domains, address: MailAddress, field: string): Domains[number] {
   const domain = domains.find((d) => d.name === address.domain);
   if (!domain) {
-    throw new DomainError('invalid', 'unknown_sender_domain', `${field}: ${address.domain} is not a domain of this account; add it with POST /v1/domains`);
+    throw new DomainError('invalid', 'unknown_sender_domain', `${field}: ${address.domain} is not a domain of this account; add it with POST /v1/domains`, { field });
   }
   if (!domain.verifiedAt) {
-    throw new DomainError('invalid', 'domain_not_verified', `${field}: ${address.domain} is not verified yet; publish its DNS records and call POST /v1/domains/${domain.id}/verify`);
+    throw new DomainError('invalid', 'domain_not_verified', `${field}: ${address.domain} is not verified yet; publish its DNS records and call POST /v1/domains/${domain.id}/verify`, { field });
   }
   return domain;
 }
