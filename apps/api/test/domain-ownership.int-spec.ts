@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '@mailroom/db';
-import { startTestApi, TestDnsServer, type TestApi } from '@mailroom/testing';
-
-interface DnsRecord {
-  purpose: string;
-  type: string;
-  name: string;
-  value: string;
-}
+import { createAccountKey, publishRecords, startTestApi, TestDnsServer, type DnsRecordDto as DnsRecord, type TestApi } from '@mailroom/testing';
 
 /**
  * Who may hold a domain name: any account may add one, but it is that account's only once the
@@ -30,17 +23,8 @@ describe('domain ownership over the REST API', () => {
     await dns?.close();
   });
 
-  async function account(): Promise<string> {
-    const created = await api.request('POST', '/v1/accounts', { key: api.adminKey, body: { name: `account ${++n}` } });
-    return (await api.request('POST', `/v1/accounts/${created.body.id}/api-keys`, { key: api.adminKey, body: {} })).body.key;
-  }
-
-  function publish(records: DnsRecord[]): void {
-    for (const r of records) {
-      if (r.type === 'MX') dns.add({ type: 'MX', name: r.name, exchange: r.value, priority: 10 });
-      else dns.add({ type: 'TXT', name: r.name, value: r.value });
-    }
-  }
+  const account = async () => (await createAccountKey(api, `account ${++n}`)).key;
+  const publish = (records: DnsRecord[]) => publishRecords(dns, records);
 
   const verify = (key: string, id: string) => api.request('POST', `/v1/domains/${id}/verify`, { key });
 

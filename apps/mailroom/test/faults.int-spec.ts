@@ -3,16 +3,20 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allDelivered,
+  arrivals,
+  BuiltProcesses,
   CLOSED_RESOURCE_ERRORS,
   createSendingAccount,
   createTestDatabase,
   freePort,
+  recipientStatuses,
+  repeatedArrivals,
   signalAndWait,
   SmtpSink,
-  spawnBuilt,
   TEST_REDIS_URL,
   TestDnsServer,
-  waitForOutput,
+  timeToNextArrival,
   type SendingAccount,
   type TestApi,
   type TestDatabase,
@@ -21,8 +25,6 @@ import {
 const MAIN = 'dist/apps/mailroom/src/main.js';
 /** The issue's target is 10 s after the process is up; the bound leaves room for a busy machine. */
 const RESUME_BOUND_MS = 20_000;
-
-type Process = ReturnType<typeof spawnBuilt>;
 
 /**
  * `npm start` (API, workers, SMTP and IMAP in one process) stopped by SIGTERM or kill -9 while
@@ -38,7 +40,7 @@ describe('npm start stopped mid-delivery', () => {
   let env: Record<string, string>;
   let api: Pick<TestApi, 'request' | 'adminKey'>;
   let sender: SendingAccount;
-  const processes: Process[] = [];
+  const processes = new BuiltProcesses();
 
   beforeAll(async () => {
     dns = await TestDnsServer.start();
@@ -90,7 +92,7 @@ describe('npm start stopped mid-delivery', () => {
   }, 120_000);
 
   afterEach(async () => {
-    for (const child of processes.splice(0)) await signalAndWait(child, 'SIGKILL');
+    await processes.killAll();
   });
 
   afterAll(async () => {
@@ -101,12 +103,7 @@ describe('npm start stopped mid-delivery', () => {
     await dns?.close();
   });
 
-  async function start(): Promise<Process> {
-    const child = spawnBuilt(MAIN, env);
-    processes.push(child);
-    await waitForOutput(child, 'mailroom ready');
-    return child;
-  }
+  const start = () => processes.start(MAIN, env, 'mailroom ready');
 
   async function send(count: number, tag: string): Promise<string[]> {
     const body = Array.from({ length: count }, (_, i) => ({ from: 'app@allinone-sender.test', to: `${tag}${i}@allinone.test`, subject: `${tag} ${i}`, text: 'x' }));
@@ -115,30 +112,11 @@ describe('npm start stopped mid-delivery', () => {
     return res.body.map((r: { id: string }) => r.id);
   }
 
-  async function statuses(ids: string[]): Promise<Record<string, number>> {
-    const { rows } = await pg.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM recipients WHERE message_id = ANY($1::uuid[]) GROUP BY status', [ids]);
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  }
-
-  async function allDelivered(ids: string[], timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if ((await statuses(ids)).delivered === ids.length) return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`not all delivered: ${JSON.stringify(await statuses(ids))}\n${processes.map((p) => p.output().slice(-3000)).join('\n---\n')}`);
-  }
-
-  async function timeToNextArrival(): Promise<number> {
-    const started = Date.now();
-    await sink.waitFor(sink.count + 1, 120_000);
-    return Date.now() - started;
-  }
+  const statuses = (ids: string[]) => recipientStatuses(pg, ids);
 
   function duplicates(tag: string): { distinct: number; repeated: number } {
-    const counts = new Map<string, number>();
-    for (const m of sink.messages) for (const to of m.to) if (to.startsWith(tag)) counts.set(to, (counts.get(to) ?? 0) + 1);
-    return { distinct: counts.size, repeated: [...counts.values()].filter((n) => n > 1).length };
+    const counts = arrivals(sink, tag);
+    return { distinct: counts.size, repeated: repeatedArrivals(counts) };
   }
 
   it('drains on SIGTERM (no duplicate, no connection used after closing) and the next start resumes at once', async () => {
@@ -154,9 +132,9 @@ describe('npm start stopped mid-delivery', () => {
     expect(await redis.zcard(`${env.REDIS_PREFIX}:dest:allinone.test:slots`)).toBe(0);
 
     const second = await start();
-    const resumeMs = await timeToNextArrival();
+    const resumeMs = await timeToNextArrival(sink);
     expect(resumeMs).toBeLessThan(RESUME_BOUND_MS);
-    await allDelivered(ids, 120_000);
+    await allDelivered(pg, ids, 120_000, processes);
     expect(duplicates('term')).toEqual({ distinct: 120, repeated: 0 });
     const again = await signalAndWait(second, 'SIGTERM');
     expect(again.code).toBe(0);
@@ -173,9 +151,9 @@ describe('npm start stopped mid-delivery', () => {
     expect((await statuses(ids)).sending).toBeGreaterThan(0);
 
     await start();
-    const resumeMs = await timeToNextArrival();
+    const resumeMs = await timeToNextArrival(sink);
     expect(resumeMs).toBeLessThan(RESUME_BOUND_MS);
-    await allDelivered(ids, 150_000);
+    await allDelivered(pg, ids, 150_000, processes);
     const { distinct, repeated } = duplicates('kill');
     expect(distinct).toBe(120);
     expect(repeated).toBeLessThanOrEqual(4);

@@ -105,6 +105,21 @@ export async function seedMessage(h: InboundHarness, domain: SeededDomain, email
   return { messageId, messageIdHeader, recipients };
 }
 
+export interface SentToOne {
+  message: SeededMessage;
+  recipient: { id: string; email: string };
+  /** The recipient's VERP address: where reports about this delivery come back. */
+  verp: string;
+}
+
+/** An outbound message to one recipient (seedMessage), and the return path its reports are sent to. */
+export async function seedSentToOne(h: InboundHarness, domain: SeededDomain, email: string, status = 'delivered', stream = 'transactional'): Promise<SentToOne> {
+  const message = await seedMessage(h, domain, [email], status, stream);
+  const [recipient] = message.recipients;
+  const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, domain.returnPathDomain);
+  return { message, recipient, verp };
+}
+
 /**
  * A raw SMTP client for protocol tests: every reply is read whole (multi-line aware), nothing
  * is hidden by a library's own checks.

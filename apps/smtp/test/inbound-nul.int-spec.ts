@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSmtp, seedDomain, seedMailbox, seedMessage, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
+import { RawSmtp, seedDomain, seedMailbox, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 /**
  * A NUL byte anywhere in a message (RFC 5321 forbids it, but real mailers send it) must not
@@ -59,9 +59,7 @@ describe('inbound MX: NUL bytes in the message', () => {
   });
 
   it('a DSN with NUL in its header and its report is applied: the recipient is bounced, the report filed', async () => {
-    const sent = await seedMessage(h, shop, ['nobody@remote.example']);
-    const [recipient] = sent.recipients;
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'nobody@remote.example');
     const dsn = [
       'From: MAILER-DAEMON@mx.remote.example (Mail Delivery System)',
       `To: ${verp}`,
@@ -101,9 +99,7 @@ describe('inbound MX: NUL bytes in the message', () => {
   });
 
   it('an ARF report with NUL in its fields is applied: the recipient is complained', async () => {
-    const sent = await seedMessage(h, shop, ['angry@yahoo.example'], 'delivered', 'broadcast');
-    const [recipient] = sent.recipients;
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'angry@yahoo.example', 'delivered', 'broadcast');
     const report = [
       'From: feedbackloop@yahoo.example',
       `To: ${verp}`,

@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sql } from '@mailroom/db';
-import { freePort, startTestApi, TestDnsServer, type TestApi } from '@mailroom/testing';
+import { createAccountKey, freePort, publishRecords, startTestApi, TestDnsServer, type DnsRecordDto as DnsRecord, type TestApi } from '@mailroom/testing';
 import { InboundModule } from '../src/inbound/inbound.module';
 import { InboundServer } from '../src/inbound/inbound-server';
 import { sendOnce } from './inbound-harness';
-
-interface DnsRecord {
-  purpose: string;
-  type: string;
-  name: string;
-  value: string;
-}
 
 /**
  * The inbound MX receives mail only for domains whose ownership was proven in DNS: a domain an
@@ -34,10 +27,7 @@ describe('inbound MX: only domains whose ownership is proven receive mail', () =
     await dns?.close();
   });
 
-  async function account(): Promise<string> {
-    const created = await api.request('POST', '/v1/accounts', { key: api.adminKey, body: { name: `account ${++n}` } });
-    return (await api.request('POST', `/v1/accounts/${created.body.id}/api-keys`, { key: api.adminKey, body: {} })).body.key;
-  }
+  const account = async () => (await createAccountKey(api, `account ${++n}`)).key;
 
   /** A domain with a mailbox that is also its catch-all, as the attacker in the issue set it up. */
   async function domainWithCatchAll(key: string, name: string) {
@@ -97,10 +87,7 @@ describe('inbound MX: only domains whose ownership is proven receive mail', () =
     const key = await account();
     const { domain, mailboxId } = await domainWithCatchAll(key, 'proven.test');
     expect((await sendOnce(port, 'someone@example.test', ['anyone@proven.test'], message('anyone@proven.test', 'before'))).rcpt[0]).toMatch(/^550 /);
-    for (const r of domain.dns) {
-      if (r.type === 'MX') dns.add({ type: 'MX', name: r.name, exchange: r.value, priority: 10 });
-      else dns.add({ type: 'TXT', name: r.name, value: r.value });
-    }
+    publishRecords(dns, domain.dns);
     // DKIM proves ownership too: its key was made for this registration alone.
     const verified = await api.request('POST', `/v1/domains/${domain.id}/verify`, { key });
     expect(verified.body).toMatchObject({ verified: true, verification: { ownership: true } });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSmtp, seedDomain, seedMailbox, seedMessage, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
+import { RawSmtp, seedDomain, seedMailbox, seedMessage, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 /** A Postfix-style DSN for one recipient, as a remote MTA sends it to the VERP address. */
 function dsn(to: string, recipient: string, status: string, diagnostic: string, action = 'failed'): string {
@@ -92,9 +92,7 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
   const bouncesFolder = async () => h.sql.query<{ subject: string; raw: Buffer }>(`SELECT s.subject, s.raw FROM stored_mail s JOIN folders f ON f.id = s.folder_id WHERE f.mailbox_id = $1 AND f.name = 'Bounces' ORDER BY s.uid`, [bounceBox]);
 
   it('a DSN for a delivered message turns the recipient bounced, suppresses it, counts it and files the report', async () => {
-    const message = await seedMessage(h, shop, ['nobody@remote.example']);
-    const [recipient] = message.recipients;
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { message, recipient, verp } = await seedSentToOne(h, shop, 'nobody@remote.example');
     const result = await sendOnce(h.port, '', [verp], dsn(verp, 'nobody@remote.example', '5.1.1', '550 5.1.1 <nobody@remote.example>: Recipient address rejected: User unknown'));
     expect(result.rcpt).toEqual([expect.stringMatching(/^250 /)]);
     expect(result.data).toMatch(/^250 2\.0\.0 Ok: queued as /);
@@ -142,27 +140,22 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
   });
 
   it('a policy rejection reported later is blocked: counted, never suppressed', async () => {
-    const message = await seedMessage(h, shop, ['policy@remote.example']);
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: message.recipients[0].id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'policy@remote.example');
     await sendOnce(h.port, '', [verp], dsn(verp, 'policy@remote.example', '5.7.1', '550 5.7.1 Client host blocked using Spamhaus'));
-    expect(await recipientRow(message.recipients[0].id)).toMatchObject({ status: 'blocked' });
+    expect(await recipientRow(recipient.id)).toMatchObject({ status: 'blocked' });
     expect(await suppression('policy@remote.example')).toBeUndefined();
     expect(await stats()).toMatchObject({ blocked: 1 });
   });
 
   it('a delay notice only adds a deferred event; the recipient stays delivered', async () => {
-    const message = await seedMessage(h, shop, ['slow@remote.example']);
-    const [recipient] = message.recipients;
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'slow@remote.example');
     await sendOnce(h.port, '', [verp], dsn(verp, 'slow@remote.example', '4.4.1', '451 4.4.1 Connection timed out', 'delayed'));
     expect(await recipientRow(recipient.id)).toMatchObject({ status: 'delivered' });
     expect((await events(recipient.id)).map((e) => e.type)).toEqual(['deferred']);
   });
 
   it('an ARF report marks the recipient complained and suppresses the address', async () => {
-    const message = await seedMessage(h, shop, ['angry@yahoo.example'], 'delivered', 'broadcast');
-    const [recipient] = message.recipients;
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'angry@yahoo.example', 'delivered', 'broadcast');
     const result = await sendOnce(h.port, 'feedbackloop@yahoo.example', [verp], arf(verp, verp, 'angry@yahoo.example'));
     expect(result.data).toMatch(/^250 /);
     expect(await recipientRow(recipient.id)).toMatchObject({ status: 'complained' });
@@ -174,9 +167,7 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
 
   it('a feedback loop report sent to a mailbox (fbl@) is matched through the signed Original-Mail-From, and filed in INBOX', async () => {
     const fbl = await seedMailbox(h, shop, 'fbl@shop.example');
-    const message = await seedMessage(h, shop, ['other@aol.example']);
-    const [recipient] = message.recipients;
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'other@aol.example');
     const result = await sendOnce(h.port, 'fbl@aol.example', ['fbl@shop.example'], arf('fbl@shop.example', verp, 'other@aol.example'));
     expect(result.data).toMatch(/^250 /);
     expect(await recipientRow(recipient.id)).toMatchObject({ status: 'complained' });
@@ -185,9 +176,7 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
   });
 
   it('an out-of-office reply to the return path is not a bounce: nothing changes, it is filed', async () => {
-    const message = await seedMessage(h, shop, ['away@remote.example']);
-    const [recipient] = message.recipients;
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'away@remote.example');
     const ooo = [
       'From: Away Person <away@remote.example>',
       `To: ${verp}`,
@@ -207,9 +196,7 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
   });
 
   it('a forged or tampered token is refused at RCPT and changes nothing', async () => {
-    const message = await seedMessage(h, shop, ['victim@remote.example']);
-    const [recipient] = message.recipients;
-    const good = h.returnPath.address({ kind: 'recipient', recipientId: recipient.id }, shop.returnPathDomain);
+    const { recipient, verp: good } = await seedSentToOne(h, shop, 'victim@remote.example');
     const tampered = good.replace(/-([0-9a-f]{16})@/, (_, mac: string) => `-${mac.slice(0, 15)}${mac.endsWith('0') ? '1' : '0'}@`);
     const otherId = good.replace(/^bnc-r([0-9a-f])/, (_, c: string) => `bnc-r${c === '0' ? '1' : '0'}`);
     const client = await RawSmtp.open(h.port);
@@ -248,9 +235,8 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
   });
 
   it('a report about a recipient that was never sent (queued) changes nothing', async () => {
-    const message = await seedMessage(h, shop, ['later@remote.example'], 'queued');
-    const verp = h.returnPath.address({ kind: 'recipient', recipientId: message.recipients[0].id }, shop.returnPathDomain);
+    const { recipient, verp } = await seedSentToOne(h, shop, 'later@remote.example', 'queued');
     await sendOnce(h.port, '', [verp], dsn(verp, 'later@remote.example', '5.1.1', '550 5.1.1 User unknown'));
-    expect(await recipientRow(message.recipients[0].id)).toMatchObject({ status: 'queued' });
+    expect(await recipientRow(recipient.id)).toMatchObject({ status: 'queued' });
   });
 });

@@ -1,15 +1,19 @@
-import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allDelivered as allDeliveredWithin,
+  arrivals,
+  BuiltProcesses,
   createSendingAccount,
-  freePort,
+  recipientStatuses,
+  repeatedArrivals,
+  signalAndWait,
   SmtpSink,
-  spawnBuilt,
   startTestApi,
   TEST_REDIS_URL,
   TestDnsServer,
+  workerEnvFor,
   type SendingAccount,
   type TestApi,
 } from '@mailroom/testing';
@@ -29,7 +33,7 @@ describe('delivery durability', () => {
   let redis: Redis;
   let pg: Client;
   let workerEnv: Record<string, string>;
-  const workers: Array<ChildProcess & { output: () => string }> = [];
+  const workers = new BuiltProcesses();
 
   beforeAll(async () => {
     dns = await TestDnsServer.start();
@@ -42,28 +46,11 @@ describe('delivery durability', () => {
     redis = new Redis(TEST_REDIS_URL);
     pg = new Client({ connectionString: api.db.url });
     await pg.connect();
-    workerEnv = {
-      ...env,
-      DATABASE_URL: api.db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: api.config.REDIS_PREFIX,
-      MAIL_HOSTNAME: 'mx.mailroom.test',
-      WORKER_CONCURRENCY: '4',
-      WORKER_LOCK_SECONDS: '2',
-      DELIVERY_LEASE_SECONDS: '3',
-      LOG_LEVEL: 'info',
-      HTTP_PORT: String(await freePort()),
-    };
+    workerEnv = await workerEnvFor(api, { ...env, WORKER_CONCURRENCY: '4', WORKER_LOCK_SECONDS: '2', DELIVERY_LEASE_SECONDS: '3' });
   });
 
   afterEach(async () => {
-    for (const worker of workers.splice(0)) {
-      if (worker.exitCode === null && worker.signalCode === null) {
-        const exited = new Promise((r) => worker.once('exit', r));
-        worker.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await workers.killAll();
   });
 
   afterAll(async () => {
@@ -74,11 +61,7 @@ describe('delivery durability', () => {
     await dns?.close();
   });
 
-  function startWorker(env: Record<string, string> = {}) {
-    const worker = spawnBuilt(WORKER, { ...workerEnv, ...env });
-    workers.push(worker);
-    return worker;
-  }
+  const startWorker = (env: Record<string, string> = {}) => workers.spawn(WORKER, { ...workerEnv, ...env });
 
   async function sendBatch(tag: string): Promise<string[]> {
     const body = Array.from({ length: COUNT }, (_, i) => ({ from: 'app@durable.test', to: `${tag}${i}@slow.test`, subject: `${tag} ${i}`, text: 'x' }));
@@ -87,25 +70,8 @@ describe('delivery durability', () => {
     return res.body.map((r: { id: string }) => r.id);
   }
 
-  async function statuses(ids: string[]): Promise<Record<string, number>> {
-    const { rows } = await pg.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM recipients WHERE message_id = ANY($1::uuid[]) GROUP BY status', [ids]);
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  }
-
-  async function allDelivered(ids: string[], timeoutMs = 90_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if ((await statuses(ids)).delivered === ids.length) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`not all delivered: ${JSON.stringify(await statuses(ids))}\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`);
-  }
-
-  function arrivals(tag: string): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const m of sink.messages) for (const to of m.to) if (to.startsWith(tag)) counts.set(to, (counts.get(to) ?? 0) + 1);
-    return counts;
-  }
+  const statuses = (ids: string[]) => recipientStatuses(pg, ids);
+  const allDelivered = (ids: string[], timeoutMs = 90_000) => allDeliveredWithin(pg, ids, timeoutMs, workers, 200);
 
   it('puts work back on the queue after Redis is flushed mid-run, and delivers everything', async () => {
     sink.behaviour = { delayMs: 100 };
@@ -119,10 +85,10 @@ describe('delivery durability', () => {
     expect(await statuses(ids)).not.toEqual({ delivered: COUNT });
 
     await allDelivered(ids);
-    const counts = arrivals('flush');
+    const counts = arrivals(sink, 'flush');
     expect(counts.size).toBe(COUNT);
     // At-least-once: a transaction in flight during the flush may be sent twice, no more.
-    expect([...counts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
+    expect(repeatedArrivals(counts)).toBeLessThanOrEqual(4);
   }, 120_000);
 
   it('finds a flushed Redis within seconds, not at the next sweep interval, and delivers everything', async () => {
@@ -135,8 +101,8 @@ describe('delivery durability', () => {
     expect(await statuses(ids)).not.toEqual({ delivered: COUNT });
 
     await allDelivered(ids, 60_000);
-    expect(arrivals('probe').size).toBe(COUNT);
-    expect(workers[0]!.output()).toContain('Redis lost its data');
+    expect(arrivals(sink, 'probe').size).toBe(COUNT);
+    expect(workers.list[0]!.output()).toContain('Redis lost its data');
   }, 120_000);
 
   it('loses nothing when a worker process is killed in the middle of deliveries', async () => {
@@ -145,17 +111,15 @@ describe('delivery durability', () => {
     const ids = await sendBatch('kill');
     const before = sink.messages.length;
     await sink.waitFor(before + 4, 60_000);
-    const exited = new Promise((r) => first.once('exit', r));
-    first.kill('SIGKILL');
-    await exited;
+    await signalAndWait(first, 'SIGKILL');
     const inFlight = await statuses(ids);
     expect(inFlight.delivered ?? 0).toBeLessThan(COUNT);
 
     startWorker();
     await allDelivered(ids);
-    const counts = arrivals('kill');
+    const counts = arrivals(sink, 'kill');
     expect(counts.size).toBe(COUNT);
     // Only transactions the server finished but the dead worker never recorded can repeat.
-    expect([...counts.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(4);
+    expect(repeatedArrivals(counts)).toBeLessThanOrEqual(4);
   }, 120_000);
 });

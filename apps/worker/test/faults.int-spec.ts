@@ -2,16 +2,22 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  allDelivered,
+  arrivals,
+  BuiltProcesses,
   CLOSED_RESOURCE_ERRORS,
   createSendingAccount,
-  freePort,
+  recipientStatuses,
+  repeatedArrivals as duplicates,
   signalAndWait,
   SmtpSink,
-  spawnBuilt,
   startTestApi,
   TEST_REDIS_URL,
   TestDnsServer,
+  timeToNextArrival,
   waitForOutput,
+  workerEnvFor,
+  type BuiltProcess,
   type SendingAccount,
   type TestApi,
 } from '@mailroom/testing';
@@ -24,8 +30,6 @@ const RESUME_BOUND_MS = 20_000;
 /** The restart loop's run. The issue's was 20,000 messages: RESTART_LOOP_MESSAGES=20000 runs that by hand. */
 const LOOP_MESSAGES = Number(process.env.RESTART_LOOP_MESSAGES ?? 1000);
 const LOOP_DEADLINE_MS = Math.max(600_000, LOOP_MESSAGES * 60);
-
-type Worker = ReturnType<typeof spawnBuilt>;
 
 /**
  * Faults of worker processes, as an operator causes them: kill -9 and SIGTERM in the middle of
@@ -41,7 +45,7 @@ describe('worker faults', () => {
   let redis: Redis;
   let pg: Client;
   let workerEnv: Record<string, string>;
-  const workers: Worker[] = [];
+  const workers = new BuiltProcesses();
 
   beforeAll(async () => {
     dns = await TestDnsServer.start();
@@ -54,22 +58,11 @@ describe('worker faults', () => {
     redis = new Redis(TEST_REDIS_URL);
     pg = new Client({ connectionString: api.db.url });
     await pg.connect();
-    workerEnv = {
-      ...env,
-      DATABASE_URL: api.db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: api.config.REDIS_PREFIX,
-      MAIL_HOSTNAME: 'mx.mailroom.test',
-      WORKER_CONCURRENCY: '8',
-      DESTINATION_MAX_CONNECTIONS: '4',
-      DELIVERY_LEASE_SECONDS: String(LEASE_SECONDS),
-      LOG_LEVEL: 'info',
-      HTTP_PORT: String(await freePort()),
-    };
+    workerEnv = await workerEnvFor(api, { ...env, WORKER_CONCURRENCY: '8', DESTINATION_MAX_CONNECTIONS: '4', DELIVERY_LEASE_SECONDS: String(LEASE_SECONDS) });
   });
 
   afterEach(async () => {
-    for (const worker of workers.splice(0)) await signalAndWait(worker, 'SIGKILL');
+    await workers.killAll();
   });
 
   afterAll(async () => {
@@ -80,12 +73,7 @@ describe('worker faults', () => {
     await dns?.close();
   });
 
-  async function startWorker(env: Record<string, string> = {}): Promise<Worker> {
-    const worker = spawnBuilt(WORKER, { ...workerEnv, ...env });
-    workers.push(worker);
-    await waitForOutput(worker, '"worker ready"');
-    return worker;
-  }
+  const startWorker = (env: Record<string, string> = {}) => workers.start(WORKER, { ...workerEnv, ...env }, '"worker ready"');
 
   async function send(count: number, tag: string): Promise<string[]> {
     const ids: string[] = [];
@@ -117,36 +105,9 @@ describe('worker faults', () => {
     }
   }
 
-  async function statuses(ids: string[]): Promise<Record<string, number>> {
-    const { rows } = await pg.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM recipients WHERE message_id = ANY($1::uuid[]) GROUP BY status', [ids]);
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  }
+  const statuses = (ids: string[]) => recipientStatuses(pg, ids);
 
-  async function allDelivered(ids: string[], timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if ((await statuses(ids)).delivered === ids.length) return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`not all delivered: ${JSON.stringify(await statuses(ids))}\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`);
-  }
-
-  /** Milliseconds from now until the sink takes one more message. */
-  async function timeToNextArrival(timeoutMs = 120_000): Promise<number> {
-    const started = Date.now();
-    await sink.waitFor(sink.count + 1, timeoutMs);
-    return Date.now() - started;
-  }
-
-  function arrivals(tag: string): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const m of sink.messages) for (const to of m.to) if (to.startsWith(tag)) counts.set(to, (counts.get(to) ?? 0) + 1);
-    return counts;
-  }
-
-  const duplicates = (counts: Map<string, number>) => [...counts.values()].filter((n) => n > 1).length;
-
-  function expectCleanOutput(worker: Worker): void {
+  function expectCleanOutput(worker: BuiltProcess): void {
     for (const text of CLOSED_RESOURCE_ERRORS) expect(worker.output(), text).not.toContain(text);
   }
 
@@ -161,13 +122,13 @@ describe('worker faults', () => {
 
     const second = await startWorker();
     const up = Date.now();
-    const resumeMs = await timeToNextArrival();
+    const resumeMs = await timeToNextArrival(sink);
     // Before heartbeats the slots stayed taken for the whole lease (here an hour).
     expect(resumeMs).toBeLessThan(RESUME_BOUND_MS);
-    await allDelivered(ids, 150_000);
+    await allDelivered(pg, ids, 150_000, workers);
     const doneMs = Date.now() - up;
     const sinceKillMs = up + resumeMs - killed;
-    const counts = arrivals('kill');
+    const counts = arrivals(sink, 'kill');
     expect(counts.size).toBe(160);
     // Only transactions the sink finished while the worker died unrecorded can repeat: one per slot.
     expect(duplicates(counts)).toBeLessThanOrEqual(4);
@@ -191,10 +152,10 @@ describe('worker faults', () => {
     expect(await redis.zcard(`${api.config.REDIS_PREFIX}:dest:faults.test:slots`)).toBe(0);
 
     const second = await startWorker();
-    const resumeMs = await timeToNextArrival();
+    const resumeMs = await timeToNextArrival(sink);
     expect(resumeMs).toBeLessThan(RESUME_BOUND_MS);
-    await allDelivered(ids, 150_000);
-    const counts = arrivals('term');
+    await allDelivered(pg, ids, 150_000, workers);
+    const counts = arrivals(sink, 'term');
     expect(counts.size).toBe(120);
     expect(duplicates(counts)).toBe(0);
     expect((await signalAndWait(second, 'SIGTERM')).code).toBe(0);
@@ -215,8 +176,8 @@ describe('worker faults', () => {
     await sink.waitFor(sink.count + 10, 60_000);
     const third = await startWorker();
     await signalAndWait(second, 'SIGKILL');
-    await allDelivered(ids, 150_000);
-    const counts = arrivals('roll');
+    await allDelivered(pg, ids, 150_000, workers);
+    const counts = arrivals(sink, 'roll');
     expect(counts.size).toBe(240);
     // Only what the killed worker had in flight (one per slot) can repeat; the SIGTERM repeats nothing.
     expect(duplicates(counts)).toBeLessThanOrEqual(4);
@@ -235,8 +196,8 @@ describe('worker faults', () => {
     expect((await statuses(ids)).delivered ?? 0).toBeLessThan(12);
 
     await startWorker(env);
-    await allDelivered(ids, 60_000);
-    const counts = arrivals('lone');
+    await allDelivered(pg, ids, 60_000, workers);
+    const counts = arrivals(sink, 'lone');
     expect(counts.size).toBe(12);
     expect(duplicates(counts)).toBeLessThanOrEqual(4);
   }, 120_000);
@@ -258,10 +219,10 @@ describe('worker faults', () => {
 
     sink.behaviour = {};
     await startWorker({ RETRY_SCHEDULE: '1' });
-    await allDelivered(ids, 60_000);
+    await allDelivered(pg, ids, 60_000, workers);
     // The sink answered the broken transactions after their connections were gone: they count
     // there once, and arrive again from the retry.
-    expect(arrivals('grace').size).toBe(8);
+    expect(arrivals(sink, 'grace').size).toBe(8);
   }, 120_000);
 
   it('loses and repeats nothing when the worker is restarted with SIGTERM every few seconds during a run', async () => {
@@ -284,7 +245,7 @@ describe('worker faults', () => {
       restarts++;
     }
     expect(await statuses(ids)).toEqual({ delivered: count });
-    const counts = arrivals('loop');
+    const counts = arrivals(sink, 'loop');
     expect(counts.size).toBe(count);
     expect(duplicates(counts)).toBe(0);
     expect(restarts).toBeGreaterThanOrEqual(2);

@@ -9,3 +9,4 @@ export * from './test-config';
 export * from './smtp-sink';
 export * from './sending-fixture';
 export * from './until';
+export * from './delivery-watch';

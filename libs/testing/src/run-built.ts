@@ -22,8 +22,11 @@ export function runBuilt(entry: string, args: string[], env: Record<string, stri
   });
 }
 
+/** A process started by spawnBuilt, with all it has written so far. */
+export type BuiltProcess = ChildProcess & { output: () => string };
+
 /** Starts a built entry point in the background; the caller stops it. */
-export function spawnBuilt(entry: string, env: Record<string, string>): ChildProcess & { output: () => string } {
+export function spawnBuilt(entry: string, env: Record<string, string>): BuiltProcess {
   const child = spawn(process.execPath, [resolve(REPO_ROOT, entry)], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
