@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@mailroom/config';
-import { NestPinoLogger, type Logger } from '@mailroom/logger';
+import { NestPinoLogger, withRequestId, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
 import { ApiKeyAuthenticator } from '@mailroom/tenancy';
 import { ErrorFilter } from './http/error.filter';
@@ -40,6 +40,11 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
     if (text.trim() === '') return done(null, undefined);
     parseJson(request, text, done);
   });
+  // Everything a request runs (hooks, guards, the handler and the libs it calls) logs under its
+  // id, and what it stores for later (a message and its jobs) keeps the id. Reading the body
+  // leaves that context, so the handler's hook enters it again.
+  fastify.addHook('onRequest', (request, _reply, done) => withRequestId(request.id, done));
+  fastify.addHook('preHandler', (request, _reply, done) => withRequestId(request.id, done));
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

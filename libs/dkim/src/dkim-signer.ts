@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { DomainError } from '@mailroom/common';
 import type { SecretBox } from '@mailroom/crypto';
 import { mailauthSignatures, type OpenSigningKey } from './mailauth-sign';
 import type { SignRequest, SignResponse } from './signing-thread';
@@ -63,7 +64,8 @@ export class DkimSigner {
   /** The DKIM-Signature header lines to put in front of the message (CRLF-terminated). */
   async signatures(message: Buffer, domain: string, keys: SigningKey[]): Promise<string> {
     // Mail from Mailroom is always signed: without a key it waits (and is retried) rather than leave unsigned.
-    if (!keys.length) throw new Error(`${domain} has no active DKIM key`);
+    // 'unavailable': the key may be made or activated in a moment; the delivery is retried, not failed.
+    if (!keys.length) throw new DomainError('unavailable', 'dkim_key_missing', `${domain} has no active DKIM key`, { domain });
     const open = keys.map((key): OpenSigningKey => ({ selector: key.selector, algorithm: key.algorithm, privateKeyPem: this.key(key) }));
     if (!this.threads.length) return mailauthSignatures(message, domain, open);
     // The least busy thread: a slow message must not queue others behind it.

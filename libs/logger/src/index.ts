@@ -1,3 +1,4 @@
 export * from './logger';
 export * from './logger.module';
 export * from './repeated-warning';
+export * from './request-context';

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { currentRequestId } from './request-context';
 
 export type { Logger } from 'pino';
 
@@ -30,9 +31,18 @@ function prettyStream(): DestinationStream {
   };
 }
 
-/** One logger per process; children carry the correlation id of a request, session or job. */
+/** Adds the request id of the work in progress (request-context.ts) to a log line. */
+export function requestIdMixin(): { reqId?: string } {
+  const reqId = currentRequestId();
+  return reqId === undefined ? {} : { reqId };
+}
+
+/**
+ * One logger per process; every line logged inside a request, session or job carries its
+ * correlation id (reqId), and children add what they are about.
+ */
 export function createLogger(level: string, name = 'mailroom', format: LogFormat = 'json'): Logger {
-  const options = { name, level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  const options = { name, level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, mixin: requestIdMixin };
   if (format === 'pretty') return pino(options, prettyStream());
   return pino(options);
 }

@@ -11,6 +11,7 @@ import type { LoginLimiter } from '../login-limiter';
 import { CommandReader, type Frame } from '../protocol/command-reader';
 import { ParseError, parseCommand, tagOf } from '../protocol/command-parser';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
+import { RESPONSE_CODE } from './error-response';
 import type { FolderFeeds } from './folder-feed';
 import { SelectedFolder } from './selected-folder';
 
@@ -218,19 +219,7 @@ export class ImapSession {
   /** Domain errors become NO with a response code (RFC 5530); anything else is our bug. */
   private translate(error: unknown): CommandResult {
     if (error instanceof ParseError) return { status: 'BAD', text: error.message };
-    if (error instanceof DomainError) {
-      const code: Record<string, string> = {
-        not_found: 'NONEXISTENT',
-        conflict: error.code === 'folder_exists' ? 'ALREADYEXISTS' : 'CANNOT',
-        forbidden: 'CANNOT',
-        invalid: 'CANNOT',
-        too_large: 'TOOBIG',
-        rate_limited: 'UNAVAILABLE',
-        unavailable: 'UNAVAILABLE',
-        unauthenticated: 'AUTHENTICATIONFAILED',
-      };
-      return { status: 'NO', code: code[error.kind], text: error.message.replace(/[\r\n]/g, ' ') };
-    }
+    if (error instanceof DomainError) return { status: 'NO', code: RESPONSE_CODE[error.kind](error), text: error.message.replace(/[\r\n]/g, ' ') };
     // A command cut short by the client going away is not a server error.
     if (!this.closed) this.logger.error({ err: error }, 'imap command failed');
     return { status: 'NO', code: 'SERVERBUG', text: 'Internal error, try again later' };

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { DomainError } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { LOGGER, type Logger } from '@mailroom/logger';
+import { LOGGER, withRequestId, type Logger } from '@mailroom/logger';
 import { RedisConnection } from '@mailroom/platform';
 import { AuthFailureLimiter } from '@mailroom/ratelimit';
 import { SendingService } from '@mailroom/sending';
@@ -12,7 +12,8 @@ import { TlsMaterial } from '@mailroom/tls';
 import { closeSmtp, listenSmtp } from '../common/listen';
 import { listenerOptions, sessionGuardFor } from '../common/listener-options';
 import { readWithinLimits } from '../common/message-reader';
-import { Replies as Common, SmtpReply } from '../common/smtp-reply';
+import { SmtpReply } from '../common/smtp-reply';
+import { Replies, replyFor } from './submission-replies';
 
 /** Failed AUTH attempts for one user name from one client address (IPv6: /64) in a minute before more are refused unchecked. */
 export const AUTH_FAILURES_PER_USER_AND_IP = 9;
@@ -29,20 +30,6 @@ interface SubmissionUser {
   username: string;
 }
 
-const Replies = {
-  authThrottled: () => new SmtpReply(454, '4.7.0', 'Too many failed authentication attempts; try again later'),
-  authFailed: () => new SmtpReply(535, '5.7.8', 'Authentication credentials invalid'),
-  authRequired: () => new SmtpReply(530, '5.7.0', 'Authentication required'),
-  senderNotAllowed: (message: string) => new SmtpReply(553, '5.7.1', `Sender address rejected: ${message}`),
-  fromNotAllowed: (message: string) => new SmtpReply(550, '5.7.1', `From: header rejected: ${message}`),
-  /** A header naming a sender (From, Sender, Resent-From, ...): the message says which and why. */
-  headerNotAllowed: (message: string) => new SmtpReply(550, '5.7.1', `Header rejected: ${message}`),
-  controlCharacter: (message: string) => new SmtpReply(554, '5.6.0', `Message rejected: ${message}`),
-  invalid: (message: string) => new SmtpReply(550, '5.6.0', message),
-  sendLimit: (message: string) => new SmtpReply(451, '4.7.1', message),
-  ...Common,
-};
-
 /**
  * The submission relay (SPEC 8): SMTP_SUBMISSION_PORT with STARTTLS and SMTPS_SUBMISSION_PORT
  * with implicit TLS. AUTH PLAIN/LOGIN against the account's SMTP credentials, offered only once
@@ -54,6 +41,8 @@ const Replies = {
 export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly servers: SMTPServer[] = [];
   private readonly logger: Logger;
+  /** A child logger per session: every line of one client's session carries its id. */
+  private readonly sessionLoggers = new WeakMap<SMTPServerSession, Logger>();
   private readonly authLimiter: AuthFailureLimiter;
 
   constructor(
@@ -107,11 +96,13 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       authOptional: false,
       disableReverseLookup: true,
       onConnect: (session, callback) => callback(guard.admit(session.remoteAddress) ?? undefined),
+      // Each hook runs under the session's id (request-context.ts): the libs it calls log with it,
+      // and a message submitted in the session keeps it.
       onAuth: (auth, session, callback) => {
-        this.authenticate(auth, session).then(
+        withRequestId(session.id, () => this.authenticate(auth, session)).then(
           (user) => (user instanceof SmtpReply ? callback(user) : callback(null, { user })),
           (error: unknown) => {
-            this.logger.error({ err: error, session: session.id }, 'authentication check failed');
+            this.log(session).error({ err: error }, 'authentication check failed');
             callback(Replies.temporaryFailure());
           },
         );
@@ -119,16 +110,16 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       onMailFrom: (address, session, callback) => {
         const user = session.user as SubmissionUser | undefined;
         if (!user) return callback(Replies.authRequired());
-        this.checkSender(user.accountId, address.address).then(
+        withRequestId(session.id, () => this.checkSender(user.accountId, address.address)).then(
           (reply) => callback(reply ?? undefined),
           () => callback(Replies.temporaryFailure()),
         );
       },
       onData: (stream, session, callback) => {
-        this.receive(stream, session).then(
+        withRequestId(session.id, () => this.receive(stream, session)).then(
           (answer) => (answer instanceof SmtpReply ? callback(answer) : callback(null, answer)),
           (error: unknown) => {
-            this.logger.error({ err: error, session: session.id }, 'submitted message not stored');
+            this.log(session).error({ err: error }, 'submitted message not stored');
             callback(Replies.temporaryFailure());
           },
         );
@@ -140,18 +131,27 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
     return server;
   }
 
+  private log(session: SMTPServerSession): Logger {
+    let logger = this.sessionLoggers.get(session);
+    if (!logger) {
+      logger = this.logger.child({ session: session.id });
+      this.sessionLoggers.set(session, logger);
+    }
+    return logger;
+  }
+
   private async authenticate(auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<SubmissionUser | SmtpReply> {
     const username = auth.username ?? '';
     const ip = session.remoteAddress;
     // Refused before the password is looked at: a guesser learns nothing and costs no scrypt.
     if (await this.authLimiter.blocked(ip, username)) {
-      this.logger.warn({ session: session.id, ip, username: username.slice(0, 128) }, 'authentication throttled');
+      this.log(session).warn({ ip, username: username.slice(0, 128) }, 'authentication throttled');
       return Replies.authThrottled();
     }
     const result = await this.credentials.authenticateSmtp(username, auth.password ?? '');
     if (!result) {
       await this.authLimiter.failed(ip, username);
-      this.logger.info({ session: session.id, ip, username: username.slice(0, 128) }, 'authentication failed');
+      this.log(session).info({ ip, username: username.slice(0, 128) }, 'authentication failed');
       return Replies.authFailed();
     }
     await this.authLimiter.succeeded(ip, username);
@@ -164,7 +164,8 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       await this.sending.checkSender(accountId, address, 'MAIL FROM');
       return null;
     } catch (error) {
-      if (error instanceof DomainError) return Replies.senderNotAllowed(error.message);
+      // A sender refused for what it is; anything else (a lookup that failed) by its kind.
+      if (error instanceof DomainError) return error.kind === 'invalid' ? Replies.senderNotAllowed(error.message) : replyFor(error);
       throw error;
     }
   }
@@ -178,7 +179,7 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
     const recipients = session.envelope.rcptTo.map((r) => r.address);
     try {
       const result = await this.sending.acceptSubmission(user.accountId, { envelopeFrom, recipients, raw: raw });
-      this.logger.info({ session: session.id, user: user.username, id: result.id, rcpt: recipients.length, bytes: raw.length }, 'message submitted');
+      this.log(session).info({ user: user.username, id: result.id, rcpt: recipients.length, bytes: raw.length }, 'message submitted');
       return `2.0.0 queued as ${result.id}`;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -202,22 +203,4 @@ function hideAuthUntilTls(server: SMTPServer): void {
       send(code, code === 250 && Array.isArray(data) && !connection.secure ? data.filter((line) => !/^AUTH\b/.test(line)) : data, context);
     return add(connection);
   };
-}
-
-function replyFor(error: DomainError): SmtpReply {
-  switch (error.code) {
-    case 'unknown_sender_domain':
-    case 'domain_not_verified':
-      return error.message.startsWith('MAIL FROM') ? Replies.senderNotAllowed(error.message) : Replies.headerNotAllowed(error.message);
-    case 'from_header_required':
-      return Replies.fromNotAllowed(error.message);
-    case 'header_control_character':
-      return Replies.controlCharacter(error.message);
-    case 'message_too_large':
-      return new SmtpReply(552, '5.3.4', error.message);
-    case 'send_limit_exceeded':
-      return Replies.sendLimit(error.message);
-    default:
-      return Replies.invalid(error.message);
-  }
 }
