@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { DeliveryRepository, type DueWork } from '@mailroom/db';
+import { DeliveryRepository } from '@mailroom/db';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { RedisConnection } from '@mailroom/platform';
-import { PRIORITY, Queues, type AnyEnqueue } from '@mailroom/queue';
+import { DeliveryPlanner, Queues } from '@mailroom/queue';
 
 const BATCH = 5_000;
 /** How often a worker checks that Redis still holds what it was given (see watchForLoss). */
@@ -96,7 +96,7 @@ export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdow
     try {
       const due = await this.deliveries.due(limit ?? BATCH, graceSeconds, this.config.DELIVERY_LEASE_SECONDS);
       if (due.length) {
-        await this.queues.enqueueMany(jobsFor(due));
+        await this.queues.enqueueMany(DeliveryPlanner.forStoredWork(due));
         total = due.length;
         if (!force) this.logger.info({ jobs: total }, 'sweeper re-enqueued work missing from the queue');
       }
@@ -105,21 +105,4 @@ export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdow
     }
     return total;
   }
-}
-
-/** Single jobs for retries and lost claims; queued work of a run as that run, once per run. */
-export function jobsFor(due: DueWork[]): AnyEnqueue[] {
-  const jobs: AnyEnqueue[] = [];
-  const runs = new Map<string, Extract<AnyEnqueue, { name: 'deliver-batch' }>>();
-  for (const work of due) {
-    if (!work.runId) {
-      jobs.push({ name: 'deliver', payload: { messageId: work.messageId, domain: work.domain, attempt: work.attempts }, priority: PRIORITY[work.stream] });
-      continue;
-    }
-    const key = `${work.runId}|${work.domain}`;
-    const run = runs.get(key);
-    if (run) run.payload.messageIds.push(work.messageId);
-    else runs.set(key, { name: 'deliver-batch', payload: { runId: work.runId, messageIds: [work.messageId], domain: work.domain }, priority: PRIORITY[work.stream] });
-  }
-  return [...jobs, ...runs.values()];
 }

@@ -4,8 +4,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { DeliveryRepository, WorkerRepository } from '@mailroom/db';
 import { LOGGER, type Logger } from '@mailroom/logger';
-import { QUEUES, Queues, type AnyEnqueue, type JobPayloads } from '@mailroom/queue';
-import { jobsFor } from './sweeper';
+import { DeliveryPlanner, QUEUES, Queues, type AnyEnqueue, type JobPayloads } from '@mailroom/queue';
 
 /** Beats per WORKER_HEARTBEAT_SECONDS: a worker must miss this many in a row to be taken for dead. */
 const BEATS_PER_TIMEOUT = 5;
@@ -77,7 +76,7 @@ export class WorkerHeartbeat implements OnModuleInit {
     if (!dead.length) return 0;
     const claims = await this.deliveries.claimsOf(dead);
     const unfinished = await this.unfinishedJobs(dead);
-    await this.queues.enqueueMany([...jobsFor(claims), ...unfinished]);
+    await this.queues.enqueueMany([...DeliveryPlanner.forStoredWork(claims), ...unfinished]);
     this.logger.warn({ workers: dead, transactions: claims.length, unfinishedJobs: unfinished.length }, 'workers stopped beating; their claims are back on the queue');
     return claims.length + unfinished.length;
   }
@@ -117,7 +116,7 @@ export class WorkerHeartbeat implements OnModuleInit {
     const claims = await this.deliveries.claimsOf([this.id]);
     await this.workers.remove(this.id);
     if (claims.length) {
-      await this.queues.enqueueMany(jobsFor(claims));
+      await this.queues.enqueueMany(DeliveryPlanner.forStoredWork(claims));
       this.logger.warn({ transactions: claims.length }, 'handed back claims this worker could not finish');
     }
   }
