@@ -1,9 +1,18 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { Batcher } from './batcher';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('Batcher', () => {
+  it('runs a batch in its own async context, not that of the caller who started it', async () => {
+    const context = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    const batcher = new Batcher<number, number>(async (items) => (seen.push(context.getStore()), items));
+    await Promise.all([context.run('request-1', () => batcher.submit(1)), context.run('request-2', () => batcher.submit(2))]);
+    expect(seen).toEqual([undefined]);
+  });
+
   it('runs a lone item at the end of the tick', async () => {
     const batches: number[][] = [];
     const batcher = new Batcher<number, number>(async (items) => (batches.push(items), items.map((i) => i * 2)));

@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * Group commit: callers hand in one item each and await their own result, while the work runs
  * for many items at once (one SQL statement for a hundred deliveries instead of a hundred).
@@ -12,6 +14,11 @@ export class Batcher<In, Out> {
   private inFlight = 0;
   private lastStart = -Infinity;
   private timer?: NodeJS.Timeout;
+  /**
+   * Batches run in the async context the batcher was made in, not that of the caller whose item
+   * started them: one batch serves many requests and must not log under the first one's id.
+   */
+  private readonly flushInOwnContext = AsyncResource.bind(() => this.flush());
 
   constructor(
     private readonly run: (items: In[]) => Promise<Out[]>,
@@ -40,8 +47,8 @@ export class Batcher<In, Out> {
     // performance.now() is monotonic: a clock stepped back must not stall claims and records.
     const minInterval = this.options.minIntervalMs ?? 0;
     const wait = full ? 0 : Math.min(minInterval, this.lastStart + minInterval - performance.now());
-    if (wait > 0) this.timer = setTimeout(() => this.flush(), wait);
-    else setImmediate(() => this.flush());
+    if (wait > 0) this.timer = setTimeout(this.flushInOwnContext, wait);
+    else setImmediate(this.flushInOwnContext);
   }
 
   private flush(): void {

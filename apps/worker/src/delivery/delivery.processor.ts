@@ -1,22 +1,22 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { DelayedError, Worker } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import { Batcher } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { Secrets } from '@mailroom/crypto';
 import { DeliveryRepository, DestinationPolicyRepository, type ClaimedDelivery, type DeliveryOutcome, type DeliveryWork } from '@mailroom/db';
 import { DestinationLimiter, DnsClient, MxResolver, SmtpPool, type MxHost } from '@mailroom/delivery';
 import { DkimSigner } from '@mailroom/dkim';
-import { LOGGER, repeatedWarning, type Logger } from '@mailroom/logger';
+import { LOGGER, repeatedWarning, withRequestId, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
 import { RedisConnection, settlesWithin, shutdownDeadline } from '@mailroom/platform';
-import { PRIORITY, QUEUES, Queues, bullConnection, typedJob, type JobPayloads, type TypedJob } from '@mailroom/queue';
+import { PRIORITY, QUEUES, Queues, bullConnection, type JobPayloads } from '@mailroom/queue';
 import { ReturnPath } from '@mailroom/verp';
 import { OutcomeBuilder } from './outcomes';
 import { RetryPolicy } from './retry-policy';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
-type DeliveryJobName = 'deliver' | 'deliver-batch';
-type DeliveryJob = TypedJob<DeliveryJobName>;
+type DeliveryPayload = JobPayloads['deliver'] | JobPayloads['deliver-batch'];
+type DeliveryJob = Job<DeliveryPayload>;
 
 /** Claims and records start at most this often under load, so each commit carries many. */
 const GROUP_COMMIT_MS = 50;
@@ -42,7 +42,7 @@ const CLOSE_MARGIN_MS = 3_000;
  */
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private worker?: Worker<JobPayloads[DeliveryJobName], void, DeliveryJobName>;
+  private worker?: Worker<DeliveryPayload>;
   private stopping = false;
   private readonly resolver: MxResolver;
   private readonly pool: SmtpPool;
@@ -107,7 +107,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
   async onApplicationBootstrap(): Promise<void> {
     await this.loadPolicies();
     this.policyTimer = setInterval(() => void this.loadPolicies(), 60_000).unref();
-    this.worker = new Worker<JobPayloads[DeliveryJobName], void, DeliveryJobName>(QUEUES.delivery, (job, token) => this.process(typedJob(job), token), {
+    this.worker = new Worker<DeliveryPayload>(QUEUES.delivery, (job, token) => this.process(job, token), {
       connection: bullConnection(this.config),
       prefix: this.config.REDIS_PREFIX,
       // Stamped on each job it takes (processedBy): when this worker's heartbeat lapses, the
@@ -154,7 +154,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   async process(job: DeliveryJob, token?: string): Promise<void> {
     const { domain } = job.data;
-    const messageIds = job.name === 'deliver-batch' ? job.data.messageIds : [job.data.messageId];
+    const messageIds = 'messageIds' in job.data ? job.data.messageIds : [job.data.messageId];
     const log = this.logger.child({ job: job.id, domain });
     if (this.stopping) return this.handBack(job, messageIds, token);
     const route = await this.resolver.route(domain);
@@ -197,8 +197,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
    * BullMQ the job was moved and is not done.
    */
   private async handBack(job: DeliveryJob, messageIds: string[], token: string | undefined, delayMs = 0): Promise<never> {
-    if (job.name === 'deliver-batch' && messageIds.length !== job.data.messageIds.length) {
-      await job.updateData({ ...job.data, messageIds });
+    if ('messageIds' in job.data && messageIds.length !== job.data.messageIds.length) {
+      await job.updateData({ ...job.data, messageIds } as DeliveryPayload);
     }
     await job.moveToDelayed(Date.now() + delayMs, token);
     throw new DelayedError();
@@ -217,15 +217,20 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     }
     if (!claimed) return;
     const { claim, sending } = claimed;
-    try {
-      await this.deliver(claim, domain, sending, hosts, log);
-    } catch (error) {
-      // Whatever failed after the claim, the recipients must not sit in `sending` until the lease.
-      log.error({ err: error }, 'delivery failed after the claim; deferring');
-      await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log).catch((recordError: unknown) =>
-        log.error({ err: recordError }, 'could not record the deferral; the lease will free the recipients'),
-      );
-    }
+    const attempt = async () => {
+      try {
+        await this.deliver(claim, domain, sending, hosts, log);
+      } catch (error) {
+        // Whatever failed after the claim, the recipients must not sit in `sending` until the lease.
+        log.error({ err: error }, 'delivery failed after the claim; deferring');
+        await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log).catch((recordError: unknown) =>
+          log.error({ err: recordError }, 'could not record the deferral; the lease will free the recipients'),
+        );
+      }
+    };
+    // Logged under the request that accepted the message (API call or relay session), so one id
+    // follows it from the call to the receiving server's reply.
+    await (claim.requestId ? withRequestId(claim.requestId, attempt) : attempt());
   }
 
   /**
@@ -248,6 +253,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     const startMx = Math.min(...sending.map((r) => r.mxIndex)) || 0;
     const result = await this.pool.send(hosts, startMx % hosts.length, { from, to: sending.map((r) => r.email) }, signed);
     if (!result.ok) log.info({ errors: result.connectionErrors }, 'no MX host took the message');
+    else if (log.isLevelEnabled('debug')) log.debug({ mx: result.mxHost, replies: result.recipients.map((r) => r.response) }, 'delivery attempted');
     await this.record(claim, domain, this.outcomes.fromSend(claim, sending, hosts, result), log);
     this.metrics.deliveries.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }

@@ -25,6 +25,8 @@ export interface ClaimedDelivery {
   createdAt: Date;
   /** When it was scheduled for, if later than accepted: the retry window starts there. */
   sendAt: Date | null;
+  /** The request that accepted the message: its deliveries log under it. */
+  requestId: string | null;
   raw: Buffer;
   keys: Array<{ selector: string; algorithm: 'rsa' | 'ed25519'; privateKeyEncrypted: string }>;
   recipients: ClaimedRecipient[];
@@ -115,8 +117,8 @@ export class DeliveryRepository {
     if (!claimed.length) return work.map(() => null);
 
     const messageIds = [...new Set(claimed.map((c) => c.message_id))];
-    const messages = await this.sql.query<{ id: string; account_id: string; domain_id: string; name: string; return_path_domain: string; stream: 'transactional' | 'broadcast'; created_at: Date; send_at: Date | null; raw: Buffer }>(
-      `SELECT m.id, m.account_id, m.domain_id, d.name, d.return_path_domain, m.stream, m.created_at, m.send_at, m.raw
+    const messages = await this.sql.query<{ id: string; account_id: string; domain_id: string; name: string; return_path_domain: string; stream: 'transactional' | 'broadcast'; created_at: Date; send_at: Date | null; request_id: string | null; raw: Buffer }>(
+      `SELECT m.id, m.account_id, m.domain_id, d.name, d.return_path_domain, m.stream, m.created_at, m.send_at, m.request_id, m.raw
          FROM messages m JOIN domains d ON d.id = m.domain_id WHERE m.id = ANY($1::uuid[])`,
       [messageIds],
     );
@@ -143,6 +145,7 @@ export class DeliveryRepository {
         stream: message.stream,
         createdAt: message.created_at,
         sendAt: message.send_at,
+        requestId: message.request_id,
         raw: message.raw,
         keys: keys.filter((k) => k.domain_id === message.domain_id).map((k) => ({ selector: k.selector, algorithm: k.algorithm, privateKeyEncrypted: k.private_key_encrypted })),
         recipients: recipients.map((r) => ({ id: r.id, email: r.email, attempts: r.attempts, mxIndex: r.mx_index, status: r.status })),

@@ -31,6 +31,8 @@ export interface NewMessage {
   trackClicks: boolean;
   raw: Buffer;
   sendAt: Date | null;
+  /** The API request or relay session that accepted it (currentRequestId()), for the logs. */
+  requestId?: string | null;
   recipients: NewRecipient[];
 }
 
@@ -171,14 +173,15 @@ async function insertMessages(client: PoolClient, accountId: string, messages: N
   const col = <T>(pick: (m: NewMessage) => T) => messages.map(pick);
   await client.query(
     `INSERT INTO messages (id, account_id, domain_id, campaign_id, template_id, stream, source, from_address, subject,
-                           message_id_header, tags, metadata, track_opens, track_clicks, raw, size, send_at)
+                           message_id_header, tags, metadata, track_opens, track_clicks, raw, size, send_at, request_id)
      SELECT m.id, $1, m.domain_id, m.campaign_id, m.template_id, m.stream, m.source, m.from_address, m.subject,
             m.message_id_header, ARRAY(SELECT jsonb_array_elements_text(m.tags)), m.metadata, m.track_opens, m.track_clicks,
-            m.raw, length(m.raw), m.send_at
+            m.raw, length(m.raw), m.send_at, m.request_id
        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::message_stream[], $7::message_source[], $8::text[],
-                   $9::text[], $10::text[], $11::jsonb[], $12::jsonb[], $13::bool[], $14::bool[], $15::bytea[], $16::timestamptz[])
+                   $9::text[], $10::text[], $11::jsonb[], $12::jsonb[], $13::bool[], $14::bool[], $15::bytea[], $16::timestamptz[],
+                   $17::text[])
          AS m(id, domain_id, campaign_id, template_id, stream, source, from_address, subject, message_id_header, tags,
-              metadata, track_opens, track_clicks, raw, send_at)`,
+              metadata, track_opens, track_clicks, raw, send_at, request_id)`,
     [
       accountId,
       col((m) => m.id),
@@ -196,6 +199,7 @@ async function insertMessages(client: PoolClient, accountId: string, messages: N
       col((m) => m.trackClicks),
       col((m) => m.raw),
       col((m) => m.sendAt),
+      col((m) => m.requestId ?? null),
     ],
   );
 
