@@ -1,5 +1,5 @@
 import { Args, ParseError } from '../protocol/command-parser';
-import type { ImapSession } from '../session/imap-session';
+import type { CommandSession } from '../session/command-session';
 import { bad, no, ok, type CommandHandler, type CommandResult } from './command';
 
 const NOT_AUTHENTICATED = ['not-authenticated' as const];
@@ -53,7 +53,7 @@ export const AUTHENTICATE: CommandHandler = {
   },
 };
 
-async function login(session: ImapSession, user: string, password: string): Promise<CommandResult> {
+async function login(session: CommandSession, user: string, password: string): Promise<CommandResult> {
   if (!user || user.length > 320 || password.length > 1024) throw new ParseError('user name or password too long');
   const { limiter, storage } = session.deps;
   if (await limiter.blocked(session.remoteAddress, user)) {

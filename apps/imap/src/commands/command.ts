@@ -1,5 +1,5 @@
 import type { ParsedCommand } from '../protocol/command-parser';
-import type { ImapSession, SessionState } from '../session/imap-session';
+import type { CommandSession, SessionState } from '../session/command-session';
 
 export interface CommandResult {
   status: 'OK' | 'NO' | 'BAD';
@@ -14,7 +14,7 @@ export interface CommandResult {
 
 export interface CommandHandler {
   states: SessionState[];
-  run(session: ImapSession, command: ParsedCommand): Promise<CommandResult>;
+  run(session: CommandSession, command: ParsedCommand): Promise<CommandResult>;
   /** False while the command numbers messages by sequence (FETCH, STORE, SEARCH: RFC 3501 7.4.1). */
   expungeAllowed?: (command: ParsedCommand) => boolean;
   /** Always read the folder's changes afterwards (NOOP, CHECK), not only when notified. */

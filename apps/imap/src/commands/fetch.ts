@@ -4,7 +4,7 @@ import { parseFetchItems, type FetchItem } from '../protocol/fetch-items';
 import { ResponseBuilder, formatInternalDate } from '../protocol/response-writer';
 import { formatSequenceSet, inRanges, parseSequenceSet } from '../protocol/sequence-set';
 import { bodySection } from '../session/body-section';
-import type { ImapSession } from '../session/imap-session';
+import type { CommandSession } from '../session/command-session';
 import { ok, type CommandResult } from './command';
 
 /** Messages per database round trip, and bytes of raw messages held at once per session. */
@@ -16,7 +16,7 @@ const BATCH_BYTES = 8 * 1024 * 1024;
  * UIDs in groups to read together. With message bytes, groups are cut by size (one message at
  * least), so a session holds a bounded amount of mail in memory whatever it asks for.
  */
-export async function* messageBatches(session: ImapSession, uids: number[], withBytes: boolean): AsyncGenerator<number[]> {
+export async function* messageBatches(session: CommandSession, uids: number[], withBytes: boolean): AsyncGenerator<number[]> {
   if (!withBytes || uids.length === 1) {
     // One message is bounded by MAX_MESSAGE_SIZE already: no need to ask its size first.
     for (let i = 0; i < uids.length; i += BATCH_METADATA) yield uids.slice(i, i + BATCH_METADATA);
@@ -40,7 +40,7 @@ export async function* messageBatches(session: ImapSession, uids: number[], with
 }
 
 /** FETCH and UID FETCH (RFC 3501 6.4.5, CHANGEDSINCE from RFC 7162). */
-export async function fetchMessages(session: ImapSession, args: Args, byUid: boolean): Promise<CommandResult> {
+export async function fetchMessages(session: CommandSession, args: Args, byUid: boolean): Promise<CommandResult> {
   const folder = session.selected!;
   const setText = args.atom('sequence set');
   const items = parseFetchItems(args.next('fetch items'));
@@ -104,7 +104,7 @@ export async function fetchMessages(session: ImapSession, args: Args, byUid: boo
   return ok(`${byUid ? 'UID FETCH' : 'FETCH'} completed`);
 }
 
-function fetchResponse(session: ImapSession, seq: number, message: StoredMessage, items: FetchItem[]): Buffer {
+function fetchResponse(session: CommandSession, seq: number, message: StoredMessage, items: FetchItem[]): Buffer {
   const folder = session.selected!;
   const out = new ResponseBuilder().raw(`* ${seq} FETCH (`);
   items.forEach((item, index) => {

@@ -4,7 +4,7 @@ import { Args, ParseError, literalBytes, tokenText, type Token } from '../protoc
 import { formatSequenceSet, inRanges, parseSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 import { decodeMailboxName, encodeMailboxName, normalizeFolderName } from '../protocol/mailbox-name';
 import { ResponseBuilder, astring } from '../protocol/response-writer';
-import type { ImapSession } from '../session/imap-session';
+import type { CommandSession } from '../session/command-session';
 import { SYSTEM_FLAGS, SelectedFolder } from '../session/selected-folder';
 import { AUTHENTICATED, no, ok, type CommandHandler, type CommandResult } from './command';
 import { parseFlagList } from './flags';
@@ -101,7 +101,7 @@ function parseQresync(items: Token[]): { uidValidity: number; modseq: number; kn
 }
 
 /** What changed since the client's MODSEQ: VANISHED (EARLIER) for expunges, FETCH for flag changes. */
-export async function resynchronize(session: ImapSession, folder: SelectedFolder, modseq: number, known: SequenceRange[] | null): Promise<string[]> {
+export async function resynchronize(session: CommandSession, folder: SelectedFolder, modseq: number, known: SequenceRange[] | null): Promise<string[]> {
   const changes = await session.storage.changesSince(folder.folderId, modseq);
   if (!changes) return [];
   const lines: string[] = [];
@@ -216,7 +216,7 @@ interface ListRequest {
   lsub: boolean;
 }
 
-async function list(session: ImapSession, request: ListRequest, reference: string): Promise<void> {
+async function list(session: CommandSession, request: ListRequest, reference: string): Promise<void> {
   const command = request.lsub ? 'LSUB' : 'LIST';
   if (request.patterns.length === 1 && request.patterns[0] === '') {
     await session.write(`* ${command} (\\Noselect) "/" ""\r\n`);

@@ -1,7 +1,7 @@
 import type { FlagOperation } from '@mailroom/mailstore';
 import { Args, ParseError, tokenText, type ParsedCommand, type Token } from '../protocol/command-parser';
 import { formatSequenceSet, parseSequenceSet } from '../protocol/sequence-set';
-import type { ImapSession } from '../session/imap-session';
+import type { CommandSession } from '../session/command-session';
 import { SELECTED, bad, no, ok, type CommandHandler, type CommandResult } from './command';
 import { fetchMessages } from './fetch';
 import { parseFlagList } from './flags';
@@ -38,7 +38,7 @@ export const UNSELECT: CommandHandler = {
   },
 };
 
-async function expunge(session: ImapSession, uids: number[], byUid: boolean): Promise<CommandResult> {
+async function expunge(session: CommandSession, uids: number[], byUid: boolean): Promise<CommandResult> {
   const folder = session.selected!;
   if (folder.readOnly) return no('folder is read-only', 'READ-ONLY');
   await session.storage.expunge(session.user!, folder.folderId, uids);
@@ -54,7 +54,7 @@ export const EXPUNGE: CommandHandler = {
   },
 };
 
-async function store(session: ImapSession, args: Args, byUid: boolean): Promise<CommandResult> {
+async function store(session: CommandSession, args: Args, byUid: boolean): Promise<CommandResult> {
   const folder = session.selected!;
   const set = args.atom('sequence set');
   let unchangedSince: number | undefined;
@@ -101,7 +101,7 @@ async function store(session: ImapSession, args: Args, byUid: boolean): Promise<
   return ok(`${byUid ? 'UID STORE' : 'STORE'} completed`);
 }
 
-async function copy(session: ImapSession, args: Args, byUid: boolean, move: boolean): Promise<CommandResult> {
+async function copy(session: CommandSession, args: Args, byUid: boolean, move: boolean): Promise<CommandResult> {
   const folder = session.selected!;
   const set = args.atom('sequence set');
   const target = folderArg(args, 'destination folder');
@@ -154,7 +154,7 @@ export const MOVE: CommandHandler = {
 /** UID FETCH/STORE/SEARCH/COPY/MOVE/EXPUNGE: the same commands over UIDs (EXPUNGE may be told). */
 export const UID: CommandHandler = {
   states: SELECTED,
-  async run(session: ImapSession, command: ParsedCommand) {
+  async run(session: CommandSession, command: ParsedCommand) {
     const args = new Args(command.args);
     const sub = args.atom('UID command').toUpperCase();
     switch (sub) {

@@ -1,14 +1,14 @@
 import { Args } from '../protocol/command-parser';
 import { BadCharsetError, parseSearch, searchNeeds, type SearchKey } from '../protocol/search-query';
 import { inRanges, type SequenceRange } from '../protocol/sequence-set';
-import type { ImapSession } from '../session/imap-session';
+import type { CommandSession } from '../session/command-session';
 import { searchFilter } from '../session/search-filter';
 import { SearchMatcher } from '../session/search-matcher';
 import { no, ok, type CommandResult } from './command';
 import { messageBatches } from './fetch';
 
 /** SEARCH and UID SEARCH: the whole RFC 3501 grammar, plus MODSEQ (RFC 7162). */
-export async function searchMessages(session: ImapSession, args: Args, byUid: boolean): Promise<CommandResult> {
+export async function searchMessages(session: CommandSession, args: Args, byUid: boolean): Promise<CommandResult> {
   const folder = session.selected!;
   let key: SearchKey;
   try {

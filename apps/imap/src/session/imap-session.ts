@@ -5,27 +5,20 @@ import { DomainError } from '@mailroom/common';
 import type { Logger } from '@mailroom/logger';
 import { COMMANDS } from '../commands';
 import type { CommandResult } from '../commands/command';
-import type { ImapMetrics } from '../imap-metrics';
 import type { ImapOptions } from '../imap-options';
-import type { LoginLimiter } from '../login-limiter';
 import { CommandReader, type Frame } from '../protocol/command-reader';
 import { ParseError, parseCommand, tagOf } from '../protocol/command-parser';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 import { RESPONSE_CODE } from './error-response';
+import type { CommandSession, CommandSessionDeps, SessionState } from './command-session';
 import type { FolderFeeds } from './folder-feed';
 import { SelectedFolder } from './selected-folder';
 
-export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
-
-export interface SessionDeps {
-  storage: ImapStorage;
-  limiter: LoginLimiter;
+export interface SessionDeps extends CommandSessionDeps {
   options: ImapOptions;
-  maxAppendSize: number;
   logger: Logger;
   secureContext: () => Promise<SecureContext>;
   feeds: FolderFeeds;
-  metrics: ImapMetrics;
 }
 
 /** Pause reading when this much input waits; resume below a quarter of it. */
@@ -38,7 +31,7 @@ const WRITE_HIGH_WATER = 256 * 1024;
  * buffer), runs each through its handler, reports changes to the selected folder before the
  * tagged answer, and holds the connection state RFC 3501 3 describes.
  */
-export class ImapSession {
+export class ImapSession implements CommandSession {
   readonly id = randomBytes(6).toString('hex');
   readonly logger: Logger;
   state: SessionState = 'not-authenticated';
