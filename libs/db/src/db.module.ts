@@ -13,6 +13,9 @@ import { MessageRepository } from './repositories/message.repository';
 import { SuppressionRepository } from './repositories/suppression.repository';
 import { TemplateRepository } from './repositories/template.repository';
 import { WorkerRepository } from './repositories/worker.repository';
+import { FolderRepository } from './repositories/folder.repository';
+import { StoredMailRepository } from './repositories/stored-mail.repository';
+import { ExpungeRepository } from './repositories/expunge.repository';
 import { Sql } from './sql';
 
 const repositories = [
@@ -29,6 +32,9 @@ const repositories = [
   SuppressionRepository,
   TemplateRepository,
   WorkerRepository,
+  FolderRepository,
+  StoredMailRepository,
+  ExpungeRepository,
 ];
 
 @Global()

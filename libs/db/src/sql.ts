@@ -2,6 +2,9 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 
+/** A connection inside `Sql.transaction`: repository methods that take one run in that transaction. */
+export type Tx = PoolClient;
+
 /** How full a process's connection pool is; `exhausted` when every connection is in use. */
 export interface PoolState {
   size: number;

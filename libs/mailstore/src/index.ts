@@ -2,7 +2,7 @@ export * from './mail-store';
 export * from './mail-store.module';
 export * from './folder-store';
 export * from './mail-reader';
-export * from './message-filter';
+export type { MessageFilter } from '@mailroom/db';
 export * from './mail-notifier';
 export * from './prepared-message';
 export * from './mime/mime-tree';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import { DomainError } from '@mailroom/common';
-import { Sql } from '@mailroom/db';
+import { ExpungeRepository, FolderRepository, Sql, StoredMailRepository, type FlagOperation, type Tx } from '@mailroom/db';
 import { FolderStore } from './folder-store';
 import { MailNotifier } from './mail-notifier';
 import { prepareMessage } from './prepared-message';
@@ -21,21 +20,7 @@ export interface AppendResult {
   uidValidity: number;
 }
 
-/**
- * Takes the next UID and MODSEQ of the folder in the same statement that claims them: the row
- * lock serializes writers of one folder, so UIDs never collide and never go backwards.
- */
-const CLAIM_UID = `
-  UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
-   WHERE mailbox_id = $1 AND name = $2
-   RETURNING id, uid_next - 1 AS uid, highest_modseq AS modseq, uid_validity`;
-
-const INSERT_MAIL = `
-  INSERT INTO stored_mail (folder_id, uid, modseq, flags, internal_date, size, subject, from_address,
-                           to_addresses, sent_date, message_id_header, raw, envelope, body_structure)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
-
-export type FlagOperation = 'set' | 'add' | 'remove';
+export type { FlagOperation };
 
 export interface StoreFlagsInput {
   mailboxId: string;
@@ -65,11 +50,18 @@ export interface CopyResult {
 /** Upper bound of a stored flag or keyword (IMAP atoms; clients never come close). */
 const MAX_FLAG_LENGTH = 128;
 
-/** The mail store: what the inbound MTA files and the IMAP server reads. */
+/**
+ * The mail store: what the inbound MTA files and the IMAP server reads. The UID and MODSEQ rules
+ * live here: a UID and a MODSEQ are taken from the folder's row (under its lock) in the same
+ * transaction as the change they number, so UIDs never collide and never go backwards.
+ */
 @Injectable()
 export class MailStore {
   constructor(
     private readonly sql: Sql,
+    private readonly folderRows: FolderRepository,
+    private readonly storedMail: StoredMailRepository,
+    private readonly expunges: ExpungeRepository,
     private readonly folders: FolderStore,
     private readonly notifier: MailNotifier,
   ) {}
@@ -84,27 +76,11 @@ export class MailStore {
     const flags = normalizeStoredFlags(input.flags ?? []);
     const internalDate = input.internalDate ?? new Date();
     const insert = async (): Promise<AppendResult | null> =>
-      this.sql.transaction(async (client) => {
-        const claimed = await client.query<{ id: string; uid: number; modseq: string; uid_validity: number }>(CLAIM_UID, [input.mailboxId, input.folder]);
-        const folder = claimed.rows[0];
-        if (!folder) return null;
-        await client.query(INSERT_MAIL, [
-          folder.id,
-          folder.uid,
-          folder.modseq,
-          flags,
-          internalDate,
-          message.raw.length,
-          message.subject,
-          message.fromAddress,
-          message.toAddresses,
-          message.sentDate,
-          message.messageIdHeader,
-          message.raw,
-          JSON.stringify(message.envelope),
-          JSON.stringify(message.bodyStructure),
-        ]);
-        return { folderId: folder.id, uid: folder.uid, uidValidity: folder.uid_validity };
+      this.sql.transaction(async (tx) => {
+        const claimed = await this.folderRows.claimUid(tx, input.mailboxId, input.folder);
+        if (!claimed) return null;
+        await this.storedMail.insert(tx, claimed.folderId, claimed.uid, claimed.modseq, { ...message, flags, internalDate });
+        return { folderId: claimed.folderId, uid: claimed.uid, uidValidity: claimed.uidValidity };
       });
     let result = await insert();
     if (!result) {
@@ -123,29 +99,9 @@ export class MailStore {
   async storeFlags(input: StoreFlagsInput): Promise<StoreFlagsResult> {
     const flags = normalizeStoredFlags(input.flags);
     if (!input.uids.length) return { messages: [], modified: [] };
-    const expression = FLAG_EXPRESSIONS[input.operation];
-    const guard = input.unchangedSince === undefined ? '' : `AND s.modseq <= ${Math.floor(input.unchangedSince)}`;
-    const rows = await this.sql.query<{ uid: number; flags: string[]; modseq: string; changed: boolean; before: string }>(
-      `WITH target AS (
-         SELECT s.uid FROM stored_mail s
-          WHERE s.folder_id = $1 AND s.uid = ANY($2::int[]) AND ${expression.changes} ${guard}),
-       bump AS (
-         UPDATE folders SET highest_modseq = highest_modseq + 1
-          WHERE id = $1 AND EXISTS (SELECT 1 FROM target) RETURNING highest_modseq),
-       changed AS (
-         UPDATE stored_mail s SET flags = ${expression.value}, modseq = bump.highest_modseq
-           FROM bump, target
-          WHERE s.folder_id = $1 AND s.uid = target.uid AND ${expression.changes} ${guard}
-          RETURNING s.uid, s.flags, s.modseq)
-       SELECT s.uid, COALESCE(c.flags, s.flags) AS flags, COALESCE(c.modseq, s.modseq) AS modseq,
-              c.uid IS NOT NULL AS changed, s.modseq AS before
-         FROM stored_mail s LEFT JOIN changed c ON c.uid = s.uid
-        WHERE s.folder_id = $1 AND s.uid = ANY($2::int[])
-        ORDER BY s.uid`,
-      [input.folderId, input.uids, flags],
-    );
-    const messages = rows.map((r) => ({ uid: r.uid, flags: r.flags, modseq: Number(r.modseq), changed: r.changed }));
-    const modified = input.unchangedSince === undefined ? [] : rows.filter((r) => !r.changed && Number(r.before) > input.unchangedSince!).map((r) => r.uid);
+    const rows = await this.storedMail.storeFlags({ ...input, flags });
+    const messages = rows.map((r) => ({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: r.changed }));
+    const modified = input.unchangedSince === undefined ? [] : rows.filter((r) => !r.changed && r.before > input.unchangedSince!).map((r) => r.uid);
     if (messages.some((m) => m.changed)) await this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.folderId, kind: 'flags' });
     return { messages, modified };
   }
@@ -153,15 +109,10 @@ export class MailStore {
   /** Removes the messages of `uids` that carry \Deleted; returns the UIDs removed. */
   async expunge(mailboxId: string, folderId: string, uids: readonly number[]): Promise<number[]> {
     if (!uids.length) return [];
-    const removed = await this.sql.transaction(async (client) => {
-      const candidates = await client.query<{ uid: number }>(
-        `SELECT uid FROM stored_mail WHERE folder_id = $1 AND uid = ANY($2::int[]) AND '\\Deleted' = ANY(flags) LIMIT 1`,
-        [folderId, uids],
-      );
-      if (!candidates.rowCount) return [];
-      const modseq = await this.bumpModseq(client, folderId);
-      const gone = await client.query<{ uid: number }>(EXPUNGE(true), [folderId, uids, modseq]);
-      return gone.rows.map((r) => r.uid);
+    const removed = await this.sql.transaction(async (tx) => {
+      if (!(await this.expunges.anyDeleted(tx, mailboxId, folderId, uids))) return [];
+      const modseq = await this.bumpModseq(tx, folderId);
+      return this.expunges.remove(tx, folderId, uids, modseq, true);
     });
     if (removed.length) await this.notifier.announce({ mailboxId, folderId, kind: 'expunge' });
     return removed;
@@ -174,35 +125,20 @@ export class MailStore {
    * deadlock.
    */
   async copy(input: { mailboxId: string; fromFolderId: string; uids: readonly number[]; toFolderId: string; move?: boolean }): Promise<CopyResult> {
-    const result = await this.sql.transaction(async (client) => {
-      const locked = await client.query<{ id: string; uid_validity: number }>(
-        'SELECT id, uid_validity FROM folders WHERE id = ANY($1::uuid[]) AND mailbox_id = $2 ORDER BY id FOR UPDATE',
-        [[input.fromFolderId, input.toFolderId], input.mailboxId],
-      );
-      const target = locked.rows.find((r) => r.id === input.toFolderId);
-      if (!target || !locked.rows.some((r) => r.id === input.fromFolderId)) throw new DomainError('not_found', 'folder_not_found', 'folder not found');
-      const source = await client.query<{ uid: number }>('SELECT uid FROM stored_mail WHERE folder_id = $1 AND uid = ANY($2::int[]) ORDER BY uid', [input.fromFolderId, input.uids]);
-      const uids = source.rows.map((r) => r.uid);
-      if (!uids.length) return { uidValidity: target.uid_validity, mapping: [], expunged: [] };
-      const claimed = await client.query<{ first: number; modseq: string }>(
-        'UPDATE folders SET uid_next = uid_next + $2, highest_modseq = highest_modseq + 1 WHERE id = $1 RETURNING uid_next - $2 AS first, highest_modseq AS modseq',
-        [input.toFolderId, uids.length],
-      );
-      const { first, modseq } = claimed.rows[0];
-      await client.query(
-        `INSERT INTO stored_mail (folder_id, uid, modseq, flags, internal_date, size, subject, from_address, to_addresses,
-                                  sent_date, message_id_header, raw, envelope, body_structure)
-         SELECT $2, $3 + (row_number() OVER (ORDER BY uid))::int - 1, $4, flags, internal_date, size, subject, from_address,
-                to_addresses, sent_date, message_id_header, raw, envelope, body_structure
-           FROM stored_mail WHERE folder_id = $1 AND uid = ANY($5::int[])`,
-        [input.fromFolderId, input.toFolderId, first, modseq, uids],
-      );
+    const result = await this.sql.transaction(async (tx): Promise<CopyResult> => {
+      const locked = await this.folderRows.lock(tx, input.mailboxId, [input.fromFolderId, input.toFolderId]);
+      const target = locked.find((r) => r.id === input.toFolderId);
+      if (!target || !locked.some((r) => r.id === input.fromFolderId)) throw new DomainError('not_found', 'folder_not_found', 'folder not found');
+      const uids = await this.storedMail.existing(tx, input.fromFolderId, input.uids);
+      if (!uids.length) return { uidValidity: target.uidValidity, mapping: [], expunged: [] };
+      const { first, modseq } = await this.folderRows.claimUids(tx, input.toFolderId, uids.length);
+      await this.storedMail.copy(tx, { fromFolderId: input.fromFolderId, uids, toFolderId: input.toFolderId, firstUid: first, modseq });
       let expunged: number[] = [];
       if (input.move) {
-        const sourceModseq = await this.bumpModseq(client, input.fromFolderId);
-        expunged = (await client.query<{ uid: number }>(EXPUNGE(false), [input.fromFolderId, uids, sourceModseq])).rows.map((r) => r.uid);
+        const sourceModseq = await this.bumpModseq(tx, input.fromFolderId);
+        expunged = await this.expunges.remove(tx, input.fromFolderId, uids, sourceModseq, false);
       }
-      return { uidValidity: target.uid_validity, mapping: uids.map((uid, i): [number, number] => [uid, first + i]), expunged };
+      return { uidValidity: target.uidValidity, mapping: uids.map((uid, i): [number, number] => [uid, first + i]), expunged };
     });
     if (result.mapping.length) {
       await this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.toFolderId, kind: 'append' });
@@ -211,29 +147,12 @@ export class MailStore {
     return result;
   }
 
-  private async bumpModseq(client: PoolClient, folderId: string): Promise<string> {
-    const rows = await client.query<{ modseq: string }>('UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = $1 RETURNING highest_modseq AS modseq', [folderId]);
-    if (!rows.rowCount) throw new DomainError('not_found', 'folder_not_found', 'folder not found');
-    return rows.rows[0].modseq;
+  private async bumpModseq(tx: Tx, folderId: string): Promise<string> {
+    const modseq = await this.folderRows.bumpModseq(tx, folderId);
+    if (modseq === null) throw new DomainError('not_found', 'folder_not_found', 'folder not found');
+    return modseq;
   }
 }
-
-const FLAG_EXPRESSIONS: Record<FlagOperation, { value: string; changes: string }> = {
-  set: { value: '$3::text[]', changes: 'NOT (s.flags @> $3::text[] AND $3::text[] @> s.flags)' },
-  add: { value: 'ARRAY(SELECT DISTINCT x FROM unnest(s.flags || $3::text[]) x)', changes: 'NOT (s.flags @> $3::text[])' },
-  remove: { value: 'ARRAY(SELECT x FROM unnest(s.flags) x WHERE x <> ALL($3::text[]))', changes: 's.flags && $3::text[]' },
-};
-
-/** Removes the messages (all of them, or those in `uids`) and records their UIDs as expunged. */
-const EXPUNGE = (onlyDeleted: boolean) => `
-  WITH gone AS (
-    DELETE FROM stored_mail WHERE folder_id = $1 AND uid = ANY($2::int[]) ${onlyDeleted ? `AND '\\Deleted' = ANY(flags)` : ''}
-    RETURNING uid),
-  recorded AS (
-    INSERT INTO expunged_mail (folder_id, uid, modseq) SELECT $1, uid, $3 FROM gone
-    ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, expunged_at = now()
-    RETURNING uid)
-  SELECT uid FROM recorded ORDER BY uid`;
 
 const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 

@@ -38,7 +38,7 @@ describe('mail store operations', () => {
 
   it('changes flags with one new MODSEQ, only where they change, and honours UNCHANGEDSINCE', async () => {
     const { box, folderId } = await inboxWith(3);
-    const before = (await reader.state(folderId))!.highestModseq;
+    const before = (await reader.state(box.mailboxId, folderId))!.highestModseq;
     const added = await store.storeFlags({ mailboxId: box.mailboxId, folderId, uids: [1, 2], operation: 'add', flags: ['\\seen', 'Work'] });
     expect(added.messages.map((m) => [m.uid, [...m.flags].sort(), m.modseq, m.changed])).toEqual([
       [1, ['Work', '\\Seen'], before + 1, true],
@@ -46,7 +46,7 @@ describe('mail store operations', () => {
     ]);
     const again = await store.storeFlags({ mailboxId: box.mailboxId, folderId, uids: [1], operation: 'add', flags: ['\\Seen'] });
     expect(again.messages[0].changed).toBe(false);
-    expect((await reader.state(folderId))!.highestModseq).toBe(before + 1);
+    expect((await reader.state(box.mailboxId, folderId))!.highestModseq).toBe(before + 1);
     const guarded = await store.storeFlags({ mailboxId: box.mailboxId, folderId, uids: [1, 3], operation: 'set', flags: ['\\Flagged'], unchangedSince: before });
     expect(guarded.modified).toEqual([1]);
     expect(guarded.messages.find((m) => m.uid === 3)).toMatchObject({ flags: ['\\Flagged'], changed: true });
@@ -55,14 +55,14 @@ describe('mail store operations', () => {
 
   it('expunges only \\Deleted messages and records them for other sessions', async () => {
     const { box, folderId } = await inboxWith(3);
-    const modseq = (await reader.state(folderId))!.highestModseq;
+    const modseq = (await reader.state(box.mailboxId, folderId))!.highestModseq;
     await store.storeFlags({ mailboxId: box.mailboxId, folderId, uids: [2, 3], operation: 'add', flags: ['\\Deleted'] });
     expect(await store.expunge(box.mailboxId, folderId, [1, 2])).toEqual([2]);
     expect(await store.expunge(box.mailboxId, folderId, [1])).toEqual([]);
-    const changes = (await reader.changesSince(folderId, modseq))!;
+    const changes = (await reader.changesSince(box.mailboxId, folderId, modseq))!;
     expect(changes.expunged.map((e) => e.uid)).toEqual([2]);
     expect(changes.changed.map((c) => c.uid)).toEqual([3]);
-    expect((await reader.snapshot(folderId))!.uids).toEqual([1, 3]);
+    expect((await reader.snapshot(box.mailboxId, folderId))!.uids).toEqual([1, 3]);
   });
 
   it('copies and moves with new UIDs in a block, within one mailbox only', async () => {
@@ -72,11 +72,35 @@ describe('mail store operations', () => {
     expect(copied.mapping).toEqual([[1, 1], [3, 2]]);
     const moved = await store.copy({ mailboxId: box.mailboxId, fromFolderId: folderId, toFolderId: trash.id, uids: [2], move: true });
     expect(moved).toMatchObject({ mapping: [[2, 3]], expunged: [2], uidValidity: trash.uidValidity });
-    expect((await reader.snapshot(trash.id))!.uids).toEqual([1, 2, 3]);
-    const [message] = await reader.messages(trash.id, [3], { raw: true, structure: true, summary: true });
+    expect((await reader.snapshot(box.mailboxId, trash.id))!.uids).toEqual([1, 2, 3]);
+    const [message] = await reader.messages(box.mailboxId, trash.id, [3], { raw: true, structure: true, summary: true });
     expect(message).toMatchObject({ subject: 'm1' });
     const stranger = await createTestMailbox(app);
     await expect(store.copy({ mailboxId: stranger.mailboxId, fromFolderId: folderId, toFolderId: trash.id, uids: [1] })).rejects.toMatchObject({ code: 'folder_not_found' });
+  });
+
+  it('reads and changes nothing of a folder through another mailbox, even with its folder id', async () => {
+    const { box, folderId } = await inboxWith(2);
+    await store.storeFlags({ mailboxId: box.mailboxId, folderId, uids: [1], operation: 'add', flags: ['Secret', '\\Deleted'] });
+    const owner = (await reader.state(box.mailboxId, folderId))!;
+    const stranger = (await createTestMailbox(app)).mailboxId;
+    expect(await reader.state(stranger, folderId)).toBeNull();
+    expect(await reader.snapshot(stranger, folderId)).toBeNull();
+    expect(await reader.changesSince(stranger, folderId, 0)).toBeNull();
+    expect(await reader.messages(stranger, folderId, [1, 2], { raw: true, structure: true, summary: true })).toEqual([]);
+    expect(await reader.messages(stranger, folderId, [2, 1])).toEqual([]);
+    expect(await reader.search(stranger, folderId, { op: 'true' }, 10)).toEqual([]);
+    expect(await reader.keywords(stranger, folderId)).toEqual([]);
+    expect(await reader.firstUnseenUid(stranger, folderId)).toBeNull();
+    expect(await reader.claimRecent(stranger, folderId)).toEqual({ from: 0, to: 0 });
+    const flagged = await store.storeFlags({ mailboxId: stranger, folderId, uids: [1, 2], operation: 'set', flags: [] });
+    expect(flagged).toEqual({ messages: [], modified: [] });
+    expect(await store.expunge(stranger, folderId, [1, 2])).toEqual([]);
+    // The owner's folder is untouched: same counters, same messages, same flags.
+    expect(await reader.state(box.mailboxId, folderId)).toEqual(owner);
+    expect((await reader.snapshot(box.mailboxId, folderId))!.uids).toEqual([1, 2]);
+    expect((await reader.messages(box.mailboxId, folderId, [1]))[0].flags).toEqual(expect.arrayContaining(['Secret', '\\Deleted']));
+    expect(await reader.keywords(box.mailboxId, folderId)).toEqual(['Secret']);
   });
 
   it('creates, renames and deletes folders; a name used again gets a greater UIDVALIDITY', async () => {

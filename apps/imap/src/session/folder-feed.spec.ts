@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FolderChanges } from '@mailroom/mailstore';
-import type { ImapStorage } from '../storage/imap-storage';
+import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 import { FolderFeeds } from './folder-feed';
+
+const user: ImapUser = { mailboxId: 'm', address: 'user@example.com' };
 
 /** A storage double: changes are given per MODSEQ; reads are counted. */
 function fakeStorage() {
@@ -13,7 +15,7 @@ function fakeStorage() {
       listener = l;
       return () => (listener = null);
     },
-    changesSince: async (_folderId: string, modseq: number): Promise<FolderChanges> => {
+    changesSince: async (_user: ImapUser, _folderId: string, modseq: number): Promise<FolderChanges> => {
       state.reads++;
       await new Promise((r) => setTimeout(r, 5));
       const latest = new Map<number, { modseq: number; uid: number; flags: string[] | null }>();
@@ -39,7 +41,7 @@ describe('FolderFeed', () => {
   it('reads the database once for all sessions waiting on one change', async () => {
     const { storage, change, state } = fakeStorage();
     const feeds = new FolderFeeds(storage);
-    const feed = feeds.acquire('f', 10);
+    const feed = feeds.acquire(user, 'f', 10);
     change(1, ['\\Seen']);
     const results = await Promise.all(Array.from({ length: 20 }, () => feed.changesSince(10, false)));
     expect(state.reads).toBe(1);
@@ -48,7 +50,7 @@ describe('FolderFeed', () => {
 
   it('gives each session what happened after its own MODSEQ, latest state per UID', async () => {
     const { storage, change } = fakeStorage();
-    const feed = new FolderFeeds(storage).acquire('f', 10);
+    const feed = new FolderFeeds(storage).acquire(user, 'f', 10);
     change(1, ['\\Seen']);
     await feed.changesSince(10, false);
     change(2, ['\\Flagged']);
@@ -62,13 +64,13 @@ describe('FolderFeed', () => {
   it('is shared while in use and closed after the last session leaves', () => {
     const { storage } = fakeStorage();
     const feeds = new FolderFeeds(storage);
-    const a = feeds.acquire('f', 1);
-    const b = feeds.acquire('f', 1);
+    const a = feeds.acquire(user, 'f', 1);
+    const b = feeds.acquire(user, 'f', 1);
     expect(a).toBe(b);
     feeds.release(a);
-    expect(feeds.acquire('f', 1)).toBe(a);
+    expect(feeds.acquire(user, 'f', 1)).toBe(a);
     feeds.release(a);
     feeds.release(a);
-    expect(feeds.acquire('f', 1)).not.toBe(a);
+    expect(feeds.acquire(user, 'f', 1)).not.toBe(a);
   });
 });

@@ -1,5 +1,5 @@
 import type { FlagChange, FolderChanges } from '@mailroom/mailstore';
-import type { ImapStorage } from '../storage/imap-storage';
+import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 
 /** Changes kept in memory per folder; a session further behind reads the database itself. */
 const MAX_ENTRIES = 20_000;
@@ -29,6 +29,7 @@ export class FolderFeed {
   private unwatch: (() => void) | null = null;
 
   constructor(
+    private readonly user: ImapUser,
     readonly folderId: string,
     private readonly storage: ImapStorage,
     modseq: number,
@@ -40,6 +41,10 @@ export class FolderFeed {
       this.stale = true;
       for (const listener of [...this.listeners]) listener();
     });
+  }
+
+  get mailboxId(): string {
+    return this.user.mailboxId;
   }
 
   close(): void {
@@ -54,7 +59,7 @@ export class FolderFeed {
   async changesSince(modseq: number, force: boolean): Promise<FolderChanges | null> {
     if (force) this.stale = true;
     if (!(await this.refresh())) return null;
-    if (modseq < this.base) return this.storage.changesSince(this.folderId, modseq);
+    if (modseq < this.base) return this.storage.changesSince(this.user, this.folderId, modseq);
     const latest = new Map<number, Entry>();
     for (let i = this.entries.length - 1; i >= 0 && this.entries[i].modseq > modseq; i--) {
       const entry = this.entries[i];
@@ -78,7 +83,7 @@ export class FolderFeed {
     if (!this.refreshing) {
       this.stale = false;
       this.refreshing = this.storage
-        .changesSince(this.folderId, this.head)
+        .changesSince(this.user, this.folderId, this.head)
         .then(
           (changes) => {
             if (!changes) {
@@ -113,25 +118,32 @@ export class FolderFeed {
   }
 }
 
-/** The feeds of this process, one per selected folder, kept while any session uses them. */
+/**
+ * The feeds of this process, one per selected folder of a mailbox, kept while any session uses
+ * them; a feed reads with the mailbox of the sessions that share it.
+ */
 export class FolderFeeds {
   private readonly feeds = new Map<string, { feed: FolderFeed; users: number }>();
 
   constructor(private readonly storage: ImapStorage) {}
 
-  acquire(folderId: string, modseq: number): FolderFeed {
-    let slot = this.feeds.get(folderId);
-    if (!slot) this.feeds.set(folderId, (slot = { feed: new FolderFeed(folderId, this.storage, modseq), users: 0 }));
+  acquire(user: ImapUser, folderId: string, modseq: number): FolderFeed {
+    const key = feedKey(user.mailboxId, folderId);
+    let slot = this.feeds.get(key);
+    if (!slot) this.feeds.set(key, (slot = { feed: new FolderFeed(user, folderId, this.storage, modseq), users: 0 }));
     slot.users++;
     return slot.feed;
   }
 
   release(feed: FolderFeed): void {
-    const slot = this.feeds.get(feed.folderId);
+    const key = feedKey(feed.mailboxId, feed.folderId);
+    const slot = this.feeds.get(key);
     if (!slot || slot.feed !== feed) return;
     if (--slot.users === 0) {
-      this.feeds.delete(feed.folderId);
+      this.feeds.delete(key);
       feed.close();
     }
   }
 }
+
+const feedKey = (mailboxId: string, folderId: string) => `${mailboxId}/${folderId}`;

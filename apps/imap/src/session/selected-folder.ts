@@ -1,4 +1,4 @@
-import type { ImapStorage } from '../storage/imap-storage';
+import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 import type { FolderFeed } from './folder-feed';
 import { formatSequenceSet, mergeRanges, type SequenceRange } from '../protocol/sequence-set';
 
@@ -111,9 +111,9 @@ export class SelectedFolder {
    * Reads what changed since the last sync and returns the untagged responses that tell the
    * client; null when the folder is gone (deleted, or recreated with a new UIDVALIDITY).
    */
-  async sync(storage: ImapStorage, options: { expunge: boolean; condstore: boolean; qresync: boolean; force: boolean }): Promise<string[] | null> {
+  async sync(storage: ImapStorage, user: ImapUser, options: { expunge: boolean; condstore: boolean; qresync: boolean; force: boolean }): Promise<string[] | null> {
     this.dirty = false;
-    const changes = this.feed ? await this.feed.changesSince(this.knownModseq, options.force) : await storage.changesSince(this.folderId, this.knownModseq);
+    const changes = this.feed ? await this.feed.changesSince(this.knownModseq, options.force) : await storage.changesSince(user, this.folderId, this.knownModseq);
     if (!changes || changes.uidValidity !== this.uidValidity) return null;
     const lines: string[] = [];
     const largest = this.largestUid;
@@ -137,7 +137,7 @@ export class SelectedFolder {
         for (const [from, to] of this.recentClaims) for (const uid of fresh) if (uid >= from && uid < to) this.recent.add(uid);
         const unclaimed = fresh.filter((uid) => !this.recent.has(uid));
         if (unclaimed.length) {
-          const claim = await storage.claimRecent(this.folderId);
+          const claim = await storage.claimRecent(user, this.folderId);
           this.claimRecent(claim.from, claim.to);
         }
       }

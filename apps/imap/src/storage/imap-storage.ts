@@ -29,7 +29,8 @@ export interface ImapUser {
 
 /**
  * The one seam between the IMAP protocol core and the mail store: every command reaches
- * storage through these methods, always with the logged-in user's mailbox id.
+ * storage through these methods, always with the logged-in user, whose mailbox id scopes every
+ * read and write down to the SQL (a folder id alone reaches nothing).
  */
 @Injectable()
 export class ImapStorage {
@@ -84,7 +85,7 @@ export class ImapStorage {
     const inbox = await this.requireFolder(user, 'INBOX');
     await this.folders.createPath(user.mailboxId, to);
     const target = await this.requireFolder(user, to);
-    const snapshot = await this.reader.snapshot(inbox.id);
+    const snapshot = await this.reader.snapshot(user.mailboxId, inbox.id);
     if (snapshot?.uids.length) await this.store.copy({ mailboxId: user.mailboxId, fromFolderId: inbox.id, toFolderId: target.id, uids: snapshot.uids, move: true });
   }
 
@@ -100,45 +101,46 @@ export class ImapStorage {
     return this.store.append({ mailboxId: user.mailboxId, folder, raw, flags, internalDate });
   }
 
-  snapshot(folderId: string) {
-    return this.reader.snapshot(folderId);
+  snapshot(user: ImapUser, folderId: string) {
+    return this.reader.snapshot(user.mailboxId, folderId);
   }
 
-  state(folderId: string): Promise<FolderState | null> {
-    return this.reader.state(folderId);
+  state(user: ImapUser, folderId: string): Promise<FolderState | null> {
+    return this.reader.state(user.mailboxId, folderId);
   }
 
-  changesSince(folderId: string, modseq: number): Promise<FolderChanges | null> {
-    return this.reader.changesSince(folderId, modseq);
+  changesSince(user: ImapUser, folderId: string, modseq: number): Promise<FolderChanges | null> {
+    return this.reader.changesSince(user.mailboxId, folderId, modseq);
   }
 
-  claimRecent(folderId: string): Promise<{ from: number; to: number }> {
-    return this.reader.claimRecent(folderId);
+  claimRecent(user: ImapUser, folderId: string): Promise<{ from: number; to: number }> {
+    return this.reader.claimRecent(user.mailboxId, folderId);
   }
 
-  firstUnseenUid(folderId: string): Promise<number | null> {
-    return this.reader.firstUnseenUid(folderId);
+  firstUnseenUid(user: ImapUser, folderId: string): Promise<number | null> {
+    return this.reader.firstUnseenUid(user.mailboxId, folderId);
   }
 
   /**
    * Keywords in use, for SELECT's FLAGS. Reading them scans the folder, so the answer is kept
    * for a short while per folder; PERMANENTFLAGS has \* anyway, so new keywords work at once.
    */
-  async keywords(folderId: string): Promise<string[]> {
-    const cached = this.keywordCache.get(folderId);
+  async keywords(user: ImapUser, folderId: string): Promise<string[]> {
+    const key = `${user.mailboxId}/${folderId}`;
+    const cached = this.keywordCache.get(key);
     if (cached && cached.until > Date.now()) return cached.keywords;
-    const keywords = await this.reader.keywords(folderId);
+    const keywords = await this.reader.keywords(user.mailboxId, folderId);
     if (this.keywordCache.size > 10_000) this.keywordCache.clear();
-    this.keywordCache.set(folderId, { keywords, until: Date.now() + KEYWORD_CACHE_MS });
+    this.keywordCache.set(key, { keywords, until: Date.now() + KEYWORD_CACHE_MS });
     return keywords;
   }
 
-  messages(folderId: string, uids: readonly number[], columns: MessageColumns): Promise<StoredMessage[]> {
-    return this.reader.messages(folderId, uids, columns);
+  messages(user: ImapUser, folderId: string, uids: readonly number[], columns: MessageColumns): Promise<StoredMessage[]> {
+    return this.reader.messages(user.mailboxId, folderId, uids, columns);
   }
 
-  search(folderId: string, filter: MessageFilter, largestUid: number): Promise<Array<{ uid: number; modseq: number }>> {
-    return this.reader.search(folderId, filter, largestUid);
+  search(user: ImapUser, folderId: string, filter: MessageFilter, largestUid: number): Promise<Array<{ uid: number; modseq: number }>> {
+    return this.reader.search(user.mailboxId, folderId, filter, largestUid);
   }
 
   storeFlags(user: ImapUser, input: Omit<StoreFlagsInput, 'mailboxId'>): Promise<StoreFlagsResult> {

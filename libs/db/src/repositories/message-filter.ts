@@ -18,7 +18,10 @@ export type MessageFilter =
 const COLUMNS = { subject: 'subject', from: 'from_address', to: 'to_addresses' } as const;
 const MAX_DEPTH = 64;
 
-/** Builds the SQL condition for a filter, appending its values to `params` ($n placeholders). */
+/**
+ * Builds the SQL condition for a filter, appending its values to `params` ($n placeholders).
+ * Only StoredMailRepository.search uses it.
+ */
 export function filterSql(filter: MessageFilter, params: unknown[], depth = 0): string {
   if (depth > MAX_DEPTH) throw new Error('message filter nested too deeply');
   const param = (value: unknown, cast = '') => {
