@@ -22,7 +22,7 @@ import {
 } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { AccountRepository, DomainRepository, MessageRepository, TemplateRepository, type NewMessage, type Template } from '@mailroom/db';
-import { LOGGER, type Logger } from '@mailroom/logger';
+import { currentRequestId, LOGGER, type Logger } from '@mailroom/logger';
 import { RedisConnection } from '@mailroom/platform';
 import { HourlyQuota } from '@mailroom/ratelimit';
 import { PRIORITY, Queues, type AnyEnqueue } from '@mailroom/queue';
@@ -125,6 +125,8 @@ export class SendingService {
       trackClicks: false,
       raw,
       sendAt: null,
+      // The relay session's id: the worker logs this message's deliveries under it.
+      requestId: currentRequestId() ?? null,
       recipients: recipients
         .filter((a) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
         .map((a) => ({ id: newId(), email: a.address, domain: a.domain, kind: visible.has(a.address.toLowerCase()) ? ('to' as const) : ('bcc' as const), suppressed: false })),
@@ -287,6 +289,8 @@ export class SendingService {
       trackClicks: draft.track_clicks ?? stream === 'broadcast',
       raw,
       sendAt,
+      // The API call's x-request-id: the worker logs this message's deliveries under it.
+      requestId: currentRequestId() ?? null,
       recipients: [...to.map((a) => ({ a, kind: 'to' as const })), ...cc.map((a) => ({ a, kind: 'cc' as const })), ...bcc.map((a) => ({ a, kind: 'bcc' as const }))]
         // The same address twice in one message gets one copy.
         .filter(({ a }) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
