@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@mailroom/common';
-import { ExpungeRepository, FolderRepository, Sql, StoredMailRepository, type FlagOperation, type Tx } from '@mailroom/db';
+import { ExpungeRepository, FolderRepository, Sql, StoredMailRepository, type FlagOperation, type StoreFlagsInput, type Tx } from '@mailroom/db';
 import { FolderStore } from './folder-store';
 import { MailNotifier } from './mail-notifier';
 import { prepareMessage } from './prepared-message';
@@ -20,17 +20,7 @@ export interface AppendResult {
   uidValidity: number;
 }
 
-export type { FlagOperation };
-
-export interface StoreFlagsInput {
-  mailboxId: string;
-  folderId: string;
-  uids: readonly number[];
-  operation: FlagOperation;
-  flags: readonly string[];
-  /** CONDSTORE: only messages whose MODSEQ is at most this are changed. */
-  unchangedSince?: number;
-}
+export type { FlagOperation, StoreFlagsInput };
 
 export interface StoreFlagsResult {
   /** Every requested message that exists, with its flags after the change. */

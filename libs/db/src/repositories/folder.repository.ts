@@ -56,6 +56,13 @@ const CREATE_FOLDER = `
   ON CONFLICT (mailbox_id, name) DO NOTHING
   RETURNING id`;
 
+/** The counters of a folder row (MODSEQ is a bigint, which node-postgres gives as a string). */
+export const countersOf = (row: { uid_validity: number; uid_next: number; highest_modseq: string }): FolderCounters => ({
+  uidValidity: row.uid_validity,
+  uidNext: row.uid_next,
+  highestModseq: Number(row.highest_modseq),
+});
+
 const FOLDER_COLUMNS = 'id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq';
 
 interface FolderRow {
@@ -149,9 +156,7 @@ export class FolderRepository {
       messages: Number(row.messages),
       unseen: Number(row.unseen),
       recent: Number(row.recent),
-      uidNext: row.uid_next,
-      uidValidity: row.uid_validity,
-      highestModseq: Number(row.highest_modseq),
+      ...countersOf(row),
     };
   }
 
@@ -160,7 +165,7 @@ export class FolderRepository {
       'SELECT uid_validity, uid_next, highest_modseq FROM folders WHERE id = $1 AND mailbox_id = $2',
       [folderId, mailboxId],
     );
-    return rows[0] ? { uidValidity: rows[0].uid_validity, uidNext: rows[0].uid_next, highestModseq: Number(rows[0].highest_modseq) } : null;
+    return rows[0] ? countersOf(rows[0]) : null;
   }
 
   /** Every UID, the counters and the first message without \Seen, in one snapshot. */
@@ -175,9 +180,7 @@ export class FolderRepository {
     const row = rows[0];
     if (!row) return null;
     return {
-      uidValidity: row.uid_validity,
-      uidNext: row.uid_next,
-      highestModseq: Number(row.highest_modseq),
+      ...countersOf(row),
       recentFrom: row.recent_uid_next,
       uids: row.uids ?? [],
       firstUnseenUid: row.first_unseen,

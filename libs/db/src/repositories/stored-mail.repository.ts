@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, type Tx } from '../sql';
+import { countersOf } from './folder.repository';
 import { filterSql, type MessageFilter } from './message-filter';
 
 /**
@@ -47,6 +48,17 @@ export interface StoredMailRecord<TEnvelope = unknown, TStructure = unknown> {
 }
 
 export type FlagOperation = 'set' | 'add' | 'remove';
+
+/** A STORE: `operation` of `flags` on the messages `uids` of a folder of the mailbox. */
+export interface StoreFlagsInput {
+  mailboxId: string;
+  folderId: string;
+  uids: readonly number[];
+  operation: FlagOperation;
+  flags: readonly string[];
+  /** CONDSTORE: only messages whose MODSEQ is at most this are changed. */
+  unchangedSince?: number;
+}
 
 /** A message's flags after a STORE, and whether they changed. */
 export interface FlagsAfterStore {
@@ -127,14 +139,7 @@ export class StoredMailRepository {
    * change get a new MODSEQ, and the folder's MODSEQ moves only when one does. With
    * `unchangedSince` (CONDSTORE), messages modified after it are left alone.
    */
-  async storeFlags(input: {
-    mailboxId: string;
-    folderId: string;
-    uids: readonly number[];
-    operation: FlagOperation;
-    flags: readonly string[];
-    unchangedSince?: number;
-  }): Promise<FlagsAfterStore[]> {
+  async storeFlags(input: StoreFlagsInput): Promise<FlagsAfterStore[]> {
     const expression = FLAG_EXPRESSIONS[input.operation];
     const guard = input.unchangedSince === undefined ? '' : `AND s.modseq <= ${Math.floor(input.unchangedSince)}`;
     const rows = await this.sql.query<{ uid: number; flags: string[]; modseq: string; changed: boolean; before: string }>(
@@ -196,9 +201,7 @@ export class StoredMailRepository {
     const row = rows[0];
     if (!row) return null;
     return {
-      uidValidity: row.uid_validity,
-      uidNext: row.uid_next,
-      highestModseq: Number(row.highest_modseq),
+      ...countersOf(row),
       changed: (row.changed ?? []).map((c) => ({ uid: c.uid, flags: c.flags, modseq: Number(c.modseq) })),
       expunged: (row.expunged ?? []).map((e) => ({ uid: e.uid, modseq: Number(e.modseq) })),
     };
