@@ -1,3 +1,5 @@
+import type { ErrorKind } from '@mailroom/common';
+
 /** A message as a client describes it (the REST API's body), before validation and composition. */
 export interface MessageDraft {
   from: string;
@@ -22,7 +24,8 @@ export interface MessageDraft {
 
 export type AcceptStatus = 'queued' | 'scheduled' | 'suppressed';
 
-export type AcceptResult = { id: string; status: AcceptStatus; message_id: string } | { error: { code: string; message: string } };
+/** One draft's answer: accepted, or refused by a DomainError, of which it keeps the kind for the edge to translate. */
+export type AcceptResult = { id: string; status: AcceptStatus; message_id: string } | { error: { kind: ErrorKind; code: string; message: string } };
 
 /** Limits a sender meets before anything is stored. */
 export const LIMITS = {

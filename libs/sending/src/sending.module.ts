@@ -1,7 +1,17 @@
 import { Module } from '@nestjs/common';
 import { QueueModule } from '@mailroom/queue';
+import { DeliveryEnqueuer } from './delivery-enqueuer';
+import { DraftValidator } from './draft-validator';
+import { RelaySubmissionReader } from './relay-submission-reader';
+import { SendQuota } from './send-quota';
+import { SenderDomains } from './sender-domains';
 import { SendingService } from './sending.service';
+import { SubmissionBatcher } from './submission-batcher';
 
 /** Accepting mail from the API and the relay; needs PlatformModule in scope. */
-@Module({ imports: [QueueModule], providers: [SendingService], exports: [SendingService] })
+@Module({
+  imports: [QueueModule],
+  providers: [SendingService, DraftValidator, RelaySubmissionReader, SenderDomains, SendQuota, SubmissionBatcher, DeliveryEnqueuer],
+  exports: [SendingService],
+})
 export class SendingModule {}

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Q
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { DomainError, notFound } from '@mailroom/common';
 import { MessageRepository } from '@mailroom/db';
-import { SendingService, type MessageDraft } from '@mailroom/sending';
+import { SendingService, type AcceptResult, type MessageDraft } from '@mailroom/sending';
 import { AccountId } from '../http/auth';
 import { JsonBody, ZodPipe, jsonSchema } from '../http/zod';
 import { batchSchema, listQuery, messageSchema } from './message.schema';
@@ -10,10 +10,18 @@ import type { z } from 'zod';
 
 const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'The same key within 24 hours returns the first answer and sends nothing new' };
 
-function idempotencyKey(value: string | undefined): string | undefined {
+/** The status every answer of POST /v1/messages and /batch has, kept with an idempotency key's answer. */
+const ACCEPTED = 202;
+
+function idempotency(value: string | undefined): { key: string; status: number } | undefined {
   if (value === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,255}$/.test(value)) throw new DomainError('invalid', 'invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters');
-  return value;
+  return { key: value, status: ACCEPTED };
+}
+
+/** A draft's answer in a batch: refused by code and message (a single send answers with the kind's HTTP status instead). */
+function answer(result: AcceptResult) {
+  return 'error' in result ? { error: { code: result.error.code, message: result.error.message } } : result;
 }
 
 @ApiTags('messages')
@@ -36,12 +44,9 @@ export class MessagesController {
     @Body(new ZodPipe(messageSchema)) body: z.infer<typeof messageSchema>,
     @Headers('idempotency-key') key?: string,
   ) {
-    const { results } = await this.sending.accept(accountId, [body as MessageDraft], idempotencyKey(key));
+    const { results } = await this.sending.accept(accountId, [body as MessageDraft], idempotency(key));
     const [result] = results;
-    if ('error' in result) {
-      const status = result.error.code === 'message_too_large' ? 'too_large' : 'invalid';
-      throw new DomainError(status, result.error.code, result.error.message);
-    }
+    if ('error' in result) throw new DomainError(result.error.kind, result.error.code, result.error.message);
     return result;
   }
 
@@ -61,9 +66,9 @@ export class MessagesController {
         invalid.set(index, { error: { code: 'invalid_request', message: `${issue.path.join('.') || 'message'}: ${issue.message}` } });
       }
     });
-    const { results } = await this.sending.accept(accountId, drafts, idempotencyKey(key));
+    const { results } = await this.sending.accept(accountId, drafts, idempotency(key));
     let next = 0;
-    return body.map((_, index) => invalid.get(index) ?? results[next++]);
+    return body.map((_, index) => invalid.get(index) ?? answer(results[next++]!));
   }
 
   @Get()

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, newId } from '@mailroom/common';
+import { addressesShownIn, assertSingleLine, composeMessage, parseAddress, parseAddressList, TemplateRenderer, validateHeaders, type Attachment } from '@mailroom/compose';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { currentRequestId } from '@mailroom/logger';
+import { TemplateRepository, type NewMessage, type Template } from '@mailroom/db';
+import { LIMITS, type MessageDraft } from './message-draft';
+import { SenderDomains } from './sender-domains';
+
+/** A draft made into the message to store, or the DomainError that refused that draft alone. */
+export type ValidatedDraft = { message: NewMessage } | { error: DomainError };
+
+/**
+ * Drafts from the REST API made into messages: every field checked, templates rendered, MIME
+ * composed. Recipients are not yet checked against suppressions, and nothing is stored.
+ */
+@Injectable()
+export class DraftValidator {
+  private readonly templates = new TemplateRenderer();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly senderDomains: SenderDomains,
+    private readonly templateRepository: TemplateRepository,
+  ) {}
+
+  /** Each draft on its own, in order; errors other than DomainError (the database failed) are thrown. */
+  async validate(accountId: string, drafts: MessageDraft[]): Promise<ValidatedDraft[]> {
+    const templates = await this.loadTemplates(accountId, drafts);
+    const validated: ValidatedDraft[] = [];
+    for (const draft of drafts) {
+      try {
+        validated.push({ message: await this.prepare(accountId, draft, templates) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        validated.push({ error });
+      }
+    }
+    return validated;
+  }
+
+  private async prepare(accountId: string, draft: MessageDraft, templates: Map<string, Template>): Promise<NewMessage> {
+    const from = parseAddress(draft.from, 'from');
+    const domain = await this.senderDomains.of(accountId, from, 'from');
+    // As on the relay: an address the display name shows must be the account's too.
+    for (const shown of addressesShownIn(from.name ?? '', 'from')) await this.senderDomains.of(accountId, shown, 'from (shown in the display name)');
+    const to = parseAddressList(draft.to, 'to');
+    const cc = parseAddressList(draft.cc, 'cc');
+    const bcc = parseAddressList(draft.bcc, 'bcc');
+    const all = [...to, ...cc, ...bcc];
+    if (!to.length && !cc.length && !bcc.length) throw new DomainError('invalid', 'no_recipients', 'to: at least one recipient is required');
+    if (all.length > LIMITS.recipientsPerMessage) {
+      throw new DomainError('invalid', 'too_many_recipients', `at most ${LIMITS.recipientsPerMessage} recipients per message (to, cc and bcc together)`);
+    }
+    const replyTo = draft.reply_to ? parseAddress(draft.reply_to, 'reply_to') : undefined;
+    const headers = validateHeaders(draft.headers);
+    const content = this.content(draft, templates);
+    assertSingleLine('subject', content.subject);
+    const attachments = decodeAttachments(draft.attachments);
+    const sendAt = parseSendAt(draft.send_at);
+    const stream = draft.stream ?? 'transactional';
+
+    const id = newId();
+    const messageIdHeader = `${randomUUID()}@${this.config.MAIL_HOSTNAME}`;
+    const raw = await composeMessage({ from, to, cc, replyTo, subject: content.subject, text: content.text, html: content.html, attachments, headers, messageId: messageIdHeader });
+    if (raw.length > this.config.MAX_MESSAGE_SIZE) {
+      throw new DomainError('too_large', 'message_too_large', `the message is ${raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
+    }
+    const seen = new Set<string>();
+    return {
+      id,
+      domainId: domain.id,
+      campaignId: null,
+      templateId: draft.template_id ?? null,
+      stream,
+      source: 'api',
+      fromAddress: from.address,
+      subject: content.subject,
+      messageIdHeader,
+      tags: checkTags(draft.tags),
+      metadata: checkMetadata(draft.metadata),
+      trackOpens: draft.track_opens ?? stream === 'broadcast',
+      trackClicks: draft.track_clicks ?? stream === 'broadcast',
+      raw,
+      sendAt,
+      // The API call's x-request-id: the worker logs this message's deliveries under it.
+      requestId: currentRequestId() ?? null,
+      recipients: [...to.map((a) => ({ a, kind: 'to' as const })), ...cc.map((a) => ({ a, kind: 'cc' as const })), ...bcc.map((a) => ({ a, kind: 'bcc' as const }))]
+        // The same address twice in one message gets one copy.
+        .filter(({ a }) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
+        .map(({ a, kind }) => ({ id: newId(), email: a.address, domain: a.domain, kind, suppressed: false })),
+    };
+  }
+
+  private content(draft: MessageDraft, templates: Map<string, Template>): { subject: string; text?: string; html?: string } {
+    if (draft.template_id) {
+      const template = templates.get(draft.template_id);
+      if (!template) throw new DomainError('invalid', 'unknown_template', `template_id: no template ${draft.template_id} in this account`);
+      const rendered = this.templates.render(template, draft.data ?? {});
+      return { subject: draft.subject ?? rendered.subject, text: rendered.text, html: rendered.html };
+    }
+    if (!draft.subject) throw new DomainError('invalid', 'subject_required', 'subject: required unless template_id is given');
+    if (!draft.text && !draft.html) throw new DomainError('invalid', 'body_required', 'text or html: at least one is required unless template_id is given');
+    return { subject: draft.subject, text: draft.text, html: draft.html };
+  }
+
+  private async loadTemplates(accountId: string, drafts: MessageDraft[]): Promise<Map<string, Template>> {
+    const ids = [...new Set(drafts.map((d) => d.template_id).filter((id): id is string => Boolean(id)))];
+    if (!ids.length) return new Map();
+    return new Map((await this.templateRepository.findMany(accountId, ids)).map((t) => [t.id, t]));
+  }
+}
+
+function decodeAttachments(list: MessageDraft['attachments']): Attachment[] {
+  return (list ?? []).map((a, i) => {
+    assertSingleLine(`attachments[${i}].filename`, a.filename);
+    const compact = a.content.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) {
+      throw new DomainError('invalid', 'invalid_attachment', `attachments[${i}].content: not valid base64`);
+    }
+    if (a.content_type && !/^[\w.+-]+\/[\w.+-]+$/.test(a.content_type)) {
+      throw new DomainError('invalid', 'invalid_attachment', `attachments[${i}].content_type: not a media type`);
+    }
+    return { filename: a.filename, content: Buffer.from(compact, 'base64'), contentType: a.content_type };
+  });
+}
+
+function parseSendAt(value: string | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new DomainError('invalid', 'invalid_send_at', 'send_at: not an ISO 8601 date-time');
+  if (date.getTime() - Date.now() > LIMITS.maxScheduleDays * 86_400_000) {
+    throw new DomainError('invalid', 'invalid_send_at', `send_at: at most ${LIMITS.maxScheduleDays} days ahead`);
+  }
+  return date;
+}
+
+function checkTags(tags: string[] | undefined): string[] {
+  const list = tags ?? [];
+  if (list.length > LIMITS.tags) throw new DomainError('invalid', 'too_many_tags', `tags: at most ${LIMITS.tags}`);
+  for (const tag of list) {
+    if (!tag || tag.length > LIMITS.tagLength || /[\u0000-\u001f\u007f]/.test(tag)) throw new DomainError('invalid', 'invalid_tag', `tags: "${tag.slice(0, 20)}" must be 1-${LIMITS.tagLength} characters on one line`);
+  }
+  return list;
+}
+
+function checkMetadata(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!metadata) return {};
+  const json = JSON.stringify(metadata);
+  if (Buffer.byteLength(json) > LIMITS.metadataBytes) {
+    throw new DomainError('invalid', 'metadata_too_large', `metadata: at most ${LIMITS.metadataBytes} bytes of JSON`);
+  }
+  // PostgreSQL's jsonb cannot hold a NUL character.
+  if (json.includes('\\u0000')) throw new DomainError('invalid', 'invalid_metadata', 'metadata: NUL characters are not allowed');
+  return metadata;
+}

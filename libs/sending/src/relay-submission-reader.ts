@@ -1,0 +1,111 @@
+import addressparser from 'nodemailer/lib/addressparser';
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, newId } from '@mailroom/common';
+import {
+  checkSubmittedHeaderBlock,
+  completeSubmittedMessage,
+  decodeHeaderText,
+  headerValues,
+  parseAddress,
+  parseAddressList,
+  readHeaders,
+  removeBccFields,
+  submittedSenders,
+} from '@mailroom/compose';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
+import { currentRequestId } from '@mailroom/logger';
+import type { NewMessage } from '@mailroom/db';
+import { LIMITS } from './message-draft';
+import { SenderDomains } from './sender-domains';
+
+/** What a relay client sent in one SMTP transaction. */
+export interface RelaySubmission {
+  envelopeFrom: string;
+  recipients: string[];
+  raw: Buffer;
+}
+
+/**
+ * A message submitted over SMTP, read into the message to store: kept as the client sent it,
+ * only a missing Date or Message-ID is added. The envelope decides who receives it (BCC
+ * recipients appear in no header); the envelope sender and every address naming a sender must be
+ * on a verified domain of the account.
+ */
+@Injectable()
+export class RelaySubmissionReader {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly senderDomains: SenderDomains,
+  ) {}
+
+  /** The message to store (its recipients not yet checked against suppressions), or the DomainError that refuses it. */
+  async read(accountId: string, input: RelaySubmission): Promise<NewMessage> {
+    if (!input.envelopeFrom) throw new DomainError('invalid', 'null_sender', 'MAIL FROM:<> is for bounces; give a sender address on one of your domains');
+    const envelopeFrom = parseAddress(input.envelopeFrom, 'MAIL FROM');
+    await this.senderDomains.of(accountId, envelopeFrom, 'MAIL FROM');
+    // Lines end in CRLF from here on: a bare CR or LF would let the header we check and the header
+    // a receiver reads differ (a From: hidden behind a bare CR), so they become CRLF first.
+    const normalized = normalizeLineEndings(input.raw);
+    // Headers are read the strictest way and refused where receivers could read them otherwise
+    // (controls, stray lines, ambiguous addresses): what we check must be what they see.
+    checkSubmittedHeaderBlock(normalized);
+    const headers = readHeaders(normalized);
+    const { authors, owned } = submittedSenders(headers);
+    // Every header naming a sender names the account's own domains.
+    for (const { field, address } of owned) await this.senderDomains.of(accountId, address, field);
+    // The message is signed for (and bounces return to) the author's domain: DMARC aligns with From:.
+    const signingDomain = await this.senderDomains.of(accountId, authors[0]!, 'From:');
+    const recipients = parseAddressList(input.recipients, 'RCPT TO');
+    if (!recipients.length) throw new DomainError('invalid', 'no_recipients', 'at least one RCPT TO is required');
+    if (recipients.length > LIMITS.recipientsPerMessage) throw new DomainError('invalid', 'too_many_recipients', `at most ${LIMITS.recipientsPerMessage} recipients per message`);
+    if (input.raw.length > this.config.MAX_MESSAGE_SIZE) {
+      throw new DomainError('too_large', 'message_too_large', `the message is ${input.raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
+    }
+    const visible = new Set(
+      ['to', 'cc'].flatMap((name) => headerValues(headers, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
+    );
+    // Bcc: is for the sender's copy; recipients get the message through the envelope.
+    const { raw, messageId } = completeSubmittedMessage(removeBccFields(normalized), headers, this.config.MAIL_HOSTNAME);
+    const seen = new Set<string>();
+    return {
+      id: newId(),
+      domainId: signingDomain.id,
+      campaignId: null,
+      templateId: null,
+      stream: 'transactional',
+      source: 'smtp',
+      fromAddress: authors[0]!.address,
+      subject: decodeHeaderText(headerValues(headers, 'subject')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 998),
+      messageIdHeader: messageId,
+      tags: [],
+      metadata: {},
+      trackOpens: false,
+      trackClicks: false,
+      raw,
+      sendAt: null,
+      // The relay session's id: the worker logs this message's deliveries under it.
+      requestId: currentRequestId() ?? null,
+      recipients: recipients
+        .filter((a) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
+        .map((a) => ({ id: newId(), email: a.address, domain: a.domain, kind: visible.has(a.address.toLowerCase()) ? ('to' as const) : ('bcc' as const), suppressed: false })),
+    };
+  }
+}
+
+/** Every bare CR or bare LF becomes CRLF; a message already in CRLF comes back as it is. */
+function normalizeLineEndings(raw: Buffer): Buffer {
+  let bare = false;
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i];
+    if ((byte === 0x0d && raw[i + 1] !== 0x0a) || (byte === 0x0a && raw[i - 1] !== 0x0d)) {
+      bare = true;
+      break;
+    }
+  }
+  if (!bare) return raw;
+  return Buffer.from(raw.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
+}
+
+function safeAddresses(value: string): string[] {
+  return addressparser(value, { flatten: true }).map((a) => a.address).filter(Boolean);
+}
