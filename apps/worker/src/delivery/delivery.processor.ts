@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import { Batcher } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { Secrets } from '@mailroom/crypto';
@@ -9,14 +9,14 @@ import { DkimSigner } from '@mailroom/dkim';
 import { LOGGER, repeatedWarning, withRequestId, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
 import { RedisConnection, settlesWithin, shutdownDeadline } from '@mailroom/platform';
-import { PRIORITY, QUEUES, Queues, bullConnection, type JobPayloads } from '@mailroom/queue';
+import { PRIORITY, QUEUES, Queues, bullConnection, typedJob, type JobPayloads, type TypedJob } from '@mailroom/queue';
 import { ReturnPath } from '@mailroom/verp';
 import { OutcomeBuilder } from './outcomes';
 import { RetryPolicy } from './retry-policy';
 import { WorkerHeartbeat } from './worker-heartbeat';
 
-type DeliveryPayload = JobPayloads['deliver'] | JobPayloads['deliver-batch'];
-type DeliveryJob = Job<DeliveryPayload>;
+type DeliveryJobName = 'deliver' | 'deliver-batch';
+type DeliveryJob = TypedJob<DeliveryJobName>;
 
 /** Claims and records start at most this often under load, so each commit carries many. */
 const GROUP_COMMIT_MS = 50;
@@ -42,7 +42,7 @@ const CLOSE_MARGIN_MS = 3_000;
  */
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private worker?: Worker<DeliveryPayload>;
+  private worker?: Worker<JobPayloads[DeliveryJobName], void, DeliveryJobName>;
   private stopping = false;
   private readonly resolver: MxResolver;
   private readonly pool: SmtpPool;
@@ -107,7 +107,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
   async onApplicationBootstrap(): Promise<void> {
     await this.loadPolicies();
     this.policyTimer = setInterval(() => void this.loadPolicies(), 60_000).unref();
-    this.worker = new Worker<DeliveryPayload>(QUEUES.delivery, (job, token) => this.process(job, token), {
+    this.worker = new Worker<JobPayloads[DeliveryJobName], void, DeliveryJobName>(QUEUES.delivery, (job, token) => this.process(typedJob(job), token), {
       connection: bullConnection(this.config),
       prefix: this.config.REDIS_PREFIX,
       // Stamped on each job it takes (processedBy): when this worker's heartbeat lapses, the
@@ -154,7 +154,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   async process(job: DeliveryJob, token?: string): Promise<void> {
     const { domain } = job.data;
-    const messageIds = 'messageIds' in job.data ? job.data.messageIds : [job.data.messageId];
+    const messageIds = job.name === 'deliver-batch' ? job.data.messageIds : [job.data.messageId];
     const log = this.logger.child({ job: job.id, domain });
     if (this.stopping) return this.handBack(job, messageIds, token);
     const route = await this.resolver.route(domain);
@@ -197,8 +197,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
    * BullMQ the job was moved and is not done.
    */
   private async handBack(job: DeliveryJob, messageIds: string[], token: string | undefined, delayMs = 0): Promise<never> {
-    if ('messageIds' in job.data && messageIds.length !== job.data.messageIds.length) {
-      await job.updateData({ ...job.data, messageIds } as DeliveryPayload);
+    if (job.name === 'deliver-batch' && messageIds.length !== job.data.messageIds.length) {
+      await job.updateData({ ...job.data, messageIds });
     }
     await job.moveToDelayed(Date.now() + delayMs, token);
     throw new DelayedError();
