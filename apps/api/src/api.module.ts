@@ -7,6 +7,7 @@ import { CredentialsController } from './credentials/credentials.controller';
 import { DomainsController } from './domains/domains.controller';
 import { ApiKeyGuard } from './http/auth';
 import { HttpDrain } from './http/http-drain';
+import { MailboxesController } from './mailboxes/mailboxes.controller';
 import { MessagesController } from './messages/messages.controller';
 import { OpsController } from './ops/ops.controller';
 import { SuppressionsController } from './suppressions/suppressions.controller';
@@ -15,7 +16,7 @@ import { TemplatesController } from './templates/templates.controller';
 /** The REST API; needs PlatformModule in scope. */
 @Module({
   imports: [TenancyModule, SendingModule],
-  controllers: [OpsController, AccountsController, DomainsController, CredentialsController, MessagesController, TemplatesController, SuppressionsController],
+  controllers: [OpsController, AccountsController, DomainsController, CredentialsController, MailboxesController, MessagesController, TemplatesController, SuppressionsController],
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, HttpDrain],
 })
 export class ApiModule {}

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DomainError } from '@mailroom/common';
 import { DestinationPolicyRepository } from '@mailroom/db';
-import { AccountService, CredentialService, DomainService, type DnsRecord, type DomainView } from '@mailroom/tenancy';
+import { AccountService, CredentialService, DomainService, MailboxService, type DnsRecord, type DomainView } from '@mailroom/tenancy';
 
 export interface CommandContext {
   app: INestApplicationContext;
@@ -119,7 +119,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'mailbox:create --account <id> <address> [--password <password>]',
     summary: 'create an IMAP mailbox on one of the account’s domains',
     async run(ctx) {
-      const mailbox = await ctx.app.get(CredentialService).createMailbox(flag(ctx, 'account', true), {
+      const mailbox = await ctx.app.get(MailboxService).createMailbox(flag(ctx, 'account', true), {
         address: arg(ctx, 0, 'address'),
         password: flag(ctx, 'password'),
       });

@@ -6,7 +6,6 @@ import { AccountId } from '../http/auth';
 import { JsonBody, ZodPipe } from '../http/zod';
 
 const createCredential = z.object({ username: z.string().optional(), password: z.string().optional() }).strict();
-const createMailbox = z.object({ address: z.string().min(3).max(320), password: z.string().optional() }).strict();
 
 @ApiTags('credentials')
 @ApiBearerAuth()
@@ -30,28 +29,5 @@ export class CredentialsController {
   @HttpCode(204)
   async deleteSmtp(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.credentials.deleteSmtpCredential(accountId, id);
-  }
-
-  /** An IMAP mailbox on one of the account's domains. */
-  @Post('mailboxes')
-  @JsonBody(createMailbox)
-  createMailbox(@AccountId() accountId: string, @Body(new ZodPipe(createMailbox)) body: z.infer<typeof createMailbox>) {
-    return this.credentials.createMailbox(accountId, body);
-  }
-
-  @Get('mailboxes')
-  listMailboxes(@AccountId() accountId: string) {
-    return this.credentials.listMailboxes(accountId);
-  }
-
-  @Get('mailboxes/:id')
-  getMailbox(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string) {
-    return this.credentials.getMailbox(accountId, id);
-  }
-
-  @Delete('mailboxes/:id')
-  @HttpCode(204)
-  async deleteMailbox(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    await this.credentials.deleteMailbox(accountId, id);
   }
 }
