@@ -1,4 +1,3 @@
-export * from './dns-client';
 export * from './mx-resolver';
 export * from './smtp-pool';
 export * from './destination-limiter';

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { DnsClient, MxRecord } from './dns-client';
+import type { DnsClient, MxRecord } from '@mailroom/dns';
 
 /** One host to try, with the addresses to connect to, in the order to try them. */
 export interface MxHost {

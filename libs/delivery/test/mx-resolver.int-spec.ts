@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DnsClient, MxResolver } from '@mailroom/delivery';
+import { MxResolver } from '@mailroom/delivery';
+import { DnsClient } from '@mailroom/dns';
 import { TestDnsServer } from '@mailroom/testing';
 
 /** Routing per RFC 5321 5.1 against a real DNS server on loopback. */

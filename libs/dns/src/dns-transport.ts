@@ -70,18 +70,11 @@ function queryUdp(
 ): Promise<packet.DecodedPacket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (error: Error | null, response?: packet.DecodedPacket): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
+    const finish = settleOnce(resolve, reject, timeoutMs, `no answer from ${server.host}:${server.port} within ${timeoutMs} ms`, () => {
       socket.removeAllListeners('message');
       socket.on('error', () => undefined);
       socket.close();
-      if (error) reject(error);
-      else resolve(response!);
-    };
-    const timer = setTimeout(() => finish(dnsError('ETIMEOUT', `no answer from ${server.host}:${server.port} within ${timeoutMs} ms`)), timeoutMs);
+    });
     socket.on('error', (error) => finish(error));
     socket.on('message', (data) => {
       let response: packet.DecodedPacket;
@@ -105,16 +98,7 @@ function queryTcp(
   return new Promise((resolve, reject) => {
     const socket = connectTcp({ host: server.host, port: server.port });
     let received = Buffer.alloc(0);
-    let done = false;
-    const finish = (error: Error | null, response?: packet.DecodedPacket): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(response!);
-    };
-    const timer = setTimeout(() => finish(dnsError('ETIMEOUT', `no TCP answer from ${server.host}:${server.port} within ${timeoutMs} ms`)), timeoutMs);
+    const finish = settleOnce(resolve, reject, timeoutMs, `no TCP answer from ${server.host}:${server.port} within ${timeoutMs} ms`, () => socket.destroy());
     socket.on('error', (error) => finish(error));
     socket.on('connect', () => socket.write(message));
     socket.on('data', (chunk) => {
@@ -131,6 +115,30 @@ function queryTcp(
     });
     socket.on('end', () => finish(dnsError('ECONNRESET', `${server.host}:${server.port} closed the TCP connection`)));
   });
+}
+
+/**
+ * The one way a query ends: the first of an answer, an error or the timeout (ETIMEOUT) settles
+ * the promise and closes the socket; whatever comes after is ignored.
+ */
+function settleOnce(
+  resolve: (response: packet.DecodedPacket) => void,
+  reject: (error: Error) => void,
+  timeoutMs: number,
+  timeoutMessage: string,
+  close: () => void,
+): (error: Error | null, response?: packet.DecodedPacket) => void {
+  let done = false;
+  const finish = (error: Error | null, response?: packet.DecodedPacket): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    close();
+    if (error) reject(error);
+    else resolve(response!);
+  };
+  const timer = setTimeout(() => finish(dnsError('ETIMEOUT', timeoutMessage)), timeoutMs);
+  return finish;
 }
 
 function dnsError(code: string, message: string): Error {

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { authenticate } from 'mailauth';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { createResolver } from '@mailroom/dns';
+import { createResolver, DnsCache } from '@mailroom/dns';
 import { LOGGER, type Logger } from '@mailroom/logger';
-import { DnsCache } from './dns-cache';
 
 export interface ConnectionFacts {
   ip: string;
