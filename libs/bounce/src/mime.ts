@@ -1,4 +1,5 @@
 import libmime from 'libmime';
+import { decodeWords, unfoldHeaderBlock } from '@mailroom/mime';
 
 /**
  * Just enough MIME to read reports: a header list and the part tree of multipart bodies, with
@@ -85,21 +86,11 @@ function headerEnd(raw: Buffer, max: number): { headerEnd: number; bodyStart: nu
   return raw.length <= max ? { headerEnd: raw.length, bodyStart: raw.length } : { headerEnd: limit, bodyStart: limit };
 }
 
-/** Unfolds and splits a header block; lines without a colon are dropped. */
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+/** Unfolds and splits a header block; lines without a colon or with a malformed name are dropped. */
 export function parseHeaders(block: string): MimeHeader[] {
-  const headers: MimeHeader[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (/^[ \t]/.test(line) && headers.length) {
-      headers[headers.length - 1].value += ` ${line.trim()}`;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) continue;
-    headers.push({ name, value: line.slice(colon + 1).trim() });
-  }
-  return headers;
+  return unfoldHeaderBlock(block, (name) => FIELD_NAME.test(name)).map((field) => ({ name: field.name.toLowerCase(), value: field.value }));
 }
 
 export function header(headers: MimeHeader[], name: string): string | undefined {
@@ -114,11 +105,7 @@ export function headerValues(headers: MimeHeader[], name: string): string[] {
 export function decodedHeader(headers: MimeHeader[], name: string): string | undefined {
   const value = header(headers, name);
   if (value === undefined) return undefined;
-  try {
-    return libmime.decodeWords(Buffer.from(value, 'latin1').toString('utf8'));
-  } catch {
-    return value;
-  }
+  return decodeWords(Buffer.from(value, 'latin1').toString('utf8'), value);
 }
 
 function splitMultipart(body: Buffer, boundary: string): Buffer[] {

@@ -1,6 +1,6 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { describe, expect, it } from 'vitest';
-import { parseAddressList as envelopeAddresses } from '../../mailstore/src/mime/address-list';
+import { parseAddressList as envelopeAddresses } from '@mailroom/mime';
 import { parseMailboxHeader, submittedSenders } from './address-header';
 import { readHeaders } from './submitted-message';
 

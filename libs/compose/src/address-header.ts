@@ -1,6 +1,6 @@
-import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 import { DomainError } from '@mailroom/common';
+import { decodeWords } from '@mailroom/mime';
 import { parseAddress, type MailAddress } from './address';
 import { headerValues, type SubmittedHeaders } from './submitted-message';
 
@@ -171,14 +171,6 @@ export function addressesShownIn(name: string, header: string): MailAddress[] {
       throw ambiguous(header, `shows "${match.slice(0, 60)}" in its display name`);
     }
   });
-}
-
-function decodeWords(text: string): string {
-  try {
-    return libmime.decodeWords(text);
-  } catch {
-    return text;
-  }
 }
 
 /** The senders a submitted message names, each with the header that names it. */

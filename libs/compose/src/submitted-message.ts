@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import libmime from 'libmime';
 import { DomainError } from '@mailroom/common';
+import { decodeWords, unfoldHeaderBlock } from '@mailroom/mime';
 import { headerValueProblem } from './headers';
 
 export interface SubmittedHeaders {
@@ -19,15 +19,7 @@ export function readHeaders(raw: Buffer): SubmittedHeaders {
   if (crlf >= 0 && (lf < 0 || crlf < lf)) [end, bodyOffset] = [crlf, crlf + 4];
   else if (lf >= 0) [end, bodyOffset] = [lf, lf + 2];
   else [end, bodyOffset] = [raw.length, raw.length];
-  const block = raw.subarray(0, end).toString('latin1');
-  const fields: SubmittedHeaders['fields'] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1]!.value += ` ${line.trim()}`;
-    else {
-      const colon = line.indexOf(':');
-      if (colon > 0) fields.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
-    }
-  }
+  const fields = unfoldHeaderBlock(raw.subarray(0, end).toString('latin1'));
   // Header bytes may be UTF-8 (RFC 6532); decode values as such once split on ASCII structure.
   for (const field of fields) field.value = Buffer.from(field.value, 'latin1').toString('utf8');
   return { fields, bodyOffset };
@@ -39,11 +31,7 @@ export function headerValues(headers: SubmittedHeaders, name: string): string[] 
 }
 
 export function decodeHeaderText(value: string): string {
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
+  return decodeWords(value);
 }
 
 /**

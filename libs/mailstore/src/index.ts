@@ -8,7 +8,4 @@ export * from './prepared-message';
 export * from './mime/mime-tree';
 export * from './mime/envelope';
 export * from './mime/imap-data';
-export * from './mime/header-lines';
 export * from './mime/message-text';
-export type { EnvelopeAddress } from './mime/address-list';
-export type { MimeParam } from './mime/structured-value';

@@ -1,4 +1,5 @@
 import { storableJson } from '@mailroom/common';
+import { toCrlf } from '@mailroom/mime';
 import { parseMessage, type MimePart } from './mime/mime-tree';
 import type { Envelope } from './mime/envelope';
 import { summarize, type MessageSummary } from './mime/message-text';
@@ -16,22 +17,8 @@ export interface PreparedMessage extends MessageSummary {
  * test) is stored with CRLF so that RFC822.SIZE and the bytes FETCH returns agree.
  */
 export function normalizeLineEnds(raw: Buffer): Buffer {
-  let bare = false;
-  for (let at = raw.indexOf(0x0a); at !== -1; at = raw.indexOf(0x0a, at + 1)) {
-    if (at === 0 || raw[at - 1] !== 0x0d) {
-      bare = true;
-      break;
-    }
-  }
-  if (!bare) return raw;
-  const out = Buffer.allocUnsafe(raw.length * 2);
-  let length = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i];
-    if (byte === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) out[length++] = 0x0d;
-    out[length++] = byte;
-  }
-  return out.subarray(0, length);
+  // A bare CR stays: it is not a line end to IMAP, and the stored bytes are the message's own.
+  return toCrlf(raw, { bareCr: false });
 }
 
 /**

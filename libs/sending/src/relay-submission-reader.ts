@@ -14,6 +14,7 @@ import {
 } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { currentRequestId } from '@mailroom/logger';
+import { toCrlf } from '@mailroom/mime';
 import type { NewMessage } from '@mailroom/db';
 import { LIMITS } from './message-draft';
 import { SenderDomains } from './sender-domains';
@@ -45,7 +46,7 @@ export class RelaySubmissionReader {
     await this.senderDomains.of(accountId, envelopeFrom, 'MAIL FROM');
     // Lines end in CRLF from here on: a bare CR or LF would let the header we check and the header
     // a receiver reads differ (a From: hidden behind a bare CR), so they become CRLF first.
-    const normalized = normalizeLineEndings(input.raw);
+    const normalized = toCrlf(input.raw, { bareCr: true });
     // Headers are read the strictest way and refused where receivers could read them otherwise
     // (controls, stray lines, ambiguous addresses): what we check must be what they see.
     checkSubmittedHeaderBlock(normalized);
@@ -90,20 +91,6 @@ export class RelaySubmissionReader {
         .map((a) => ({ id: newId(), email: a.address, domain: a.domain, kind: visible.has(a.address.toLowerCase()) ? ('to' as const) : ('bcc' as const), suppressed: false })),
     };
   }
-}
-
-/** Every bare CR or bare LF becomes CRLF; a message already in CRLF comes back as it is. */
-function normalizeLineEndings(raw: Buffer): Buffer {
-  let bare = false;
-  for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i];
-    if ((byte === 0x0d && raw[i + 1] !== 0x0a) || (byte === 0x0a && raw[i - 1] !== 0x0d)) {
-      bare = true;
-      break;
-    }
-  }
-  if (!bare) return raw;
-  return Buffer.from(raw.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
 }
 
 function safeAddresses(value: string): string[] {

@@ -1,4 +1,5 @@
-import { findBodyStart, parseHeaderFields, type MimePart } from '@mailroom/mailstore';
+import type { MimePart } from '@mailroom/mailstore';
+import { findBodyStart, parseHeaderFields } from '@mailroom/mime';
 import type { BodySectionItem } from '../protocol/fetch-items';
 
 const CRLF = Buffer.from('\r\n');

@@ -1,4 +1,5 @@
-import { decodeWords, parseHeaderFields, searchableBody, type MimePart, type StoredMessage } from '@mailroom/mailstore';
+import { searchableBody, type MimePart, type StoredMessage } from '@mailroom/mailstore';
+import { decodeWords, parseHeaderFields } from '@mailroom/mime';
 import { inRanges } from '../protocol/sequence-set';
 import type { SearchKey } from '../protocol/search-query';
 

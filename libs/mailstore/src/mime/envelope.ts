@@ -1,5 +1,4 @@
-import { parseAddressList, type EnvelopeAddress } from './address-list';
-import { headerValue, type HeaderField } from './header-lines';
+import { headerValue, parseAddressList, type EnvelopeAddress, type HeaderField } from '@mailroom/mime';
 
 /**
  * IMAP's ENVELOPE (RFC 3501 7.4.2) of a message or of an attached message/rfc822 part. Values

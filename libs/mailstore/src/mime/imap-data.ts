@@ -1,7 +1,6 @@
-import type { EnvelopeAddress } from './address-list';
+import type { EnvelopeAddress, MimeParam } from '@mailroom/mime';
 import type { Envelope } from './envelope';
 import type { MimePart } from './mime-tree';
-import type { MimeParam } from './structured-value';
 
 /**
  * ENVELOPE and BODYSTRUCTURE as IMAP data, before an IMAP response writer turns them into

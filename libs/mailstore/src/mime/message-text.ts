@@ -1,17 +1,5 @@
-import libmime from 'libmime';
-import { formatAddresses } from './address-list';
-import type { HeaderField } from './header-lines';
+import { decodeWords, formatAddresses, paramValue, type HeaderField } from '@mailroom/mime';
 import type { MimePart, ParsedMessage } from './mime-tree';
-import { paramValue } from './structured-value';
-
-/** Decodes RFC 2047 encoded words; text that is not valid stays as written. */
-export function decodeWords(text: string): string {
-  try {
-    return libmime.decodeWords(text);
-  } catch {
-    return text;
-  }
-}
 
 /** The header fields kept beside each stored message for listings and SEARCH. */
 export interface MessageSummary {

@@ -1,6 +1,5 @@
+import { countLines, findBodyStart, headerValue, parseHeaderFields, parseStructuredValue, type HeaderField, type MimeParam } from '@mailroom/mime';
 import { buildEnvelope, type Envelope } from './envelope';
-import { countLines, findBodyStart, headerValue, parseHeaderFields, type HeaderField } from './header-lines';
-import { parseStructuredValue, type MimeParam } from './structured-value';
 
 /**
  * The MIME structure of a message, computed once when it is stored: every part's byte offsets
