@@ -23,7 +23,7 @@ export async function* messageBatches(session: CommandSession, uids: number[], w
     return;
   }
   for (let i = 0; i < uids.length; i += BATCH_METADATA) {
-    const sizes = await session.storage.messages(session.selected!.folderId, uids.slice(i, i + BATCH_METADATA), {});
+    const sizes = await session.storage.messages(session.user!, session.selected!.folderId, uids.slice(i, i + BATCH_METADATA), {});
     let group: number[] = [];
     let bytes = 0;
     for (const { uid, size } of sizes) {
@@ -72,7 +72,7 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
   const uids = folder.resolve(ranges, byUid);
   if (vanished && changedSince !== null) {
     // RFC 7162 3.2.6: expunges since CHANGEDSINCE within the requested UIDs, before the FETCHes.
-    const changes = await session.storage.changesSince(folder.folderId, changedSince);
+    const changes = await session.storage.changesSince(session.user!, folder.folderId, changedSince);
     const gone = (changes?.expunged ?? []).map((e) => e.uid).filter((uid) => inRanges(ranges, uid));
     if (gone.length) await session.write(`* VANISHED (EARLIER) ${formatSequenceSet(gone)}\r\n`);
   }
@@ -92,7 +92,7 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
     }
   }
   for await (const group of messageBatches(session, uids, wantsBody)) {
-    const rows = await session.storage.messages(folder.folderId, group, { raw: wantsBody, structure: wantsStructure });
+    const rows = await session.storage.messages(session.user!, folder.folderId, group, { raw: wantsBody, structure: wantsStructure });
     for (const message of rows) {
       if (changedSince !== null && message.modseq <= changedSince) continue;
       const seq = folder.seqOf(message.uid);

@@ -58,16 +58,16 @@ function selectCommand(readOnly: boolean): CommandHandler {
       session.deselect();
       const user = session.user!;
       const folder = await session.storage.findFolder(user, name);
-      const snapshot = folder && (await session.storage.snapshot(folder.id));
+      const snapshot = folder && (await session.storage.snapshot(user, folder.id));
       if (!folder || !snapshot) return { ...no(`no folder named ${name}`, 'NONEXISTENT'), skipSync: true };
       const selected = new SelectedFolder(folder.id, name, readOnly, snapshot.uidValidity, snapshot.uids, snapshot.highestModseq);
       if (readOnly) selected.markRecentFrom(snapshot.recentFrom);
       else if (snapshot.recentFrom < snapshot.uidNext) {
         // Only when some message is still \Recent for nobody: the claim locks the folder row.
-        const claim = await session.storage.claimRecent(folder.id);
+        const claim = await session.storage.claimRecent(user, folder.id);
         selected.claimRecent(claim.from, claim.to);
       }
-      const keywords = await session.storage.keywords(folder.id);
+      const keywords = await session.storage.keywords(user, folder.id);
       const firstUnseen = snapshot.firstUnseenUid;
       const flags = [...SYSTEM_FLAGS, ...keywords.map(astring)].join(' ');
       const lines = [
@@ -102,7 +102,7 @@ function parseQresync(items: Token[]): { uidValidity: number; modseq: number; kn
 
 /** What changed since the client's MODSEQ: VANISHED (EARLIER) for expunges, FETCH for flag changes. */
 export async function resynchronize(session: CommandSession, folder: SelectedFolder, modseq: number, known: SequenceRange[] | null): Promise<string[]> {
-  const changes = await session.storage.changesSince(folder.folderId, modseq);
+  const changes = await session.storage.changesSince(session.user!, folder.folderId, modseq);
   if (!changes) return [];
   const lines: string[] = [];
   const vanished = changes.expunged.map((e) => e.uid).filter((uid) => !known || inRanges(known, uid));

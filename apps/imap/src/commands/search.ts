@@ -22,7 +22,7 @@ export async function searchMessages(session: CommandSession, args: Args, byUid:
   const filter = searchFilter(key, folder);
   if (filter) {
     // Evaluated by PostgreSQL: only matching UIDs come back.
-    const matches = await session.storage.search(folder.folderId, filter, folder.largestUid);
+    const matches = await session.storage.search(session.user!, folder.folderId, filter, folder.largestUid);
     const hits = matches.filter((m) => folder.seqOf(m.uid));
     const highestMatch = hits.reduce((max, m) => Math.max(max, m.modseq), 0);
     const numbers = hits.map((m) => (byUid ? m.uid : folder.seqOf(m.uid)));
@@ -35,7 +35,7 @@ export async function searchMessages(session: CommandSession, args: Args, byUid:
   const found: number[] = [];
   let highest = 0;
   for await (const group of messageBatches(session, candidates, needs.raw)) {
-    const rows = await session.storage.messages(folder.folderId, group, { summary: needs.summary, raw: needs.raw, structure: needs.raw });
+    const rows = await session.storage.messages(session.user!, folder.folderId, group, { summary: needs.summary, raw: needs.raw, structure: needs.raw });
     for (const message of rows) {
       const seq = folder.seqOf(message.uid);
       if (!seq) continue;

@@ -253,7 +253,7 @@ export class ImapSession implements CommandSession {
     this.deselect();
     this.selected = folder;
     this.state = 'selected';
-    const feed = this.deps.feeds.acquire(folder.folderId, folder.knownModseq);
+    const feed = this.deps.feeds.acquire(this.user!, folder.folderId, folder.knownModseq);
     const listener = () => {
       folder.dirty = true;
       if (this.idling) {
@@ -285,7 +285,7 @@ export class ImapSession implements CommandSession {
     const run = async () => {
       const folder = this.selected;
       if (!folder || this.closed || (!folder.dirty && !options.force)) return;
-      const lines = await folder.sync(this.storage, { expunge: options.expunge, condstore: this.condstore, qresync: this.qresync, force: options.force });
+      const lines = await folder.sync(this.storage, this.user!, { expunge: options.expunge, condstore: this.condstore, qresync: this.qresync, force: options.force });
       if (lines === null) {
         await this.write('* BYE The selected folder was deleted or renamed\r\n');
         this.close();
