@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { LOGGER, type Logger } from '@mailroom/logger';
+import { LOGGER, withRequestId, type Logger } from '@mailroom/logger';
 import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
 import { InboundMetrics } from './inbound-metrics';
@@ -62,8 +62,9 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
         if (refusal) this.logger.info({ session: session.id, ip: session.remoteAddress }, 'too many connections from one address');
         callback(refusal ?? undefined);
       },
+      // RCPT and DATA run under the session's id (request-context.ts): the libs they call log with it.
       onRcptTo: (address, session, callback) => {
-        this.route(address as RoutedAddress, session).then(
+        withRequestId(session.id, () => this.route(address as RoutedAddress, session)).then(
           (reply) => callback(reply ?? undefined),
           (error: unknown) => {
             this.logger.error({ err: error, session: session.id }, 'recipient lookup failed');
@@ -72,7 +73,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
         );
       },
       onData: (stream, session, callback) => {
-        this.receive(stream, session).then(
+        withRequestId(session.id, () => this.receive(stream, session)).then(
           (answer) => {
             this.metrics.messages.inc({ result: answer instanceof SmtpReply ? 'rejected' : 'accepted' });
             return answer instanceof SmtpReply ? callback(answer) : callback(null, answer);

@@ -108,7 +108,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
   async onApplicationBootstrap(): Promise<void> {
     await this.loadPolicies();
     this.policyTimer = setInterval(() => void this.loadPolicies(), 60_000).unref();
-    this.worker = new Worker<JobPayloads[DeliveryJobName], void, DeliveryJobName>(QUEUES.delivery, (job, token) => this.process(typedJob(job), token), {
+    // A job logs under its own id (job-<id>) until a message's delivery takes the id it was accepted under.
+    this.worker = new Worker<JobPayloads[DeliveryJobName], void, DeliveryJobName>(QUEUES.delivery, (job, token) => withRequestId(`job-${job.id}`, () => this.process(typedJob(job), token)), {
       connection: bullConnection(this.config),
       prefix: this.config.REDIS_PREFIX,
       // Stamped on each job it takes (processedBy): when this worker's heartbeat lapses, the
