@@ -17,21 +17,30 @@ export interface CrlfOptions {
  */
 export function toCrlf(raw: Buffer, options: CrlfOptions): Buffer {
   if (!hasBareLineEnd(raw, options.bareCr)) return raw;
+  // Copies the runs between line ends (indexOf and copy, not a loop over every byte).
   const out = Buffer.allocUnsafe(raw.length * 2);
   let length = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i]!;
-    if (byte === CR) {
-      out[length++] = CR;
-      if (raw[i + 1] === LF) {
+  let from = 0;
+  let lf = raw.indexOf(LF);
+  let cr = options.bareCr ? raw.indexOf(CR) : -1;
+  while (lf !== -1 || cr !== -1) {
+    if (cr !== -1 && (lf === -1 || cr < lf)) {
+      if (raw[cr + 1] !== LF) {
+        length += raw.copy(out, length, from, cr + 1);
         out[length++] = LF;
-        i++;
-      } else if (options.bareCr) out[length++] = LF;
-    } else if (byte === LF) {
-      out[length++] = CR;
-      out[length++] = LF;
-    } else out[length++] = byte;
+        from = cr + 1;
+      }
+      cr = raw.indexOf(CR, cr + 1);
+    } else {
+      if (lf === 0 || raw[lf - 1] !== CR) {
+        length += raw.copy(out, length, from, lf);
+        out[length++] = CR;
+        from = lf;
+      }
+      lf = raw.indexOf(LF, lf + 1);
+    }
   }
+  length += raw.copy(out, length, from);
   return out.subarray(0, length);
 }
 
