@@ -62,13 +62,11 @@ function matches(response: packet.DecodedPacket, id: number, name: string, type:
   );
 }
 
-function queryUdp(
-  server: DnsServerAddress,
-  message: Buffer,
-  timeoutMs: number,
-  accept: (response: packet.DecodedPacket) => boolean,
-): Promise<packet.DecodedPacket> {
-  return new Promise((resolve, reject) => {
+/** One question to one server over one transport; `accept` tells the answer to it from others. */
+type Exchange = (server: DnsServerAddress, message: Buffer, timeoutMs: number, accept: (response: packet.DecodedPacket) => boolean) => Promise<packet.DecodedPacket>;
+
+const queryUdp: Exchange = (server, message, timeoutMs, accept) =>
+  new Promise((resolve, reject) => {
     const socket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
     const finish = settleOnce(resolve, reject, timeoutMs, `no answer from ${server.host}:${server.port} within ${timeoutMs} ms`, () => {
       socket.removeAllListeners('message');
@@ -87,15 +85,9 @@ function queryUdp(
     });
     socket.connect(server.port, server.host, () => socket.send(message));
   });
-}
 
-function queryTcp(
-  server: DnsServerAddress,
-  message: Buffer,
-  timeoutMs: number,
-  accept: (response: packet.DecodedPacket) => boolean,
-): Promise<packet.DecodedPacket> {
-  return new Promise((resolve, reject) => {
+const queryTcp: Exchange = (server, message, timeoutMs, accept) =>
+  new Promise((resolve, reject) => {
     const socket = connectTcp({ host: server.host, port: server.port });
     let received = Buffer.alloc(0);
     const finish = settleOnce(resolve, reject, timeoutMs, `no TCP answer from ${server.host}:${server.port} within ${timeoutMs} ms`, () => socket.destroy());
@@ -115,7 +107,6 @@ function queryTcp(
     });
     socket.on('end', () => finish(dnsError('ECONNRESET', `${server.host}:${server.port} closed the TCP connection`)));
   });
-}
 
 /**
  * The one way a query ends: the first of an answer, an error or the timeout (ETIMEOUT) settles
