@@ -9,8 +9,8 @@ import type { ImapOptions } from '../imap-options';
 import { CommandReader, type Frame } from '../protocol/command-reader';
 import { ParseError, parseCommand, tagOf } from '../protocol/command-parser';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
-import { RESPONSE_CODE } from './error-response';
 import type { CommandSession, CommandSessionDeps, SessionState } from './command-session';
+import { RESPONSE_CODE } from './error-response';
 import type { FolderFeeds } from './folder-feed';
 import { SelectedFolder } from './selected-folder';
 
