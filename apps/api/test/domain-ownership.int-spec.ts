@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '@mailroom/db';
-import { createAccountKey, publishRecords, startTestApi, TestDnsServer, type DnsRecordDto as DnsRecord, type TestApi } from '@mailroom/testing';
+import { createAccountKey, publishRecords, TestDnsServer, type DnsRecordDto as DnsRecord } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 /**
  * Who may hold a domain name: any account may add one, but it is that account's only once the

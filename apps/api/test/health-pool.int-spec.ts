@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sql } from '@mailroom/db';
-import { startTestApi, type TestApi } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 /**
  * One PostgreSQL pool per process, DATABASE_POOL_SIZE connections, shared by Prisma and the hot

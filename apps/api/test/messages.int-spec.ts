@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSendingAccount, startTestApi, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { createSendingAccount, TestDnsServer, type SendingAccount } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 /** The send API as a client sees it: validation, limits, idempotency, batches, templates, suppressions. */
 describe('sending over the REST API', () => {

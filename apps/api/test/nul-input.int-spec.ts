@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 /**
  * A NUL (or a lone UTF-16 surrogate, which has no UTF-8 form) can be sent in any query, path

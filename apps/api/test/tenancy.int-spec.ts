@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secrets } from '@mailroom/crypto';
 import { PrismaService } from '@mailroom/db';
 import { publicKeyOf } from '@mailroom/dkim';
-import { startTestApi, TestDnsServer, type TestApi } from '@mailroom/testing';
+import { TestDnsServer } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 describe('accounts, keys, domains and credentials over the REST API', () => {
   let api: TestApi;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSendingAccount, freePort, SmtpSink, startTestApi, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { createSendingAccount, freePort, SmtpSink, TestDnsServer, type SendingAccount } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 import { InboundModule } from '../src/inbound/inbound.module';
 import { InboundServer } from '../src/inbound/inbound-server';
 import { sendOnce } from './inbound-harness';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sql } from '@mailroom/db';
-import { createAccountKey, freePort, publishRecords, startTestApi, TestDnsServer, type DnsRecordDto as DnsRecord, type TestApi } from '@mailroom/testing';
+import { createAccountKey, freePort, publishRecords, TestDnsServer, type DnsRecordDto as DnsRecord } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 import { InboundModule } from '../src/inbound/inbound.module';
 import { InboundServer } from '../src/inbound/inbound-server';
 import { sendOnce } from './inbound-harness';

@@ -10,12 +10,11 @@ import {
   freePort,
   signalAndWait,
   spawnBuilt,
-  startTestApi,
   TestDnsServer,
   waitForOutput,
   type SendingAccount,
-  type TestApi,
 } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 const SMTP = 'dist/apps/smtp/src/main.js';
 

@@ -1,7 +1,8 @@
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSendingAccount, freePort, SmtpSink, startTestApi, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { createSendingAccount, freePort, SmtpSink, TestDnsServer, type SendingAccount } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 import { CredentialService } from '@mailroom/tenancy';
 import { SubmissionModule } from '../src/submission/submission.module';
 

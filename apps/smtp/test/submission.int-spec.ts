@@ -8,11 +8,10 @@ import {
   createSendingAccount,
   freePort,
   SmtpSink,
-  startTestApi,
   TestDnsServer,
   type SendingAccount,
-  type TestApi,
 } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 import { CredentialService } from '@mailroom/tenancy';
 import { SubmissionModule } from '../src/submission/submission.module';
 

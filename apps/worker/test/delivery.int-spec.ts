@@ -2,7 +2,8 @@ import { Resolver } from 'node:dns/promises';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sql } from '@mailroom/db';
-import { createSendingAccount, freePort, SmtpSink, startTestApi, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { createSendingAccount, freePort, SmtpSink, TestDnsServer, type SendingAccount } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 /**
  * The whole outbound path over real sockets: API -> PostgreSQL -> BullMQ -> worker -> DNS (our

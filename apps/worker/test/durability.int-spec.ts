@@ -10,13 +10,12 @@ import {
   repeatedArrivals,
   signalAndWait,
   SmtpSink,
-  startTestApi,
   TEST_REDIS_URL,
   TestDnsServer,
   workerEnvFor,
   type SendingAccount,
-  type TestApi,
 } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 const WORKER = 'dist/apps/worker/src/main.js';
 const COUNT = 40;

@@ -11,7 +11,6 @@ import {
   repeatedArrivals as duplicates,
   signalAndWait,
   SmtpSink,
-  startTestApi,
   TEST_REDIS_URL,
   TestDnsServer,
   timeToNextArrival,
@@ -19,8 +18,8 @@ import {
   workerEnvFor,
   type BuiltProcess,
   type SendingAccount,
-  type TestApi,
 } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 const WORKER = 'dist/apps/worker/src/main.js';
 /** Far longer than any test: if delivery resumes, the lease is not what freed anything. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryRepository, WorkerRepository } from '@mailroom/db';
-import { createSendingAccount, startTestApi, TestDnsServer, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { createSendingAccount, TestDnsServer, type SendingAccount } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 const LEASE = 3600;
 

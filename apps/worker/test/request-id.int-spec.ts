@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allDelivered, BuiltProcesses, createSendingAccount, SmtpSink, startTestApi, TestDnsServer, workerEnvFor, type BuiltProcess, type SendingAccount, type TestApi } from '@mailroom/testing';
+import { allDelivered, BuiltProcesses, createSendingAccount, SmtpSink, TestDnsServer, workerEnvFor, type BuiltProcess, type SendingAccount } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 const WORKER = 'dist/apps/worker/src/main.js';
 

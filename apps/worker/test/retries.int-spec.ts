@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSendingAccount, SmtpSink, startTestApi, TestDnsServer, type SendingAccount, type TestApi, until } from '@mailroom/testing';
+import { createSendingAccount, SmtpSink, TestDnsServer, type SendingAccount, until } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 
 /** Temporary failures until the retry window closes. */
 describe('retries', () => {

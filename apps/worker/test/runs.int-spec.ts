@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullConnection, QUEUES } from '@mailroom/queue';
-import { createSendingAccount, SmtpSink, startTestApi, TEST_REDIS_URL, TestDnsServer, type SendingAccount, type TestApi, until } from '@mailroom/testing';
+import { createSendingAccount, SmtpSink, TEST_REDIS_URL, TestDnsServer, type SendingAccount, until } from '@mailroom/testing';
+import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
 import { Sweeper } from '../src/delivery/sweeper';
 
 /**

@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { DynamicModule, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@mailroom/config';
-import { createLogger } from '@mailroom/logger';
-import { PlatformModule } from '@mailroom/platform';
-import { ApiModule } from '../../../apps/api/src/api.module';
-import { createHttpApp } from '../../../apps/api/src/http-app';
-import { WorkerModule } from '../../../apps/worker/src/worker.module';
+import { createLogger, type Logger } from '@mailroom/logger';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testConfig } from './test-config';
 
@@ -22,16 +17,20 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+/** Builds the HTTP application under test from its config; the app side supplies it (libs never import apps). */
+export type TestHttpAppFactory = (config: AppConfig, logger: Logger) => Promise<NestFastifyApplication>;
+
 /**
- * The real API on a free loopback port, over a database and Redis prefix of its own; with
- * `worker`, the delivery workers run in the same process (as under `npm start`).
+ * An HTTP app built by `build` on a free loopback port, over a database and Redis prefix of its
+ * own, with an admin key. The API's own starter (`startTestApi`) lives with the apps, in
+ * apps/mailroom/test/support/test-api.ts.
  */
-export async function startTestApi(env: Record<string, string> = {}, options: { worker?: boolean; modules?: Array<Type | DynamicModule> } = {}): Promise<TestApi> {
+export async function startTestHttpApp(build: TestHttpAppFactory, env: Record<string, string> = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(12).toString('hex')}`;
   const config = testConfig(db.url, { ADMIN_API_KEY: adminKey, ...env });
   const logger = createLogger(config.LOG_LEVEL, 'test-api');
-  const app = await createHttpApp({ module: class TestApiRoot {}, imports: [PlatformModule.forRoot(config, logger), ApiModule, ...(options.worker ? [WorkerModule] : []), ...(options.modules ?? [])] }, config, logger);
+  const app = await build(config, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
