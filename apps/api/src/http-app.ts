@@ -78,6 +78,8 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
       .addBearerAuth()
       .build(),
   );
+  // The UI's assets are served through @fastify/static, which nothing imports by name: without it
+  // in package.json the API exits at startup ("The @fastify/static package is missing").
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
