@@ -29,9 +29,13 @@ describe('operator CLI: domain ownership', () => {
     expect(created.stdout).toContain('ownership not proven yet');
     expect((await cli('domain:create', '--account', b, 'shared.test')).code).toBe(0);
 
-    const reserved = await cli('domain:create', '--account', a, 'mailroom.test');
+    // MAIL_HOSTNAME itself is nobody's; its parent only the operator's, and the CLI is the operator.
+    const reserved = await cli('domain:create', '--account', a, 'mx.mailroom.test');
     expect(reserved.code).toBe(1);
     expect(reserved.stderr).toContain('reserved');
+    const parent = await cli('domain:create', '--account', a, 'mailroom.test');
+    expect(parent.code).toBe(0);
+    expect(parent.stdout).toContain('ownership not proven yet');
 
     const ambiguous = await cli('domain:dns', 'shared.test');
     expect(ambiguous.code).toBe(1);
