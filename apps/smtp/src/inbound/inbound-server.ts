@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { LOGGER, withRequestId, type Logger } from '@mailroom/logger';
+import { LOGGER, type Logger } from '@mailroom/logger';
 import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
 import { InboundMetrics } from './inbound-metrics';
@@ -62,9 +62,10 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
         if (refusal) this.logger.info({ session: session.id, ip: session.remoteAddress }, 'too many connections from one address');
         callback(refusal ?? undefined);
       },
-      // RCPT and DATA run under the session's id (request-context.ts): the libs they call log with it.
+      // Lines about a session name it (session, queueId); the request context (AsyncLocalStorage)
+      // is not entered here, as its promise hooks would tax every await of the process on Node 22.
       onRcptTo: (address, session, callback) => {
-        withRequestId(session.id, () => this.route(address as RoutedAddress, session)).then(
+        this.route(address as RoutedAddress, session).then(
           (reply) => callback(reply ?? undefined),
           (error: unknown) => {
             this.logger.error({ err: error, session: session.id }, 'recipient lookup failed');
@@ -73,7 +74,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
         );
       },
       onData: (stream, session, callback) => {
-        withRequestId(session.id, () => this.receive(stream, session)).then(
+        this.receive(stream, session).then(
           (answer) => {
             this.metrics.messages.inc({ result: answer instanceof SmtpReply ? 'rejected' : 'accepted' });
             return answer instanceof SmtpReply ? callback(answer) : callback(null, answer);
