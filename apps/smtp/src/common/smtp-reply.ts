@@ -5,14 +5,20 @@
 export class SmtpReply extends Error {
   readonly responseCode: number;
 
+  readonly text: string;
+
   constructor(
     code: number,
     readonly enhanced: string,
-    readonly text: string,
+    text: string,
   ) {
+    // Texts may quote what a client sent (a header, an address): a CR or LF in one would end
+    // the reply line and let the rest read as another reply, so every control becomes a space.
+    const line = text.replace(/[\x00-\x1f\x7f]/g, ' ');
     // smtp-server writes `${responseCode} ${message}`; the session guard keeps our enhanced
     // code instead of the generic one smtp-server would add for the basic code.
-    super(`${enhanced} ${text}`);
+    super(`${enhanced} ${line}`);
+    this.text = line;
     this.responseCode = code;
     this.name = 'SmtpReply';
   }

@@ -13,6 +13,7 @@ import { readWithinLimits } from '../common/message-reader';
 import { RecipientRouter } from './recipient-router';
 import type { Route } from './routes';
 import { Replies, SmtpReply } from '../common/smtp-reply';
+import { inboundReplyFor } from './inbound-replies';
 
 /** A session may last this many idle timeouts in all (30 minutes by default). */
 const SESSION_TIMEOUTS = 6;
@@ -69,7 +70,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
           (reply) => callback(reply ?? undefined),
           (error: unknown) => {
             this.logger.error({ err: error, session: session.id }, 'recipient lookup failed');
-            callback(Replies.lookupFailure());
+            callback(inboundReplyFor(error, Replies.lookupFailure));
           },
         );
       },
@@ -82,7 +83,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
           (error: unknown) => {
             this.metrics.messages.inc({ result: 'failed' });
             this.logger.error({ err: error, session: session.id }, 'inbound message not stored');
-            callback(Replies.temporaryFailure());
+            callback(inboundReplyFor(error));
           },
         );
       },
