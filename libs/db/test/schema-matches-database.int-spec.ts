@@ -123,7 +123,8 @@ describe('prisma/schema.prisma and the migrated database', () => {
         const where = `${model.name}.${field.name}`;
         if (field.isList) {
           expect(col.data_type, where).toBe('ARRAY');
-          expect(col.udt_name, where).toBe(`_${SCALAR_TYPES[field.type] === 'text' ? 'text' : field.type.toLowerCase()}`);
+          const element = field.nativeType?.[0] === 'Uuid' ? 'uuid' : SCALAR_TYPES[field.type] === 'text' ? 'text' : field.type.toLowerCase();
+          expect(col.udt_name, where).toBe(`_${element}`);
         } else if (field.kind === 'enum') {
           expect(col.data_type, where).toBe('USER-DEFINED');
           expect(col.udt_name, where).toBe(enumDbName(field.type));
