@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+
+/**
+ * The newsletter half: contacts, lists, imports and opt-in (contacts/, lists/, imports/, opt-in/),
+ * segments and campaigns (segments/, campaigns/), unsubscribe, tracking and the composition of a
+ * broadcast message (unsubscribe/, tracking/, broadcast/). Needs PlatformModule in scope.
+ */
+@Module({
+  providers: [],
+  exports: [],
+})
+export class NewsletterModule {}
