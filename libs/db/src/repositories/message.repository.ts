@@ -13,6 +13,8 @@ export interface NewRecipient {
   suppressed: boolean;
   /** The delivery run it is queued in (the run's first message id), if it shares a job. */
   runId?: string | null;
+  /** The newsletter contact it was sent to (campaign mail). */
+  contactId?: string | null;
 }
 
 export interface NewMessage {
@@ -169,7 +171,11 @@ async function claimIdempotencyKey(client: PoolClient, accountId: string, key: s
   return { status: rows[0].status, response: rows[0].response };
 }
 
-async function insertMessages(client: PoolClient, accountId: string, messages: NewMessage[]): Promise<void> {
+/**
+ * The inserts of `accept`, inside a transaction of the caller's: the campaign dispatcher
+ * materializes its batches through it, in the transaction that marks them dispatched.
+ */
+export async function insertMessages(client: PoolClient, accountId: string, messages: NewMessage[]): Promise<void> {
   const col = <T>(pick: (m: NewMessage) => T) => messages.map(pick);
   await client.query(
     `INSERT INTO messages (id, account_id, domain_id, campaign_id, template_id, stream, source, from_address, subject,
@@ -203,12 +209,12 @@ async function insertMessages(client: PoolClient, accountId: string, messages: N
     ],
   );
 
-  const recipients = messages.flatMap((m) => m.recipients.map((r) => ({ ...r, messageId: m.id })));
+  const recipients = messages.flatMap((m) => m.recipients.map((r) => ({ ...r, messageId: m.id, campaignId: m.campaignId })));
   await client.query(
-    `INSERT INTO recipients (id, message_id, account_id, email, domain, kind, status, run_id)
-     SELECT r.id, r.message_id, $1, r.email, r.domain, r.kind, r.status, r.run_id
-       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::recipient_kind[], $7::recipient_status[], $8::uuid[])
-         AS r(id, message_id, email, domain, kind, status, run_id)`,
+    `INSERT INTO recipients (id, message_id, account_id, email, domain, kind, status, run_id, contact_id, campaign_id)
+     SELECT r.id, r.message_id, $1, r.email, r.domain, r.kind, r.status, r.run_id, r.contact_id, r.campaign_id
+       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::recipient_kind[], $7::recipient_status[], $8::uuid[], $9::uuid[], $10::uuid[])
+         AS r(id, message_id, email, domain, kind, status, run_id, contact_id, campaign_id)`,
     [
       accountId,
       recipients.map((r) => r.id),
@@ -218,6 +224,8 @@ async function insertMessages(client: PoolClient, accountId: string, messages: N
       recipients.map((r) => r.kind),
       recipients.map((r) => (r.suppressed ? 'suppressed' : 'queued')),
       recipients.map((r) => r.runId ?? null),
+      recipients.map((r) => r.contactId ?? null),
+      recipients.map((r) => r.campaignId),
     ],
   );
 
