@@ -54,6 +54,8 @@ export const configSchema = z.object({
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+  /** Sender of the mail Mailroom sends about dashboard logins (invitations, password resets); on a verified domain. */
+  SYSTEM_MAIL_FROM: z.string().min(3, 'must be an email address').max(998).optional(),
   WORKER_CONCURRENCY: z.coerce
     .number({ invalid_type_error: 'must be a number' })
     .int('must be a whole number')
