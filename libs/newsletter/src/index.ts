@@ -1,1 +1,2 @@
 export * from './newsletter.module';
+export * from './broadcast';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BroadcastModule } from './broadcast/broadcast.module';
 
 /**
  * The newsletter half: contacts, lists, imports and opt-in (contacts/, lists/, imports/, opt-in/),
@@ -6,7 +7,8 @@ import { Module } from '@nestjs/common';
  * broadcast message (unsubscribe/, tracking/, broadcast/). Needs PlatformModule in scope.
  */
 @Module({
+  imports: [BroadcastModule],
   providers: [],
-  exports: [],
+  exports: [BroadcastModule],
 })
 export class NewsletterModule {}
