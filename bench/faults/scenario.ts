@@ -123,7 +123,7 @@ export async function runScenario(spec: ScenarioSpec, options: ScenarioOptions):
   sink.onMessage = (id) => receipts.add(id);
   const ports: Record<string, string> = {};
   if (spec.layout === 'all-in-one') {
-    for (const name of ['SMTP_INBOUND_PORT', 'SMTP_SUBMISSION_PORT', 'SMTPS_SUBMISSION_PORT', 'IMAP_PORT', 'IMAPS_PORT']) ports[name] = String(await freePort());
+    for (const name of ['SMTP_INBOUND_PORT', 'SMTP_SUBMISSION_PORT', 'SMTPS_SUBMISSION_PORT', 'IMAP_PORT', 'IMAPS_PORT', 'POP3_PORT', 'POP3S_PORT']) ports[name] = String(await freePort());
   }
   // Default delivery settings (DESTINATION_MAX_CONNECTIONS 20, DELIVERY_LEASE_SECONDS 900...): what a newcomer runs.
   const mr = await BenchInstallation.create({ REDIS_URL: redis.url, OUTBOUND_SMTP_PORT: String(sink.port), LOG_LEVEL: 'info', ...ports });

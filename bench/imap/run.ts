@@ -219,6 +219,8 @@ async function main(): Promise<void> {
     REDIS_PREFIX: prefix,
     IMAP_PORT: String(port),
     IMAPS_PORT: String(await freePort()),
+    POP3_PORT: String(await freePort()),
+    POP3S_PORT: String(await freePort()),
     MAIL_HOSTNAME: 'mx.mailroom.test',
     LOG_LEVEL: 'warn',
   });

@@ -22,6 +22,10 @@ export interface ImapOptions {
   /** Bad commands in a row before the connection is closed. */
   maxBadCommands: number;
   limits: Omit<ReaderLimits, 'maxAppendSize'>;
+  /** POP3 inactivity before the session ends without deleting anything (RFC 1939: at least 10 minutes). */
+  pop3IdleTimeoutMs: number;
+  /** Longest POP3 command line (RFC 2449 allows 255 octets; AUTH PLAIN responses run longer). */
+  pop3MaxLineLength: number;
 }
 
 export const IMAP_OPTIONS = Symbol('IMAP_OPTIONS');
@@ -37,4 +41,6 @@ export const DEFAULT_IMAP_OPTIONS: ImapOptions = {
   preauthTimeoutMs: 60 * 1000,
   maxBadCommands: 20,
   limits: { maxLineLength: 64 * 1024, maxLiteralSize: 64 * 1024, maxLiterals: 64 },
+  pop3IdleTimeoutMs: 10 * 60 * 1000,
+  pop3MaxLineLength: 8 * 1024,
 };

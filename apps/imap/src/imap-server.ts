@@ -5,23 +5,24 @@ import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { settlesWithin, shutdownDeadline } from '@mailroom/platform';
 import { TlsMaterial } from '@mailroom/tls';
+import { normalizeIp } from './client-address';
+import { ConnectionSlots } from './connection-slots';
 import { ImapMetrics } from './imap-metrics';
 import { IMAP_OPTIONS, type ImapOptions } from './imap-options';
 import { LoginLimiter } from './login-limiter';
 import { FolderFeeds } from './session/folder-feed';
-import { ImapSession, normalizeIp, type SessionDeps } from './session/imap-session';
+import { ImapSession, type SessionDeps } from './session/imap-session';
 import { ImapStorage } from './storage/imap-storage';
 
 /**
  * The two listeners: IMAP_PORT (plain, STARTTLS offered) and IMAPS_PORT (implicit TLS), both on
  * BIND_ADDRESS. Started on application bootstrap and stopped, with a BYE to every client, first
- * thing on shutdown. Connections are capped per client IP and per process.
+ * thing on shutdown. Connections are capped per client IP and per process (ConnectionSlots, shared with POP3).
  */
 @Injectable()
 export class ImapServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<ImapSession>();
-  private readonly perIp = new Map<string, number>();
   private deps?: SessionDeps;
 
   constructor(
@@ -32,6 +33,7 @@ export class ImapServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly storage: ImapStorage,
     private readonly limiter: LoginLimiter,
     private readonly metrics: ImapMetrics,
+    private readonly slots: ConnectionSlots,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,19 +72,16 @@ export class ImapServer implements OnApplicationBootstrap, OnModuleDestroy {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const ip = normalizeIp(socket.remoteAddress ?? '');
-    const fromIp = this.perIp.get(ip) ?? 0;
-    if (fromIp >= this.options.maxConnectionsPerIp || this.sessions.size >= this.options.maxConnections) {
+    const release = this.slots.take(ip);
+    if (!release) {
       this.logger.warn({ remote: ip }, 'imap connection refused: too many connections');
       socket.end('* BYE Too many connections\r\n');
       return;
     }
-    this.perIp.set(ip, fromIp + 1);
     const session = new ImapSession(socket, this.deps!, secure, (closed) => {
       if (!this.sessions.delete(closed)) return;
       this.metrics.connections.dec();
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.perIp.set(ip, left);
-      else this.perIp.delete(ip);
+      release();
     });
     this.sessions.add(session);
     this.metrics.connections.inc();

@@ -15,6 +15,8 @@ export interface ImapHarness {
   db: TestDatabase;
   port: number;
   tlsPort: number;
+  pop3Port: number;
+  pop3sPort: number;
   /** Another process's worth of the same installation (its own pools, Redis connections). */
   peer(): Promise<INestApplicationContext>;
   close(): Promise<void>;
@@ -24,7 +26,9 @@ export async function startImap(options: Partial<ImapOptions> = {}, env: Record<
   const db = await createTestDatabase();
   const port = await freePort();
   const tlsPort = await freePort();
-  const config = testConfig(db.url, { IMAP_PORT: String(port), IMAPS_PORT: String(tlsPort), ...env });
+  const pop3Port = await freePort();
+  const pop3sPort = await freePort();
+  const config = testConfig(db.url, { IMAP_PORT: String(port), IMAPS_PORT: String(tlsPort), POP3_PORT: String(pop3Port), POP3S_PORT: String(pop3sPort), ...env });
   const logger = createLogger(config.LOG_LEVEL, 'test-imap');
   const app = await NestFactory.createApplicationContext(
     { module: class ImapTestRoot {}, imports: [PlatformModule.forRoot(config, logger), ImapModule.withOptions(options)] },
@@ -38,6 +42,8 @@ export async function startImap(options: Partial<ImapOptions> = {}, env: Record<
     db,
     port,
     tlsPort,
+    pop3Port,
+    pop3sPort,
     async peer() {
       const { MailStoreModule } = await import('@mailroom/mailstore');
       const peer = await NestFactory.createApplicationContext(

@@ -64,6 +64,8 @@ describe('npm start stopped mid-delivery', () => {
       SMTPS_SUBMISSION_PORT: String(await freePort()),
       IMAP_PORT: String(await freePort()),
       IMAPS_PORT: String(await freePort()),
+      POP3_PORT: String(await freePort()),
+      POP3S_PORT: String(await freePort()),
       MAIL_HOSTNAME: 'mx.mailroom.test',
       DNS_SERVERS: dns.address,
       OUTBOUND_SMTP_PORT: String(sink.port),

@@ -7,7 +7,7 @@ const CLI = 'dist/apps/cli/src/main.js';
 
 /** Ports nothing listens on, so a started process would not collide with anything. */
 async function listenerPorts(): Promise<Record<string, string>> {
-  const names = ['HTTP_PORT', 'SMTP_INBOUND_PORT', 'SMTP_SUBMISSION_PORT', 'SMTPS_SUBMISSION_PORT', 'IMAP_PORT', 'IMAPS_PORT'];
+  const names = ['HTTP_PORT', 'SMTP_INBOUND_PORT', 'SMTP_SUBMISSION_PORT', 'SMTPS_SUBMISSION_PORT', 'IMAP_PORT', 'IMAPS_PORT', 'POP3_PORT', 'POP3S_PORT'];
   return Object.fromEntries(await Promise.all(names.map(async (name) => [name, String(await freePort())])));
 }
 

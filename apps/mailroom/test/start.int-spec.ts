@@ -24,6 +24,8 @@ describe('npm start (everything in one process)', () => {
       SMTPS_SUBMISSION_PORT: String(await freePort()),
       IMAP_PORT: String(await freePort()),
       IMAPS_PORT: String(await freePort()),
+      POP3_PORT: String(await freePort()),
+      POP3S_PORT: String(await freePort()),
       REDIS_PREFIX: `test-start-${port}`,
       LOG_LEVEL: 'info',
     });

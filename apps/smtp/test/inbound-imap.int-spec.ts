@@ -25,7 +25,7 @@ describe('inbound MX -> IMAP in another process', () => {
     const mailboxId = await seedMailbox(h, shop, 'support@shop.example');
     await h.sql.query(`UPDATE mailboxes SET password_hash = $1 WHERE id = $2`, [await hashPassword('correct horse battery'), mailboxId]);
     imapPort = await freePort();
-    const config = testConfig(h.db.url, { SECRET_KEY: SECRET, REDIS_PREFIX: h.config.REDIS_PREFIX, IMAP_PORT: String(imapPort), IMAPS_PORT: String(await freePort()) });
+    const config = testConfig(h.db.url, { SECRET_KEY: SECRET, REDIS_PREFIX: h.config.REDIS_PREFIX, IMAP_PORT: String(imapPort), IMAPS_PORT: String(await freePort()), POP3_PORT: String(await freePort()), POP3S_PORT: String(await freePort()) });
     imap = await NestFactory.createApplicationContext(
       { module: class ImapPeerRoot {}, imports: [PlatformModule.forRoot(config, createLogger(config.LOG_LEVEL, 'test-imap')), ImapModule.withOptions({})] },
       { logger: false },

@@ -38,6 +38,8 @@ export const configSchema = z.object({
   SMTPS_SUBMISSION_PORT: port.default(2465),
   IMAP_PORT: port.default(1143),
   IMAPS_PORT: port.default(1993),
+  POP3_PORT: port.default(1110),
+  POP3S_PORT: port.default(1995),
   MAIL_HOSTNAME: z
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9\-.]*[A-Za-z0-9])?$/, 'must be a host name')

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
     expect(config.SMTPS_SUBMISSION_PORT).toBe(2465);
     expect(config.IMAP_PORT).toBe(1143);
     expect(config.IMAPS_PORT).toBe(1993);
+    expect(config.POP3_PORT).toBe(1110);
+    expect(config.POP3S_PORT).toBe(1995);
     expect(config.OUTBOUND_SMTP_PORT).toBe(25);
     expect(config.DNS_SERVERS).toEqual([]);
     expect(config.PUBLIC_URL).toBe('http://localhost:3000');

@@ -96,13 +96,19 @@ export class MailStore {
     return { messages, modified };
   }
 
-  /** Removes the messages of `uids` that carry \Deleted; returns the UIDs removed. */
-  async expunge(mailboxId: string, folderId: string, uids: readonly number[]): Promise<number[]> {
+  /**
+   * Removes the messages of `uids` that carry \Deleted; returns the UIDs removed. With
+   * `deletedOnly: false` (POP3's DELE + QUIT, which never sets flags) all of `uids` that still
+   * exist go, the folder checked to be the mailbox's under its lock.
+   */
+  async expunge(mailboxId: string, folderId: string, uids: readonly number[], options: { deletedOnly?: boolean } = {}): Promise<number[]> {
     if (!uids.length) return [];
+    const deletedOnly = options.deletedOnly ?? true;
     const removed = await this.sql.transaction(async (tx) => {
-      if (!(await this.expunges.anyDeleted(tx, mailboxId, folderId, uids))) return [];
+      if (deletedOnly && !(await this.expunges.anyDeleted(tx, mailboxId, folderId, uids))) return [];
+      if (!deletedOnly && !(await this.folderRows.lock(tx, mailboxId, [folderId])).length) return [];
       const modseq = await this.bumpModseq(tx, folderId);
-      return this.expunges.remove(tx, folderId, uids, modseq, true);
+      return this.expunges.remove(tx, folderId, uids, modseq, deletedOnly);
     });
     if (removed.length) await this.notifier.announce({ mailboxId, folderId, kind: 'expunge' });
     return removed;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { DomainError } from '@mailroom/common';
 import type { Logger } from '@mailroom/logger';
+import { isLoopback, normalizeIp } from '../client-address';
 import { COMMANDS } from '../commands';
 import type { CommandResult } from '../commands/command';
 import type { ImapOptions } from '../imap-options';
@@ -336,12 +337,4 @@ export class ImapSession implements CommandSession {
     await this.write('* BYE Server shutting down\r\n');
     this.close();
   }
-}
-
-export function normalizeIp(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.');
 }

@@ -151,6 +151,11 @@ export class ImapStorage {
     return this.store.expunge(user.mailboxId, folderId, uids);
   }
 
+  /** POP3's DELE + QUIT: removes the messages whatever their flags (DELE never sets \Deleted). */
+  remove(user: ImapUser, folderId: string, uids: readonly number[]): Promise<number[]> {
+    return this.store.expunge(user.mailboxId, folderId, uids, { deletedOnly: false });
+  }
+
   copy(user: ImapUser, fromFolderId: string, uids: readonly number[], toFolderId: string, move: boolean): Promise<CopyResult> {
     return this.store.copy({ mailboxId: user.mailboxId, fromFolderId, uids, toFolderId, move });
   }
