@@ -16,6 +16,9 @@ import { WorkerRepository } from './repositories/worker.repository';
 import { FolderRepository } from './repositories/folder.repository';
 import { StoredMailRepository } from './repositories/stored-mail.repository';
 import { ExpungeRepository } from './repositories/expunge.repository';
+import { SegmentRepository } from './repositories/segment.repository';
+import { CampaignRepository } from './repositories/campaign.repository';
+import { CampaignDispatchRepository } from './repositories/campaign-dispatch.repository';
 import { Sql } from './sql';
 
 const repositories = [
@@ -35,6 +38,9 @@ const repositories = [
   FolderRepository,
   StoredMailRepository,
   ExpungeRepository,
+  SegmentRepository,
+  CampaignRepository,
+  CampaignDispatchRepository,
 ];
 
 @Global()
