@@ -1,3 +1,5 @@
+export * from './delivery-enqueuer';
 export * from './message-draft';
+export * from './sender-domains';
 export * from './sending.module';
 export * from './sending.service';

@@ -12,6 +12,7 @@ import { SubmissionBatcher } from './submission-batcher';
 @Module({
   imports: [QueueModule],
   providers: [SendingService, DraftValidator, RelaySubmissionReader, SenderDomains, SendQuota, SubmissionBatcher, DeliveryEnqueuer],
-  exports: [SendingService],
+  // The campaign dispatcher stores and enqueues broadcast mail the way accepted mail is.
+  exports: [SendingService, DeliveryEnqueuer, SenderDomains],
 })
 export class SendingModule {}
