@@ -291,6 +291,7 @@ BEGIN
   PERFORM mailroom_emit_events(array_agg(x.account_id), array_agg(x.type), array_agg(x.data))
      FROM (
        SELECT e.account_id, 'message.' || e.type AS type,
+              -- What every message event carries, then what its type adds (no keys that are always null).
               jsonb_build_object(
                 'message_id', e.message_id,
                 'recipient_id', e.recipient_id,
@@ -301,17 +302,19 @@ BEGIN
                 'stream', m.stream,
                 'campaign_id', m.campaign_id,
                 'tags', to_jsonb(m.tags),
-                'metadata', m.metadata,
-                'attempt', e.data->'attempt',
-                'bounce_type', CASE WHEN e.type = 'bounced' THEN COALESCE(e.data->>'bounce_type', r.bounce_type::text) END,
-                'reply', CASE WHEN e.type IN ('delivered', 'deferred', 'bounced', 'blocked', 'failed') AND (r.last_code IS NOT NULL OR r.last_response IS NOT NULL)
-                              THEN jsonb_build_object('code', r.last_code, 'enhanced', r.last_enhanced, 'message', left(r.last_response, 1000), 'mx', r.last_mx_host) END,
-                'next_attempt_at', CASE WHEN e.type = 'deferred' THEN e.data->'next_attempt_at' END,
-                'reason', left(e.detail, 1000),
-                'url', CASE WHEN e.type = 'clicked' THEN left(e.data->>'url', 2000) END,
-                'machine', CASE WHEN e.type IN ('opened', 'clicked') THEN COALESCE(e.data->'machine', 'false'::jsonb) END,
-                'user_agent', CASE WHEN e.type IN ('opened', 'clicked') THEN left(e.data->>'ua', 500) END,
-                'ip', CASE WHEN e.type IN ('opened', 'clicked') THEN left(e.data->>'ip', 64) END) AS data
+                'metadata', m.metadata)
+              || CASE WHEN e.type IN ('delivered', 'deferred', 'bounced', 'blocked', 'failed') THEN jsonb_build_object(
+                   'attempt', e.data->'attempt',
+                   'reply', CASE WHEN r.last_code IS NOT NULL OR r.last_response IS NOT NULL
+                                 THEN jsonb_build_object('code', r.last_code, 'enhanced', r.last_enhanced, 'message', left(r.last_response, 1000), 'mx', r.last_mx_host) END)
+                 ELSE '{}'::jsonb END
+              || CASE WHEN e.type IN ('bounced', 'blocked', 'failed', 'suppressed', 'complained') THEN jsonb_build_object('reason', left(e.detail, 1000)) ELSE '{}'::jsonb END
+              || CASE WHEN e.type = 'bounced' THEN jsonb_build_object('bounce_type', COALESCE(e.data->>'bounce_type', r.bounce_type::text, 'hard')) ELSE '{}'::jsonb END
+              || CASE WHEN e.type = 'deferred' THEN jsonb_build_object('next_attempt_at', e.data->'next_attempt_at') ELSE '{}'::jsonb END
+              || CASE WHEN e.type IN ('opened', 'clicked') THEN jsonb_build_object(
+                   'machine', COALESCE(e.data->'machine', 'false'::jsonb), 'user_agent', left(e.data->>'ua', 500), 'ip', left(e.data->>'ip', 64))
+                 ELSE '{}'::jsonb END
+              || CASE WHEN e.type = 'clicked' THEN jsonb_build_object('url', left(e.data->>'url', 2000)) ELSE '{}'::jsonb END AS data
          FROM new_events e
          JOIN messages m ON m.id = e.message_id
          LEFT JOIN recipients r ON r.id = e.recipient_id
