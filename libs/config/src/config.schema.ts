@@ -115,6 +115,26 @@ export const configSchema = z.object({
   SMTP_MAX_LINE_LENGTH: z.coerce.number({ invalid_type_error: 'must be a number of octets' }).int('must be a whole number').min(78, 'must be at least 78').default(998),
   /** Inbound MTA: seconds a client may stay silent before the session is closed (RFC 5321 4.5.3.2 suggests 5 minutes). */
   SMTP_TIMEOUT_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(300),
+  /** Webhook URLs may resolve to loopback, private, link-local and metadata addresses (tests, private networks). */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true or false' }) })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+  /** Longest a webhook endpoint may take to answer one attempt. */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').max(60, 'must be at most 60').default(15),
+  /** Seconds before each retry of a failed webhook attempt (the first attempt is immediate); jittered by up to 10%. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be comma-separated whole seconds')
+    .default('5,300,1800,7200,18000,36000,50400,72000,86400')
+    .transform((value) => value.split(',').map(Number))
+    .refine((list) => list.every((n) => n >= 1), 'must be at least 1 second each'),
+  /** An endpoint whose attempts have all failed for this long is disabled and its account told. */
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number({ invalid_type_error: 'must be a number of hours' }).positive('must be positive').default(120),
+  /** Webhook requests in flight at once per worker process. */
+  WEBHOOK_CONCURRENCY: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(256),
+  /** Events (and their webhook deliveries and attempt logs) are deleted after this many days. */
+  EVENT_RETENTION_DAYS: z.coerce.number({ invalid_type_error: 'must be a number of days' }).int('must be whole days').min(1, 'must be at least 1').default(30),
 });
 
 export type AppConfig = z.output<typeof configSchema>;
