@@ -97,6 +97,11 @@ export const configSchema = z.object({
   DKIM_SIGNING_THREADS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(64, 'must be at most 64').default(Math.min(64, availableParallelism())),
   /** Messages to one domain accepted together share a delivery job of at most this many (1: a job each). */
   DELIVERY_BATCH_SIZE: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500').default(10),
+  /**
+   * A sending campaign's messages not yet attempted (queued or being sent) at most: the dispatcher
+   * materializes more as these go out, so a pause holds all but these and memory stays flat.
+   */
+  CAMPAIGN_WINDOW: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').default(2000),
   /** Largest message accepted anywhere (API, relay, inbound), in bytes. */
   MAX_MESSAGE_SIZE: z.coerce
     .number({ invalid_type_error: 'must be a number of bytes' })
