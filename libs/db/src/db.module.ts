@@ -16,6 +16,8 @@ import { WorkerRepository } from './repositories/worker.repository';
 import { FolderRepository } from './repositories/folder.repository';
 import { StoredMailRepository } from './repositories/stored-mail.repository';
 import { ExpungeRepository } from './repositories/expunge.repository';
+import { UnsubscribeRepository } from './repositories/unsubscribe.repository';
+import { TrackingRepository } from './repositories/tracking.repository';
 import { SegmentRepository } from './repositories/segment.repository';
 import { CampaignRepository } from './repositories/campaign.repository';
 import { CampaignDispatchRepository } from './repositories/campaign-dispatch.repository';
@@ -38,6 +40,8 @@ const repositories = [
   FolderRepository,
   StoredMailRepository,
   ExpungeRepository,
+  UnsubscribeRepository,
+  TrackingRepository,
   SegmentRepository,
   CampaignRepository,
   CampaignDispatchRepository,

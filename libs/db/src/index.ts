@@ -17,6 +17,8 @@ export * from './repositories/worker.repository';
 export * from './repositories/folder.repository';
 export * from './repositories/stored-mail.repository';
 export * from './repositories/expunge.repository';
+export * from './repositories/unsubscribe.repository';
+export * from './repositories/tracking.repository';
 export * from './repositories/segment.repository';
 export * from './repositories/segment-filter';
 export * from './repositories/campaign.repository';
