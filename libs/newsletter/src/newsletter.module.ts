@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BroadcastModule } from './broadcast/broadcast.module';
+import { CampaignsModule } from './campaigns/campaigns.module';
+import { SegmentsModule } from './segments/segments.module';
 
 /**
  * The newsletter half: contacts, lists, imports and opt-in (contacts/, lists/, imports/, opt-in/),
@@ -7,8 +9,8 @@ import { BroadcastModule } from './broadcast/broadcast.module';
  * broadcast message (unsubscribe/, tracking/, broadcast/). Needs PlatformModule in scope.
  */
 @Module({
-  imports: [BroadcastModule],
+  imports: [BroadcastModule, SegmentsModule, CampaignsModule],
   providers: [],
-  exports: [BroadcastModule],
+  exports: [BroadcastModule, SegmentsModule, CampaignsModule],
 })
 export class NewsletterModule {}

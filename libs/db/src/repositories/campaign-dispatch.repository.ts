@@ -248,7 +248,7 @@ async function freeze(client: PoolClient, accountId: string, campaignId: string,
   } else if (audience.segment) {
     select = `SELECT $1::uuid, c.id, c.email, NULL::uuid FROM contacts c WHERE ${where.join(' AND ')}`;
   } else {
-    throw new Error('a campaign audience needs lists, a segment or a parent campaign');
+    return 0; // no lists, no segment (deleted since): nobody
   }
   const inserted = await client.query(`INSERT INTO campaign_recipients (campaign_id, contact_id, email, list_id) ${select}`, params.values);
   return inserted.rowCount ?? 0;

@@ -79,6 +79,26 @@ export class CampaignRepository {
     return this.prisma.campaign.findUnique({ where: { id } });
   }
 
+  /** A campaign with its sending domain's return-path domain, as the dispatcher composes it. */
+  async sendable(id: string): Promise<(Campaign & { returnPathDomain: string | null }) | null> {
+    const found = await this.prisma.campaign.findUnique({ where: { id }, include: { domain: { select: { returnPathDomain: true } } } });
+    if (!found) return null;
+    const { domain, ...campaign } = found;
+    return { ...campaign, returnPathDomain: domain?.returnPathDomain ?? null };
+  }
+
+  /** The account's contacts with these (lower-cased) addresses: test sends use their fields. */
+  contactsByEmail(accountId: string, emails: string[]): Promise<Array<{ id: string; email: string; attributes: Record<string, unknown> }>> {
+    if (!emails.length) return Promise.resolve([]);
+    return this.sql.query('SELECT id, email, attributes FROM contacts WHERE account_id = $1 AND email = ANY($2::text[]) AND erased_at IS NULL', [accountId, emails]);
+  }
+
+  /** How many of a campaign's recipients failed for good (bounced, blocked, failed): what a re-send takes. */
+  async undeliveredCount(campaignId: string): Promise<number> {
+    const rows = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM recipients WHERE campaign_id = $1 AND status IN ('bounced', 'blocked', 'failed')`, [campaignId]);
+    return rows[0]!.n;
+  }
+
   /** Newest first; the cursor is the last campaign's id. */
   list(accountId: string, options: { limit: number; cursor?: string; status?: CampaignStatus }): Promise<Campaign[]> {
     return this.prisma.campaign.findMany({

@@ -1,0 +1,3 @@
+export * from './segment-filter.schema';
+export * from './segment.service';
+export * from './segments.module';
