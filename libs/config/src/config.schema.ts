@@ -97,6 +97,10 @@ export const configSchema = z.object({
   DKIM_SIGNING_THREADS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(64, 'must be at most 64').default(Math.min(64, availableParallelism())),
   /** Messages to one domain accepted together share a delivery job of at most this many (1: a job each). */
   DELIVERY_BATCH_SIZE: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500').default(10),
+  /** Largest CSV a contact import may upload, in bytes; larger is refused with 413 (1 GiB holds ~15 million rows). */
+  IMPORT_MAX_BYTES: z.coerce.number({ invalid_type_error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1024, 'must be at least 1024 bytes').default(1024 * 1024 * 1024),
+  /** Public subscription forms: posts per client IP per hour; more get 429. */
+  SUBSCRIBE_RATE_LIMIT: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
   /**
    * A sending campaign's messages not yet attempted (queued or being sent) at most: the dispatcher
    * materializes more as these go out, so a pause holds all but these and memory stays flat.

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { SettingRepository } from '@mailroom/db';
 import { SecretBox, deriveKey } from './secret-box';
 
-export type SecretPurpose = 'dkim-keys' | 'tls-keys' | 'webhook-secrets' | 'verp' | 'tracking' | 'unsubscribe';
+export type SecretPurpose = 'dkim-keys' | 'tls-keys' | 'webhook-secrets' | 'verp' | 'tracking' | 'unsubscribe' | 'opt-in';
 
 /**
  * The process's view of SECRET_KEY: sealed boxes and HMAC keys derived per purpose. When
