@@ -21,9 +21,17 @@ import { TrackingRepository } from './repositories/tracking.repository';
 import { SegmentRepository } from './repositories/segment.repository';
 import { CampaignRepository } from './repositories/campaign.repository';
 import { CampaignDispatchRepository } from './repositories/campaign-dispatch.repository';
+import { EventRepository } from './repositories/event.repository';
+import { WebhookRepository } from './repositories/webhook.repository';
+import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
+import { StatsRepository } from './repositories/stats.repository';
 import { Sql } from './sql';
 
 const repositories = [
+  EventRepository,
+  WebhookRepository,
+  WebhookDeliveryRepository,
+  StatsRepository,
   AccountRepository,
   ApiKeyRepository,
   DomainRepository,
