@@ -53,7 +53,7 @@ export class UnsubscribeRepository {
    * accepted, so this applies to every send after it.
    */
   async unsubscribe(u: UnsubscribeRequest): Promise<UnsubscribeOutcome> {
-    const data = JSON.stringify({ via: u.via, list_id: u.listId, ip: u.ip ?? null, ua: u.userAgent?.slice(0, 500) ?? null });
+    const data = JSON.stringify({ via: u.via, list_id: u.listId, ip: u.ip ?? null, ua: u.userAgent?.slice(0, 500) ?? null, requested_at: new Date().toISOString() });
     const [row] = await this.sql.query<{ lists: number; contact_unsubscribed: boolean; suppressed: boolean; recorded: boolean }>(
       `WITH c AS (SELECT id, email FROM contacts WHERE id = $2::uuid AND account_id = $1::uuid),
             r AS (SELECT id, message_id, email FROM recipients WHERE id = $4::uuid AND account_id = $1::uuid),

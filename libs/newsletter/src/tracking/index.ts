@@ -1,0 +1,3 @@
+export * from './engagement-recorder';
+export * from './machine-detector';
+export * from './tracking.module';

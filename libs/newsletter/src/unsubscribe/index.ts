@@ -1,0 +1,2 @@
+export * from './unsubscribe.service';
+export * from './unsubscribe.module';
