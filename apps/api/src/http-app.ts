@@ -8,7 +8,10 @@ import type { AppConfig } from '@mailroom/config';
 import { NestPinoLogger, withRequestId, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
 import { ApiKeyAuthenticator } from '@mailroom/tenancy';
+import { UserService } from '@mailroom/users';
+import { bodyGate } from './auth/body-gate';
 import { ErrorFilter } from './http/error.filter';
+import { registerFormParsers } from './http/form-body';
 import { TextInputPipe } from './http/text-input.pipe';
 
 /**
@@ -40,6 +43,8 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
     if (text.trim() === '') return done(null, undefined);
     parseJson(request, text, done);
   });
+  // HTML forms: the one-click unsubscribe POST (RFC 8058) and the public pages' forms.
+  registerFormParsers(fastify);
   // Everything a request runs (hooks, guards, the handler and the libs it calls) logs under its
   // id, and what it stores for later (a message and its jobs) keeps the id. Reading the body
   // leaves that context, so the handler's hook enters it again.
@@ -48,17 +53,8 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  // Bodies under /v1 can be large (MAX_MESSAGE_SIZE); only a caller with a valid key gets one
-  // read and parsed. The guard checks again (scopes, X-Account-Id) once the route is known.
-  const authenticator = app.get(ApiKeyAuthenticator);
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/') || request.method === 'GET' || request.method === 'DELETE') return;
-    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    if (match && (await authenticator.authenticate(match[1]!))) return;
-    await reply
-      .code(401)
-      .send({ error: { code: match ? 'invalid_api_key' : 'unauthenticated', message: match ? 'the API key is not valid or was revoked' : 'send your API key as "Authorization: Bearer <key>"' } });
-  });
+  // Bodies under /v1 can be large (MAX_MESSAGE_SIZE): only a valid key or session gets one read.
+  fastify.addHook('onRequest', bodyGate(app.get(ApiKeyAuthenticator), app.get(UserService)));
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;

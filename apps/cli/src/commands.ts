@@ -1,7 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DomainError } from '@mailroom/common';
-import { DestinationPolicyRepository } from '@mailroom/db';
+import { AccountRepository, DestinationPolicyRepository, UserRepository } from '@mailroom/db';
 import { AccountService, CredentialService, DomainService, MailboxService, type DnsRecord, type DomainView } from '@mailroom/tenancy';
+import { createUser, isRole } from '@mailroom/users';
 
 export interface CommandContext {
   app: INestApplicationContext;
@@ -124,6 +125,23 @@ export const COMMANDS: Record<string, Command> = {
         password: flag(ctx, 'password'),
       });
       ctx.print(mailbox, () => `mailbox ${mailbox.address} (${mailbox.id})${'password' in mailbox ? `\npassword (shown once): ${mailbox.password}` : ''}\nfolders: ${mailbox.folders.join(', ')}`);
+    },
+  },
+  'user:create': {
+    usage: 'user:create --email <address> [--password <password>] [--admin] [--account <id> [--role owner|member|viewer]]',
+    summary: 'create a dashboard user (prints a generated password when none is given); --admin sees every account',
+    async run(ctx) {
+      const account = flag(ctx, 'account');
+      const role = flag(ctx, 'role') ?? 'owner';
+      if (!isRole(role)) throw new DomainError('invalid', 'usage', '--role must be owner, member or viewer');
+      if (account && !(await ctx.app.get(AccountRepository).find(account))) throw new DomainError('not_found', 'not_found', `no account ${account}`);
+      const users = ctx.app.get(UserRepository);
+      const given = flag(ctx, 'password');
+      const { user, password } = await createUser(users, { email: flag(ctx, 'email', true), password: given, admin: ctx.flags.admin === true });
+      if (account) await users.setMembership(account, user.id, role);
+      ctx.print({ ...user, ...(given ? {} : { password }), ...(account ? { account_id: account, role } : {}) }, () =>
+        [`user ${user.email} (${user.id})${user.admin ? ', admin: sees every account' : ''}`, ...(account ? [`${role} of account ${account}`] : []), ...(given ? [] : [`password (shown once): ${password}`])].join('\n'),
+      );
     },
   },
   'account:limit': {

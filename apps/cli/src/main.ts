@@ -33,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       account: { type: 'string' },
       name: { type: 'string' },
       username: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
       password: { type: 'string' },
       'max-connections': { type: 'string' },
       'per-minute': { type: 'string' },

@@ -25,6 +25,8 @@ import { EventRepository } from './repositories/event.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { StatsRepository } from './repositories/stats.repository';
+import { SessionRepository } from './repositories/session.repository';
+import { UserRepository } from './repositories/user.repository';
 import { Sql } from './sql';
 
 const repositories = [
@@ -53,6 +55,8 @@ const repositories = [
   SegmentRepository,
   CampaignRepository,
   CampaignDispatchRepository,
+  UserRepository,
+  SessionRepository,
 ];
 
 @Global()
