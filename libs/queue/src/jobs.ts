@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Every queue and job of Mailroom, and the payload each carries. Queue and job names are stable
  * constants: renaming one strands the jobs already queued. Payloads carry ids, never MIME.
@@ -8,6 +10,8 @@ export const QUEUES = {
    * transactional mail has priority.
    */
   delivery: 'delivery',
+  /** Webhook deliveries due now, a few to one endpoint per job; their state is in PostgreSQL. */
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -20,6 +24,11 @@ export interface JobPayloads {
    * another over one connection slot, so a batch of N costs the queue one job, not N.
    */
   'deliver-batch': { runId: string; messageIds: string[]; domain: string };
+  /**
+   * Webhook deliveries to one endpoint, each at the attempt it was queued for (attempts made so
+   * far in its round): each is one HTTP request, sent concurrently.
+   */
+  'webhook-deliver': { webhookId: string; deliveries: Array<{ id: string; attempts: number }> };
 }
 
 export type JobName = keyof JobPayloads;
@@ -27,6 +36,7 @@ export type JobName = keyof JobPayloads;
 export const JOB_QUEUE: { [N in JobName]: QueueName } = {
   deliver: QUEUES.delivery,
   'deliver-batch': QUEUES.delivery,
+  'webhook-deliver': QUEUES.webhooks,
 };
 
 /** Lower runs first (BullMQ priorities): transactional mail is served before broadcast. */
@@ -47,4 +57,10 @@ export function deliverJobId(payload: JobPayloads['deliver']): string {
  */
 export function deliverBatchJobId(payload: JobPayloads['deliver-batch']): string {
   return `deliverbatch_${payload.runId}_${payload.domain}`;
+}
+
+/** The deliveries and the attempt each was queued for: the same due work queued twice is one job. */
+export function webhookDeliverJobId(payload: JobPayloads['webhook-deliver']): string {
+  const work = payload.deliveries.map((d) => `${d.id}.${d.attempts}`).sort().join(',');
+  return `webhook_${createHash('sha1').update(work).digest('hex')}`;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { JOB_QUEUE, deliverBatchJobId, deliverJobId, type JobName, type JobPayloads, type QueueName } from './jobs';
+import { JOB_QUEUE, deliverBatchJobId, deliverJobId, webhookDeliverJobId, type JobName, type JobPayloads, type QueueName } from './jobs';
 
 export interface Enqueue<N extends JobName> {
   name: N;
@@ -99,5 +99,7 @@ function jobId(job: AnyEnqueue): string {
       return deliverJobId(job.payload);
     case 'deliver-batch':
       return deliverBatchJobId(job.payload);
+    case 'webhook-deliver':
+      return webhookDeliverJobId(job.payload);
   }
 }
