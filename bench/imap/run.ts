@@ -16,10 +16,11 @@ import { Client } from 'pg';
 import { loadConfig } from '@mailroom/config';
 import { hashPassword } from '@mailroom/crypto';
 import { createLogger } from '@mailroom/logger';
-import { MailStore, MailStoreModule, prepareMessage } from '@mailroom/mailstore';
+import { MailStore, MailStoreModule } from '@mailroom/mailstore';
 import { PlatformModule } from '@mailroom/platform';
 import { freePort, spawnBuilt, TEST_REDIS_URL } from '@mailroom/testing';
 import { createBenchDatabase } from '../lib/installation';
+import { bounceMessage, seedFolder } from '../lib/mail-seed';
 import { cpuSeconds, fmt, option, peakRssMiB, percentile } from '../lib/measure';
 
 const MESSAGES = option('messages', 'BENCH_MESSAGES', 10_000);
@@ -107,67 +108,6 @@ class BenchClient {
   }
 }
 
-function bounceMessage(i: number): Buffer {
-  const date = new Date(Date.UTC(2026, 9, 1) + i * 260_000).toUTCString().replace('GMT', '+0000');
-  const host = `mx${i % 50}.example.net`;
-  const words = ['mailbox', 'unavailable', 'quota', 'exceeded', 'relay', 'denied', 'user', 'unknown', 'timeout', 'policy'];
-  const body = Array.from({ length: 12 + (i % 30) }, (_, j) => `${words[(i + j) % words.length]} ${words[(i * 7 + j) % words.length]} line ${j} of report ${i}`).join('\r\n');
-  const headers = [`From: Mail Delivery System <MAILER-DAEMON@${host}>`, `To: ${ADDRESS}`, `Subject: Undelivered Mail Returned to Sender #${i}`, `Date: ${date}`, `Message-ID: <bounce-${i}@${host}>`];
-  if (i % 5) return Buffer.from([...headers, '', body, ''].join('\r\n'));
-  return Buffer.from(
-    [
-      ...headers,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
-      '',
-      '--b',
-      'Content-Type: text/plain; charset=us-ascii',
-      '',
-      body,
-      '--b',
-      'Content-Type: message/delivery-status',
-      '',
-      `Reporting-MTA: dns; ${host}`,
-      '',
-      `Final-Recipient: rfc822; user${i}@example.org`,
-      'Action: failed',
-      'Status: 5.1.1',
-      '--b',
-      'Content-Type: message/rfc822',
-      '',
-      `From: ${ADDRESS}`,
-      `Subject: Original ${i}`,
-      '',
-      'original text',
-      '--b--',
-      '',
-    ].join('\r\n'),
-  );
-}
-
-/** Files the messages straight into PostgreSQL in batches, as MailStore.append would store them. */
-async function seed(pg: Client, folderId: string): Promise<void> {
-  const BATCH = 200;
-  for (let start = 1; start <= MESSAGES; start += BATCH) {
-    const values: unknown[] = [];
-    const rows: string[] = [];
-    for (let uid = start; uid < Math.min(start + BATCH, MESSAGES + 1); uid++) {
-      const m = prepareMessage(bounceMessage(uid));
-      const flags = [...(uid % 2 ? ['\\Seen'] : []), ...(uid % 17 === 0 ? ['\\Flagged'] : [])];
-      const p = values.length;
-      rows.push(`(${Array.from({ length: 13 }, (_, k) => `$${p + k + 1}`).join(', ')})`);
-      values.push(folderId, uid, uid, flags, new Date(Date.UTC(2026, 9, 1) + uid * 260_000), m.raw.length, m.subject, m.fromAddress, m.toAddresses, m.sentDate, m.raw, JSON.stringify(m.envelope), JSON.stringify(m.bodyStructure));
-    }
-    await pg.query(
-      `INSERT INTO stored_mail (folder_id, uid, modseq, flags, internal_date, size, subject, from_address, to_addresses, sent_date, raw, envelope, body_structure) VALUES ${rows.join(', ')}`,
-      values,
-    );
-  }
-  await pg.query('UPDATE folders SET uid_next = $2::int, highest_modseq = $2::int, recent_uid_next = $2::int WHERE id = $1', [folderId, MESSAGES + 1]);
-  // A folder in steady state: autovacuum has run, so UID lists come from index-only scans.
-  await pg.query('VACUUM ANALYZE stored_mail');
-}
-
 type Op = { name: string; weight: number; run: (c: BenchClient, rand: () => number) => Promise<unknown> };
 
 const OPS: Op[] = [
@@ -209,7 +149,7 @@ async function main(): Promise<void> {
   await pg.query(`INSERT INTO mailboxes (id, account_id, domain_id, address, password_hash) VALUES ($1, $2, $3, $4, $5)`, [mailboxId, accountId, domainId, ADDRESS, await hashPassword(PASSWORD)]);
   await pg.query(`INSERT INTO folders (id, mailbox_id, name, uid_validity) VALUES ($1, $2, 'INBOX', 1), ($3, $2, 'Bounces', 1)`, [folderId, mailboxId, randomUUID()]);
   const seedStart = Date.now();
-  await seed(pg, folderId);
+  await seedFolder(pg, folderId, MESSAGES, (uid) => bounceMessage(uid, ADDRESS), (uid) => [...(uid % 2 ? ['\\Seen'] : []), ...(uid % 17 === 0 ? ['\\Flagged'] : [])]);
   const seedSeconds = (Date.now() - seedStart) / 1000;
 
   const port = await freePort();
@@ -288,7 +228,7 @@ async function main(): Promise<void> {
       await Promise.all(idlers.map((c) => c.until(/^\+ idling/m)));
       const t0 = process.hrtime.bigint();
       await Promise.all([
-        store.append({ mailboxId, folder: 'Bounces', raw: bounceMessage(n) }),
+        store.append({ mailboxId, folder: 'Bounces', raw: bounceMessage(n, ADDRESS) }),
         ...idlers.map((c) => c.until(new RegExp(`^\\* ${n} EXISTS`, 'm')).then(() => wake.push(Number(process.hrtime.bigint() - t0) / 1e6))),
       ]);
       for (const c of idlers) {
