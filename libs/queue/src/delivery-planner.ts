@@ -1,7 +1,10 @@
 import { PRIORITY } from './jobs';
-import type { AnyEnqueue, Enqueue } from './queues';
+import type { Enqueue } from './queues';
 
 type Stream = keyof typeof PRIORITY;
+
+/** The jobs the planner makes: delivery work only. */
+export type DeliveryEnqueue = Enqueue<'deliver'> | Enqueue<'deliver-batch'>;
 
 /** A message about to be stored, as far as planning its delivery needs to know it. */
 export interface MessageToPlan {
@@ -35,8 +38,8 @@ export const DeliveryPlanner = {
    * recipient in a run is marked with it (runId), so the sweeper can re-enqueue the run under
    * its own job id.
    */
-  forNewMessages(messages: MessageToPlan[], batchSize: number, now = Date.now()): AnyEnqueue[] {
-    const jobs: AnyEnqueue[] = [];
+  forNewMessages(messages: MessageToPlan[], batchSize: number, now = Date.now()): DeliveryEnqueue[] {
+    const jobs: DeliveryEnqueue[] = [];
     const runs = new Map<string, { domain: string; stream: Stream; messages: MessageToPlan[] }>();
     for (const message of messages) {
       const domains = new Set(message.recipients.filter((r) => !r.suppressed).map((r) => r.domain));
@@ -69,8 +72,8 @@ export const DeliveryPlanner = {
   },
 
   /** Single jobs for retries and lost claims; queued work of a run as that run, once per run. */
-  forStoredWork(due: WorkToPlan[]): AnyEnqueue[] {
-    const jobs: AnyEnqueue[] = [];
+  forStoredWork(due: WorkToPlan[]): DeliveryEnqueue[] {
+    const jobs: DeliveryEnqueue[] = [];
     const runs = new Map<string, Enqueue<'deliver-batch'>>();
     for (const work of due) {
       if (!work.runId) {
