@@ -21,6 +21,9 @@ import { TrackingRepository } from './repositories/tracking.repository';
 import { SegmentRepository } from './repositories/segment.repository';
 import { CampaignRepository } from './repositories/campaign.repository';
 import { CampaignDispatchRepository } from './repositories/campaign-dispatch.repository';
+import { ContactRepository } from './repositories/contact.repository';
+import { ListRepository } from './repositories/list.repository';
+import { ImportRepository } from './repositories/import.repository';
 import { EventRepository } from './repositories/event.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
@@ -55,6 +58,9 @@ const repositories = [
   SegmentRepository,
   CampaignRepository,
   CampaignDispatchRepository,
+  ContactRepository,
+  ListRepository,
+  ImportRepository,
   UserRepository,
   SessionRepository,
 ];
