@@ -38,6 +38,15 @@ export class EventRepository {
     return rows[0]?.n ?? 0;
   }
 
+  /** One event for the account that owns the mailbox (the inbound MTA knows the mailbox, not the account). */
+  async emitForMailbox(tx: Tx, mailboxId: string, type: string, data: Record<string, unknown>): Promise<number> {
+    const { rows } = await tx.query<{ n: number }>(
+      `SELECT mailroom_emit_events(ARRAY[m.account_id], ARRAY[$2::text], ARRAY[$3::jsonb]) AS n FROM mailboxes m WHERE m.id = $1`,
+      [mailboxId, type, JSON.stringify(data)],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /**
    * A test event for one endpoint only (whatever it subscribes to): the event and its delivery,
    * or null when the endpoint is not the account's.

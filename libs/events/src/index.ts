@@ -1,0 +1,3 @@
+export * from './event-types';
+export * from './event-writer';
+export * from './events.module';
