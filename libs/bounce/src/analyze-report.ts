@@ -94,7 +94,7 @@ function originalOf(parts: MimePart[]): AnalyzedMessage['original'] {
   if (message?.children[0]) headers = message.children[0].headers;
   else {
     const headerPart = parts.find((p) => ORIGINAL_HEADERS.has(p.contentType));
-    if (headerPart) headers = parseHeaders(decodeBody(headerPart).toString('latin1'));
+    if (headerPart) headers = parseHeaders(decodeBody(headerPart));
   }
   if (!headers) return undefined;
   return { messageId: messageIdOf(headers), returnPath: bareAddress(header(headers, 'return-path')), subject: decodedHeader(headers, 'subject') };

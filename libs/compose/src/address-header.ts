@@ -1,8 +1,8 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { DomainError } from '@mailroom/common';
-import { decodeWords } from '@mailroom/mime';
+import { decodeWords, headerValues } from '@mailroom/mime';
 import { parseAddress, type MailAddress } from './address';
-import { headerValues, type SubmittedHeaders } from './submitted-message';
+import type { SubmittedHeaders } from './submitted-message';
 
 /**
  * A mailbox list read the strictest way (RFC 5322 section 3.4 without the obsolete syntax):
@@ -190,7 +190,7 @@ export interface SubmittedSenders {
  * for every reader.
  */
 export function submittedSenders(headers: SubmittedHeaders): SubmittedSenders {
-  const from = headerValues(headers, 'from');
+  const from = headerValues(headers.fields, 'from');
   if (from.length === 0) throw new DomainError('invalid', 'from_header_required', 'the message needs a From: header');
   if (from.length > 1) throw new DomainError('invalid', 'duplicate_header', `the message has ${from.length} From: headers; RFC 5322 allows exactly one`);
   if (!from[0]!.trim()) throw new DomainError('invalid', 'from_header_required', 'the From: header holds no address');
@@ -202,16 +202,16 @@ export function submittedSenders(headers: SubmittedHeaders): SubmittedSenders {
   };
   own('From:', authors);
 
-  const sender = headerValues(headers, 'sender');
+  const sender = headerValues(headers.fields, 'sender');
   if (sender.length > 1) throw new DomainError('invalid', 'duplicate_header', `the message has ${sender.length} Sender: headers; RFC 5322 allows at most one`);
   if (sender.length) own('Sender:', single(parseMailboxHeader(sender[0]!, 'Sender:'), 'Sender:'));
   if (authors.mailboxes.length > 1 && !sender.length) {
     throw new DomainError('invalid', 'sender_required', `From: holds ${authors.mailboxes.length} addresses; RFC 5322 requires a Sender: naming the one who sent it`);
   }
-  for (const value of headerValues(headers, 'resent-from')) own('Resent-From:', parseMailboxHeader(value, 'Resent-From:'));
-  for (const value of headerValues(headers, 'resent-sender')) own('Resent-Sender:', single(parseMailboxHeader(value, 'Resent-Sender:'), 'Resent-Sender:'));
+  for (const value of headerValues(headers.fields, 'resent-from')) own('Resent-From:', parseMailboxHeader(value, 'Resent-From:'));
+  for (const value of headerValues(headers.fields, 'resent-sender')) own('Resent-Sender:', single(parseMailboxHeader(value, 'Resent-Sender:'), 'Resent-Sender:'));
 
-  const replyTo = headerValues(headers, 'reply-to');
+  const replyTo = headerValues(headers.fields, 'reply-to');
   if (replyTo.length > 1) throw new DomainError('invalid', 'duplicate_header', `the message has ${replyTo.length} Reply-To: headers; RFC 5322 allows at most one`);
   if (replyTo.length) parseMailboxHeader(replyTo[0]!, 'Reply-To:');
   return { authors: authors.mailboxes, owned };

@@ -1,37 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@mailroom/common';
-import { decodeWords, unfoldHeaderBlock } from '@mailroom/mime';
+import { findBodyStart, headerValues, parseHeaderFields, type HeaderField } from '@mailroom/mime';
 import { headerValueProblem } from './headers';
 
 export interface SubmittedHeaders {
-  /** Unfolded header fields in order, names as sent. */
-  fields: Array<{ name: string; value: string }>;
+  /** The header fields in order, read by libs/mime as every reader of mail here reads them. */
+  fields: HeaderField[];
   /** Offset of the body (after the blank line), or the message length when there is none. */
   bodyOffset: number;
 }
 
-/** Reads the header block of a message as a client sent it; the bytes themselves are not touched. */
+/**
+ * Reads the header block of a message as a client sent it (it ends at the first empty line; a
+ * message that starts with one has no header); the bytes themselves are not touched. Header
+ * bytes may be UTF-8 (RFC 6532): values are read as such.
+ */
 export function readHeaders(raw: Buffer): SubmittedHeaders {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  let end: number;
-  let bodyOffset: number;
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) [end, bodyOffset] = [crlf, crlf + 4];
-  else if (lf >= 0) [end, bodyOffset] = [lf, lf + 2];
-  else [end, bodyOffset] = [raw.length, raw.length];
-  const fields = unfoldHeaderBlock(raw.subarray(0, end).toString('latin1'));
-  // Header bytes may be UTF-8 (RFC 6532); decode values as such once split on ASCII structure.
-  for (const field of fields) field.value = Buffer.from(field.value, 'latin1').toString('utf8');
-  return { fields, bodyOffset };
-}
-
-export function headerValues(headers: SubmittedHeaders, name: string): string[] {
-  const lower = name.toLowerCase();
-  return headers.fields.filter((f) => f.name.toLowerCase() === lower).map((f) => f.value);
-}
-
-export function decodeHeaderText(value: string): string {
-  return decodeWords(value);
+  const bodyOffset = findBodyStart(raw, 0, raw.length);
+  return { fields: parseHeaderFields(raw, 0, bodyOffset), bodyOffset };
 }
 
 /**
@@ -40,12 +26,12 @@ export function decodeHeaderText(value: string): string {
  */
 export function completeSubmittedMessage(raw: Buffer, headers: SubmittedHeaders, messageIdDomain: string, now = new Date()): { raw: Buffer; messageId: string } {
   const added: string[] = [];
-  let messageId = headerValues(headers, 'message-id')[0]?.replace(/^<|>$/g, '').trim();
+  let messageId = headerValues(headers.fields, 'message-id')[0]?.replace(/^<|>$/g, '').trim();
   if (!messageId) {
     messageId = `${randomUUID()}@${messageIdDomain}`;
     added.push(`Message-ID: <${messageId}>`);
   }
-  if (!headerValues(headers, 'date').length) added.push(`Date: ${rfc5322Date(now)}`);
+  if (!headerValues(headers.fields, 'date').length) added.push(`Date: ${rfc5322Date(now)}`);
   if (!added.length) return { raw, messageId };
   const eol = raw.indexOf('\r\n') >= 0 || raw.length === 0 ? '\r\n' : '\n';
   return { raw: Buffer.concat([Buffer.from(added.join(eol) + eol), raw]), messageId };
@@ -56,13 +42,10 @@ function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
 
-/** Where the header block of a CRLF message ends (before its blank line), and its lines. */
+/** The lines of the header block of a CRLF message (where `readHeaders` reads it), without its blank line. */
 function headerLines(raw: Buffer): string[] {
-  if (raw[0] === 0x0d && raw[1] === 0x0a) return [];
-  const blank = raw.indexOf('\r\n\r\n');
-  const end = blank >= 0 ? blank : raw.length;
-  const block = raw.subarray(0, end).toString('latin1');
-  return block ? block.replace(/\r\n$/, '').split('\r\n') : [];
+  const block = raw.toString('latin1', 0, findBodyStart(raw, 0, raw.length)).replace(/\r\n(\r\n)?$/, '');
+  return block ? block.split('\r\n') : [];
 }
 
 const FIELD_NAME = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
@@ -97,18 +80,17 @@ const STRIPPED_FIELDS = new Set(['bcc', 'resent-bcc']);
 /**
  * The message without its Bcc: and Resent-Bcc: fields (however cased or folded), as Postfix and
  * every provider send it: a Bcc recipient must not be seen by the others. The recipients still
- * get the message: they are in the envelope. `raw` has CRLF line ends; nothing else changes.
+ * get the message: they are in the envelope. Nothing else changes.
  */
 export function removeBccFields(raw: Buffer): Buffer {
-  const lines = headerLines(raw);
-  const kept: string[] = [];
-  let dropping = false;
-  for (const line of lines) {
-    if (!/^[ \t]/.test(line)) dropping = STRIPPED_FIELDS.has((FIELD_NAME.exec(line)?.[1] ?? '').toLowerCase());
-    if (!dropping) kept.push(line);
+  const dropped = parseHeaderFields(raw, 0, findBodyStart(raw, 0, raw.length)).filter((field) => STRIPPED_FIELDS.has(field.key));
+  if (!dropped.length) return raw;
+  const kept: Buffer[] = [];
+  let at = 0;
+  for (const field of dropped) {
+    kept.push(raw.subarray(at, field.start));
+    at = field.end;
   }
-  if (kept.length === lines.length) return raw;
-  const headerBytes = lines.reduce((n, line) => n + line.length + 2, 0);
-  const head = kept.length ? Buffer.from(kept.join('\r\n') + '\r\n', 'latin1') : Buffer.alloc(0);
-  return Buffer.concat([head, raw.subarray(Math.min(headerBytes, raw.length))]);
+  kept.push(raw.subarray(at));
+  return Buffer.concat(kept);
 }

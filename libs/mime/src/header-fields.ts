@@ -79,6 +79,11 @@ export function headerValue(fields: readonly HeaderField[], key: string): string
   return fields.find((field) => field.key === key)?.value;
 }
 
+/** Every field named `key` (lower-case), in order. */
+export function headerValues(fields: readonly HeaderField[], key: string): string[] {
+  return fields.filter((field) => field.key === key).map((field) => field.value);
+}
+
 /** Counts LF characters in `[start, end)`: IMAP's line count for text parts, as Dovecot counts. */
 export function countLines(raw: Buffer, start: number, end: number): number {
   let lines = 0;

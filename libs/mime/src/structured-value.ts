@@ -20,37 +20,87 @@ interface RawParam {
 
 export function parseStructuredValue(input: string): StructuredValue {
   const parser = new ValueParser(input);
-  const value = parser.mainValue().toLowerCase();
-  const raw: RawParam[] = [];
-  while (parser.skipTo(';')) {
-    const param = parser.param();
-    if (param) raw.push(param);
+  const value = parser.mainValue().joined.toLowerCase();
+  return { value, params: parser.params() };
+}
+
+export interface ContentType {
+  /** Lower-cased, e.g. `text`. */
+  type: string;
+  /** Lower-cased, e.g. `plain`. */
+  subtype: string;
+  params: MimeParam[];
+}
+
+// RFC 2045 section 5.1: any printable ASCII character but SPACE and tspecials.
+const TOKEN = "[!#$%&'*+\\-.0-9A-Z^_`a-z{|}~]+";
+const TYPE_SLASH_SUBTYPE = new RegExp(`^[ \\t]*(${TOKEN})[ \\t]*/[ \\t]*(${TOKEN})[ \\t]*$`);
+
+/**
+ * A Content-Type value: `type "/" subtype`, each an RFC 2045 token (comments and white space may
+ * stand around them, not inside them; a quoted type is not a token), then its parameters as
+ * `parseStructuredValue` reads them. Null when the value is not that: a reader then takes the
+ * default type, as RFC 2045 section 5.2 says for a missing or invalid Content-Type.
+ */
+export function parseContentType(input: string): ContentType | null {
+  const parser = new ValueParser(input);
+  const match = TYPE_SLASH_SUBTYPE.exec(parser.mainValue().written);
+  if (!match) return null;
+  return { type: match[1]!.toLowerCase(), subtype: match[2]!.toLowerCase(), params: parser.params() };
+}
+
+/** Parameters as a record for readers that want values, not BODYSTRUCTURE: each decoded by `paramValue`. */
+export function paramRecord(params: readonly MimeParam[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [key] of params) {
+    const name = key.endsWith('*') ? key.slice(0, -1) : key;
+    if (!Object.hasOwn(record, name)) record[name] = paramValue(params, name)!;
   }
-  return { value, params: mergeContinuations(raw) };
+  return record;
 }
 
 class ValueParser {
   private at = 0;
   constructor(private readonly text: string) {}
 
-  mainValue(): string {
+  /**
+   * The value before the first `;`: `joined` without comments, quotes and white space (how
+   * Content-Disposition is read), `written` with each comment turned into a space and each
+   * quoted string left quoted (for readers that check its grammar).
+   */
+  mainValue(): { joined: string; written: string } {
     this.skipCfws();
-    let out = '';
+    let joined = '';
+    let written = '';
     while (this.at < this.text.length) {
       const ch = this.text[this.at];
       if (ch === ';') break;
       if (ch === '(') {
         this.skipComment();
+        written += ' ';
         continue;
       }
       if (ch === '"') {
-        out += this.quoted();
+        const quoted = this.quoted();
+        joined += quoted;
+        written += `"${quoted}"`;
         continue;
       }
-      if (ch !== ' ' && ch !== '\t') out += ch;
+      if (ch !== ' ' && ch !== '\t') joined += ch;
+      written += ch;
       this.at++;
     }
-    return out;
+    return { joined, written };
+  }
+
+  /** Every parameter after the main value, RFC 2231 continuations joined. */
+  params(): MimeParam[] {
+    const raw: RawParam[] = [];
+    while (this.skipTo(';')) {
+      const param = this.param();
+      if (param) raw.push(param);
+    }
+    return mergeContinuations(raw);
   }
 
   /** Moves past the next `ch` outside quotes and comments; false at the end of the text. */
@@ -174,7 +224,7 @@ function percentEncode(value: string): string {
     .join('');
 }
 
-/** Decodes a parameter for display: `name*` values from RFC 2231 form, others from RFC 2047 words. */
+/** A parameter for display: a `name*` value decoded from its RFC 2231 form, any other as written. */
 export function paramValue(params: readonly MimeParam[], name: string): string | undefined {
   const extended = params.find(([key]) => key === `${name}*`);
   if (extended) {

@@ -4,8 +4,6 @@ import { DomainError, newId } from '@mailroom/common';
 import {
   checkSubmittedHeaderBlock,
   completeSubmittedMessage,
-  decodeHeaderText,
-  headerValues,
   parseAddress,
   parseAddressList,
   readHeaders,
@@ -14,7 +12,7 @@ import {
 } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { currentRequestId } from '@mailroom/logger';
-import { toCrlf } from '@mailroom/mime';
+import { decodeWords, headerValues, toCrlf } from '@mailroom/mime';
 import type { NewMessage } from '@mailroom/db';
 import { LIMITS } from './message-draft';
 import { SenderDomains } from './sender-domains';
@@ -63,7 +61,7 @@ export class RelaySubmissionReader {
       throw new DomainError('too_large', 'message_too_large', `the message is ${input.raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
     }
     const visible = new Set(
-      ['to', 'cc'].flatMap((name) => headerValues(headers, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
+      ['to', 'cc'].flatMap((name) => headerValues(headers.fields, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
     );
     // Bcc: is for the sender's copy; recipients get the message through the envelope.
     const { raw, messageId } = completeSubmittedMessage(removeBccFields(normalized), headers, this.config.MAIL_HOSTNAME);
@@ -76,7 +74,7 @@ export class RelaySubmissionReader {
       stream: 'transactional',
       source: 'smtp',
       fromAddress: authors[0]!.address,
-      subject: decodeHeaderText(headerValues(headers, 'subject')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 998),
+      subject: decodeWords(headerValues(headers.fields, 'subject')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 998),
       messageIdHeader: messageId,
       tags: [],
       metadata: {},

@@ -1,4 +1,4 @@
-import { decodeWords, formatAddresses, paramValue, type HeaderField } from '@mailroom/mime';
+import { decodeCharset, decodeTransferEncoding, decodeWords, formatAddresses, paramValue, type HeaderField } from '@mailroom/mime';
 import type { MimePart, ParsedMessage } from './mime-tree';
 
 /** The header fields kept beside each stored message for listings and SEARCH. */
@@ -48,37 +48,11 @@ export function searchableBody(raw: Buffer, root: MimePart, limit = 4 * 1024 * 1
     if (part.parts) part.parts.forEach(visit);
     else if (part.message) visit(part.message.root);
     else if (part.type === 'text') {
-      const text = decodeBody(raw.subarray(part.bodyStart, part.bodyEnd), part.encoding, paramValue(part.params, 'charset'));
+      const text = decodeCharset(decodeTransferEncoding(raw.subarray(part.bodyStart, part.bodyEnd), part.encoding), paramValue(part.params, 'charset'));
       chunks.push(text);
       total += text.length;
     }
   };
   visit(root);
   return chunks.join('\n');
-}
-
-export function decodeBody(body: Buffer, encoding: string, charset: string | undefined): string {
-  let bytes: Buffer = body;
-  if (encoding === 'base64') bytes = Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  else if (encoding === 'quoted-printable') bytes = decodeQuotedPrintable(body.toString('latin1'));
-  try {
-    return new TextDecoder(charset && charset.toLowerCase() !== 'us-ascii' ? charset : 'utf-8').decode(bytes);
-  } catch {
-    return bytes.toString('utf8');
-  }
-}
-
-function decodeQuotedPrintable(text: string): Buffer {
-  const softBreaksRemoved = text.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < softBreaksRemoved.length; i++) {
-    const ch = softBreaksRemoved.charCodeAt(i);
-    if (ch === 0x3d && /^[0-9A-Fa-f]{2}$/.test(softBreaksRemoved.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(softBreaksRemoved.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(ch & 0xff);
-    }
-  }
-  return Buffer.from(bytes);
 }
