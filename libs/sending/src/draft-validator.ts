@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DomainError, newId } from '@mailroom/common';
-import { addressesShownIn, assertSingleLine, composeMessage, parseAddress, parseAddressList, TemplateRenderer, validateHeaders, type Attachment } from '@mailroom/compose';
+import { addressesShownIn, assertSingleLine, composeMessage, parseAddress, parseAddressList, TemplateRenderer, validateHeaders, type Attachment, type Composition } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { currentRequestId } from '@mailroom/logger';
 import { TemplateRepository, type NewMessage, type Template } from '@mailroom/db';
+import { MessageCopies } from './message-copies';
 import { LIMITS, type MessageDraft } from './message-draft';
 import { SenderDomains } from './sender-domains';
 
-/** A draft made into the message to store, or the DomainError that refused that draft alone. */
-export type ValidatedDraft = { message: NewMessage } | { error: DomainError };
+/**
+ * A draft made into the message(s) to store, or the DomainError that refused that draft alone.
+ * Broadcast and tracked mail is one message per recipient (`copies`): its unsubscribe and
+ * tracking links are signed for that recipient.
+ */
+export type ValidatedDraft = { message: NewMessage; copies?: NewMessage[] } | { error: DomainError };
+
+/** Headers of broadcast mail that Mailroom writes per recipient (a request's List-Id is taken as the list's). */
+const LIST_HEADERS = new Set(['list-unsubscribe', 'list-unsubscribe-post']);
 
 /**
  * Drafts from the REST API made into messages: every field checked, templates rendered, MIME
@@ -23,6 +31,7 @@ export class DraftValidator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly senderDomains: SenderDomains,
     private readonly templateRepository: TemplateRepository,
+    @Optional() private readonly copies?: MessageCopies,
   ) {}
 
   /** Each draft on its own, in order; errors other than DomainError (the database failed) are thrown. */
@@ -37,7 +46,28 @@ export class DraftValidator {
         validated.push({ error });
       }
     }
-    return validated;
+    return this.withCopies(accountId, validated);
+  }
+
+  /** Messages composed per recipient get their copies; one look-up of contacts for the lot. */
+  private async withCopies(accountId: string, validated: ValidatedDraft[]): Promise<ValidatedDraft[]> {
+    const split = validated.flatMap((v) => ('message' in v && perRecipient(v.message) ? [v.message] : []));
+    if (!split.length) return validated;
+    const contacts = this.copies ? await this.copies.contactIds(accountId, [...new Set(split.flatMap((m) => m.recipients.map((r) => r.email.toLowerCase())))]) : new Map<string, string>();
+    const result: ValidatedDraft[] = [];
+    for (const v of validated) {
+      if (!('message' in v) || !perRecipient(v.message)) {
+        result.push(v);
+        continue;
+      }
+      try {
+        result.push({ message: v.message, copies: await this.copiesOf(accountId, v.message, contacts) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        result.push({ error });
+      }
+    }
+    return result;
   }
 
   private async prepare(accountId: string, draft: MessageDraft, templates: Map<string, Template>): Promise<NewMessage> {
@@ -63,12 +93,20 @@ export class DraftValidator {
 
     const id = newId();
     const messageIdHeader = `${randomUUID()}@${this.config.MAIL_HOSTNAME}`;
-    const raw = await composeMessage({ from, to, cc, replyTo, subject: content.subject, text: content.text, html: content.html, attachments, headers, messageId: messageIdHeader });
+    const trackOpens = draft.track_opens ?? stream === 'broadcast';
+    const trackClicks = draft.track_clicks ?? stream === 'broadcast';
+    if (stream === 'broadcast' || trackOpens || trackClicks) {
+      const own = headers.find((h) => LIST_HEADERS.has(h.key.toLowerCase()));
+      if (own && stream === 'broadcast') throw new DomainError('invalid', 'reserved_header', `headers: ${own.key} is set by Mailroom for each recipient of broadcast mail`);
+    }
+    const composition = { from, to, cc, replyTo, subject: content.subject, text: content.text, html: content.html, attachments, headers, messageId: messageIdHeader };
+    // Mail composed per recipient is composed (and its size checked) copy by copy.
+    const raw = stream === 'broadcast' || trackOpens || trackClicks ? Buffer.alloc(0) : await composeMessage(composition);
     if (raw.length > this.config.MAX_MESSAGE_SIZE) {
       throw new DomainError('too_large', 'message_too_large', `the message is ${raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
     }
     const seen = new Set<string>();
-    return {
+    const message: NewMessage = {
       id,
       domainId: domain.id,
       campaignId: null,
@@ -80,8 +118,8 @@ export class DraftValidator {
       messageIdHeader,
       tags: checkTags(draft.tags),
       metadata: checkMetadata(draft.metadata),
-      trackOpens: draft.track_opens ?? stream === 'broadcast',
-      trackClicks: draft.track_clicks ?? stream === 'broadcast',
+      trackOpens,
+      trackClicks,
       raw,
       sendAt,
       // The API call's x-request-id: the worker logs this message's deliveries under it.
@@ -91,6 +129,41 @@ export class DraftValidator {
         .filter(({ a }) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
         .map(({ a, kind }) => ({ id: newId(), email: a.address, domain: a.domain, kind, suppressed: false })),
     };
+    this.compositions.set(message, { composition, returnPathDomain: domain.returnPathDomain ?? null });
+    return message;
+  }
+
+  /** What each message was composed from, while its draft is being made into copies. */
+  private readonly compositions = new WeakMap<NewMessage, { composition: Composition; returnPathDomain: string | null }>();
+
+  /**
+   * One message per recipient, each with the headers and links signed for it; the headers shown
+   * (To, Cc) are the draft's, the envelope recipient is the copy's own. The first copy keeps the
+   * draft's id, so the API's answer names it.
+   */
+  private async copiesOf(accountId: string, message: NewMessage, contacts: Map<string, string>): Promise<NewMessage[]> {
+    if (!this.copies) throw new DomainError('unavailable', 'broadcast_unavailable', 'broadcast and tracked mail cannot be composed by this process');
+    const { composition, returnPathDomain } = this.compositions.get(message)!;
+    const listIdHeader = composition.headers.find((h) => h.key.toLowerCase() === 'list-id')?.value ?? null;
+    const ownHeaders = message.stream === 'broadcast' ? composition.headers.filter((h) => h.key.toLowerCase() !== 'list-id') : composition.headers;
+    const options = { listUnsubscribe: message.stream === 'broadcast', trackOpens: message.trackOpens, trackClicks: message.trackClicks };
+    const copies: NewMessage[] = [];
+    for (const [index, recipient] of message.recipients.entries()) {
+      const id = index === 0 ? message.id : newId();
+      const contactId = contacts.get(recipient.email.toLowerCase()) ?? null;
+      const personal = this.copies.personalize(
+        { accountId, messageId: id, recipientId: recipient.id, contactId, email: recipient.email, returnPathDomain, listIdHeader },
+        composition.html,
+        options,
+      );
+      const messageIdHeader = index === 0 ? message.messageIdHeader : `${randomUUID()}@${this.config.MAIL_HOSTNAME}`;
+      const raw = await composeMessage({ ...composition, html: personal.html, headers: [...ownHeaders, ...personal.headers], messageId: messageIdHeader });
+      if (raw.length > this.config.MAX_MESSAGE_SIZE) {
+        throw new DomainError('too_large', 'message_too_large', `the message is ${raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
+      }
+      copies.push({ ...message, id, messageIdHeader, raw, recipients: [{ ...recipient, contactId }] });
+    }
+    return copies;
   }
 
   private content(draft: MessageDraft, templates: Map<string, Template>): { subject: string; text?: string; html?: string } {
@@ -154,4 +227,9 @@ function checkMetadata(metadata: Record<string, unknown> | undefined): Record<st
   // PostgreSQL's jsonb cannot hold a NUL character.
   if (json.includes('\\u0000')) throw new DomainError('invalid', 'invalid_metadata', 'metadata: NUL characters are not allowed');
   return metadata;
+}
+
+/** Broadcast mail, and mail with opens or clicks tracked, is composed per recipient. */
+function perRecipient(message: NewMessage): boolean {
+  return message.stream === 'broadcast' || message.trackOpens || message.trackClicks;
 }

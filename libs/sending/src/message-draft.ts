@@ -25,7 +25,19 @@ export interface MessageDraft {
 export type AcceptStatus = 'queued' | 'scheduled' | 'suppressed';
 
 /** One draft's answer: accepted, or refused by a DomainError, of which it keeps the kind for the edge to translate. */
-export type AcceptResult = { id: string; status: AcceptStatus; message_id: string } | { error: { kind: ErrorKind; code: string; message: string } };
+export type AcceptResult =
+  | {
+      id: string;
+      status: AcceptStatus;
+      message_id: string;
+      /**
+       * Broadcast or tracked mail to several recipients is stored as one message per recipient
+       * (each copy's unsubscribe and tracking links are its own): `id` is the first copy's, and
+       * this lists every copy.
+       */
+      messages?: Array<{ id: string; to: string; status: AcceptStatus; message_id: string }>;
+    }
+  | { error: { kind: ErrorKind; code: string; message: string } };
 
 /** Limits a sender meets before anything is stored. */
 export const LIMITS = {

@@ -59,20 +59,30 @@ export class SendingService {
    */
   async accept(accountId: string, drafts: MessageDraft[], idempotency?: { key: string; status: number }): Promise<{ results: AcceptResult[]; replayed: boolean }> {
     const validated = await this.drafts.validate(accountId, drafts);
-    const accepted = validated.flatMap((v) => ('message' in v ? [v.message] : []));
+    // Broadcast and tracked mail is stored as its copies, one per recipient.
+    const accepted = validated.flatMap((v) => ('message' in v ? (v.copies ?? [v.message]) : []));
     const results: AcceptResult[] = validated.map((v) =>
       'message' in v ? { id: v.message.id, status: 'queued', message_id: v.message.messageIdHeader } : { error: { kind: v.error.kind, code: v.error.code, message: v.error.message } },
     );
+    const copiesOf = new Map(validated.flatMap((v) => ('message' in v && v.copies && v.copies.length > 1 ? [[v.message.id, v.copies] as const] : [])));
 
     // A replay answers from the record and uses none of the hour's quota.
     const previous = idempotency ? await this.messages.previousAnswer(accountId, idempotency.key) : null;
     if (previous) return { results: storedResults(previous.response), replayed: true };
-    const giveBackQuota = await this.quota.take(accountId, accepted.length);
+    // The hour's quota counts messages as sent, not the copies they are stored as.
+    const giveBackQuota = await this.quota.take(accountId, results.filter((r) => 'id' in r).length);
     await this.markSuppressed(accountId, accepted);
-    const resultOf = new Map(results.flatMap((x) => ('id' in x ? [[x.id, x] as const] : [])));
-    for (const message of accepted) {
-      const result = resultOf.get(message.id)!;
-      result.status = message.recipients.every((r) => r.suppressed) ? 'suppressed' : message.sendAt && message.sendAt > new Date() ? 'scheduled' : 'queued';
+    const statusOf = (message: NewMessage): AcceptStatus =>
+      message.recipients.every((r) => r.suppressed) ? 'suppressed' : message.sendAt && message.sendAt > new Date() ? 'scheduled' : 'queued';
+    for (const result of results) {
+      if (!('id' in result)) continue;
+      const copies = copiesOf.get(result.id);
+      if (!copies) {
+        result.status = statusOf(accepted.find((m) => m.id === result.id)!);
+        continue;
+      }
+      result.messages = copies.map((c) => ({ id: c.id, to: c.recipients[0]!.email, status: statusOf(c), message_id: c.messageIdHeader }));
+      result.status = result.messages.every((c) => c.status === 'suppressed') ? 'suppressed' : (result.messages.find((c) => c.status !== 'suppressed')?.status ?? 'queued');
     }
 
     const jobs = this.delivery.plan(accepted);
@@ -92,9 +102,19 @@ export class SendingService {
     return { results, replayed: false };
   }
 
+  /**
+   * Suppressed recipients are stored as such and never attempted. Broadcast mail also skips
+   * contacts that are not active (unsubscribed, bounced, complained); an `unsubscribe`
+   * suppression holds broadcast mail only, so a reader who left a newsletter still gets their
+   * receipts and password resets.
+   */
   private async markSuppressed(accountId: string, messages: NewMessage[]): Promise<void> {
-    const suppressed = await this.messages.suppressed(accountId, [...new Set(messages.flatMap((m) => m.recipients.map((r) => r.email.toLowerCase())))]);
-    for (const message of messages) for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
+    for (const stream of ['transactional', 'broadcast'] as const) {
+      const ofStream = messages.filter((m) => m.stream === stream);
+      if (!ofStream.length) continue;
+      const suppressed = await this.messages.suppressed(accountId, [...new Set(ofStream.flatMap((m) => m.recipients.map((r) => r.email.toLowerCase())))], stream);
+      for (const message of ofStream) for (const r of message.recipients) r.suppressed = suppressed.has(r.email.toLowerCase());
+    }
   }
 }
 

@@ -83,12 +83,18 @@ export class MessageRepository {
     });
   }
 
-  /** Which of these (lower-cased) addresses are on the account's suppression list. */
-  async suppressed(accountId: string, emails: string[]): Promise<Set<string>> {
+  /**
+   * Which of these (lower-cased) addresses are not to be sent to on this stream: on the account's
+   * suppression list (an `unsubscribe` suppression holds broadcast mail only) and, for broadcast
+   * mail, contacts of the account that are not active (unsubscribed, bounced, complained).
+   */
+  async suppressed(accountId: string, emails: string[], stream: MessageStream = 'broadcast'): Promise<Set<string>> {
     if (!emails.length) return new Set();
     const rows = await this.sql.query<{ email: string }>(
-      'SELECT email FROM suppressions WHERE account_id = $1 AND email = ANY($2::text[])',
-      [accountId, emails],
+      `SELECT email FROM suppressions WHERE account_id = $1 AND email = ANY($2::text[]) AND ($3 OR reason <> 'unsubscribe')
+       UNION
+       SELECT email FROM contacts WHERE $3 AND account_id = $1 AND email = ANY($2::text[]) AND status <> 'active'`,
+      [accountId, emails, stream === 'broadcast'],
     );
     return new Set(rows.map((r) => r.email));
   }
