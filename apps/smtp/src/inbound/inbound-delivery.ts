@@ -5,6 +5,7 @@ import { Secrets } from '@mailroom/crypto';
 import { InboundRepository, type ReportOutcome } from '@mailroom/db';
 import type { Logger } from '@mailroom/logger';
 import { MailStore } from '@mailroom/mailstore';
+import { UnsubscribeService } from '@mailroom/newsletter';
 import { ReturnPath, tokenCovers } from '@mailroom/verp';
 import { MessageAuthenticator } from './message-authenticator';
 import { reportOutcomes } from './report-outcomes';
@@ -30,6 +31,8 @@ export interface ClientFacts {
 export interface DeliveryResult {
   filed: Array<{ mailboxId: string; folder: string; uid: number }>;
   applied: Array<{ recipientId: string; status: string }>;
+  /** Recipients whose List-Unsubscribe mailto address this mail went to, now unsubscribed. */
+  unsubscribed: string[];
   report?: AnalyzedMessage['report']['kind'];
 }
 
@@ -48,16 +51,25 @@ export class InboundDelivery {
     private readonly inbound: InboundRepository,
     private readonly store: MailStore,
     private readonly authenticator: MessageAuthenticator,
+    private readonly unsubscribe: UnsubscribeService,
     secrets: Secrets,
   ) {
     this.returnPath = new ReturnPath(secrets);
   }
 
   async deliver(raw: Buffer, envelope: InboundEnvelope, client: ClientFacts, host: string, log: Logger): Promise<DeliveryResult | SmtpReply> {
-    const result: DeliveryResult = { filed: [], applied: [] };
+    const result: DeliveryResult = { filed: [], applied: [], unsubscribed: [] };
     const mailboxRoutes = envelope.routes.filter((r): r is Extract<Route, { kind: 'mailbox' }> => r.kind === 'mailbox');
     const reportRoutes = envelope.routes.filter((r): r is Extract<Route, { kind: 'return-path' }> => r.kind === 'return-path');
     const clean = stripUntrustedTrace(raw, this.authenticator.authservId);
+
+    // 0. Mail to a List-Unsubscribe mailto address unsubscribes, whatever it says (RFC 2369).
+    for (const route of envelope.routes) {
+      if (route.kind !== 'unsubscribe') continue;
+      await this.unsubscribe.unsubscribeByMail(route.recipientId, { ip: client.ip, userAgent: `mailto from ${envelope.mailFrom || '<>'}` });
+      result.unsubscribed.push(route.recipientId);
+    }
+    if (result.unsubscribed.length) log.info({ unsubscribed: result.unsubscribed.length }, 'unsubscribed by mail');
 
     // 1. Reports: to a VERP address (the token is in the envelope), or a feedback report or
     //    DSN sent to a mailbox (tokens only from inside it, and only if their signature holds).

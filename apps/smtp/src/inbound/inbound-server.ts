@@ -110,7 +110,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
       return route;
     }
     address.route = route;
-    this.metrics.recipients.inc({ route: route.kind === 'return-path' ? 'return_path' : route.catchAll ? 'catch_all' : 'mailbox' });
+    this.metrics.recipients.inc({ route: route.kind === 'return-path' ? 'return_path' : route.kind === 'unsubscribe' ? 'unsubscribe' : route.catchAll ? 'catch_all' : 'mailbox' });
     return null;
   }
 

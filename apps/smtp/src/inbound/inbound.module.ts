@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MailStoreModule } from '@mailroom/mailstore';
+import { UnsubscribeModule } from '@mailroom/newsletter';
 import { InboundDelivery } from './inbound-delivery';
 import { InboundMetrics } from './inbound-metrics';
 import { InboundServer } from './inbound-server';
@@ -8,7 +9,7 @@ import { RecipientRouter } from './recipient-router';
 
 /** The inbound MX (SPEC 7); needs PlatformModule in scope. */
 @Module({
-  imports: [MailStoreModule],
+  imports: [MailStoreModule, UnsubscribeModule],
   providers: [InboundServer, RecipientRouter, InboundDelivery, MessageAuthenticator, InboundMetrics],
   exports: [InboundServer],
 })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Secrets } from '@mailroom/crypto';
 import { InboundRepository } from '@mailroom/db';
+import { UnsubscribeService, UnsubscribeTokens } from '@mailroom/newsletter';
 import { ReturnPath, tokenCovers } from '@mailroom/verp';
 import { parseRecipientAddress } from '../common/address-policy';
 import type { Route } from './routes';
@@ -8,7 +9,8 @@ import { Replies, SmtpReply } from '../common/smtp-reply';
 
 /**
  * Decides at RCPT whether Mailroom hosts an address: a VERP address on a return-path domain
- * whose token is signed by us and names a message sent from that domain, a mailbox, or an
+ * whose token is signed by us and names a message sent from that domain, a List-Unsubscribe
+ * mailto address on a return-path domain whose token is signed by us, a mailbox, or an
  * unknown local part of a domain with a catch-all. Anything else is refused, so the MX never
  * accepts mail it would have to pass on.
  */
@@ -18,6 +20,7 @@ export class RecipientRouter {
 
   constructor(
     private readonly inbound: InboundRepository,
+    private readonly unsubscribe: UnsubscribeService,
     secrets: Secrets,
   ) {
     this.returnPath = new ReturnPath(secrets);
@@ -29,6 +32,10 @@ export class RecipientRouter {
     const hosted = await this.inbound.hostedDomain(address.domain, address.normalized);
     if (!hosted) return Replies.relayDenied();
     if (hosted.isReturnPath) {
+      if (UnsubscribeTokens.looksLikeMailto(address.local)) {
+        const recipientId = this.unsubscribe.mailtoRecipient(address.local);
+        return recipientId ? { kind: 'unsubscribe', address: address.normalized, recipientId } : Replies.noSuchUser();
+      }
       // A forged, tampered or foreign token fails the signature here and is simply unknown.
       const token = this.returnPath.parse(address.local);
       if (!token) return Replies.noSuchUser();

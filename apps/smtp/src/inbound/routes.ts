@@ -12,6 +12,12 @@ export type Route =
       catchAll: boolean;
     }
   | {
+      /** The List-Unsubscribe mailto address of a broadcast copy: mail to it unsubscribes. */
+      kind: 'unsubscribe';
+      address: string;
+      recipientId: string;
+    }
+  | {
       kind: 'return-path';
       address: string;
       token: ReturnPathToken;
