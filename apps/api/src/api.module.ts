@@ -14,13 +14,14 @@ import { HttpDrain } from './http/http-drain';
 import { MailboxesController } from './mailboxes/mailboxes.controller';
 import { MessagesController } from './messages/messages.controller';
 import { OpsController } from './ops/ops.controller';
+import { PublicLinksModule } from './public/public-links.module';
 import { SuppressionsController } from './suppressions/suppressions.controller';
 import { TeamController } from './team/team.controller';
 import { TemplatesController } from './templates/templates.controller';
 
 /** The REST API; needs PlatformModule in scope. */
 @Module({
-  imports: [TenancyModule, SendingModule, CampaignsApiModule, UsersModule, DashboardServingModule],
+  imports: [TenancyModule, SendingModule, PublicLinksModule, CampaignsApiModule, UsersModule, DashboardServingModule],
   controllers: [OpsController, AccountsController, DomainsController, CredentialsController, MailboxesController, MessagesController, TemplatesController, SuppressionsController, AuthController, TeamController],
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, HttpDrain],
 })

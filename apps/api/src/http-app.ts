@@ -12,6 +12,7 @@ import { UserService } from '@mailroom/users';
 import { bodyGate } from './auth/body-gate';
 import { ErrorFilter } from './http/error.filter';
 import { registerFormParsers } from './http/form-body';
+import { registerFormParsers } from './http/form-body';
 import { TextInputPipe } from './http/text-input.pipe';
 
 /**
@@ -43,6 +44,8 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
     if (text.trim() === '') return done(null, undefined);
     parseJson(request, text, done);
   });
+  // HTML forms: the one-click unsubscribe POST (RFC 8058) and the public pages' forms.
+  registerFormParsers(fastify);
   // HTML forms: the one-click unsubscribe POST (RFC 8058) and the public pages' forms.
   registerFormParsers(fastify);
   // Everything a request runs (hooks, guards, the handler and the libs it calls) logs under its
