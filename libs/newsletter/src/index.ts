@@ -4,3 +4,7 @@ export * from './segments';
 export * from './campaigns';
 export * from './tracking';
 export * from './unsubscribe';
+export * from './contacts';
+export * from './lists';
+export * from './imports';
+export * from './opt-in';

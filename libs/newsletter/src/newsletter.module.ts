@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ContactsModule } from './contacts/contacts.module';
 import { BroadcastModule } from './broadcast/broadcast.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import { SegmentsModule } from './segments/segments.module';
@@ -9,8 +10,8 @@ import { SegmentsModule } from './segments/segments.module';
  * broadcast message (unsubscribe/, tracking/, broadcast/). Needs PlatformModule in scope.
  */
 @Module({
-  imports: [BroadcastModule, SegmentsModule, CampaignsModule],
+  imports: [BroadcastModule, SegmentsModule, CampaignsModule, ContactsModule],
   providers: [],
-  exports: [BroadcastModule, SegmentsModule, CampaignsModule],
+  exports: [BroadcastModule, SegmentsModule, CampaignsModule, ContactsModule],
 })
 export class NewsletterModule {}

@@ -87,11 +87,14 @@ export class ContactRepository {
   /**
    * Inserts new contacts and merges the attributes of existing ones (the given keys win), in one
    * statement. `contacts` must not name an address twice (ON CONFLICT cannot touch a row twice).
-   * Consent is recorded on contacts this call creates.
+   * Consent is recorded on contacts this call creates. With `existingWins`, attributes a contact
+   * has keep their values and only missing ones are added.
    */
-  async upsert(accountId: string, contacts: ContactInput[], consent: Consent, tx?: Tx): Promise<UpsertedContact[]> {
+  async upsert(accountId: string, contacts: ContactInput[], consent: Consent, options: { tx?: Tx; existingWins?: boolean } = {}): Promise<UpsertedContact[]> {
     if (!contacts.length) return [];
-    const runner = tx ?? this.sql.pool;
+    const runner = options.tx ?? this.sql.pool;
+    // A public form may add a contact but not rewrite an existing one's attributes.
+    const merge = options.existingWins ? 'EXCLUDED.attributes || contacts.attributes' : 'contacts.attributes || EXCLUDED.attributes';
     const { rows } = await runner.query<UpsertedContact>(
       `WITH input AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::jsonb[]) AS i(id, email, attributes)),
@@ -99,7 +102,7 @@ export class ContactRepository {
          INSERT INTO contacts (id, account_id, email, attributes, consent_at, consent_ip, consent_user_agent, consent_method)
          SELECT id, $1, email, attributes, now(), $5, $6, $7::consent_method FROM input
          ON CONFLICT (account_id, email) DO UPDATE
-           SET attributes = contacts.attributes || EXCLUDED.attributes, updated_at = now()
+           SET attributes = ${merge}, updated_at = now()
          RETURNING id, email, status, (xmax = 0) AS created)
        SELECT up.id, up.email, up.status, up.created, (s.email IS NOT NULL) AS suppressed
          FROM up LEFT JOIN suppressions s ON s.account_id = $1 AND s.email = up.email`,
@@ -146,6 +149,19 @@ export class ContactRepository {
         WHERE m.contact_id = $2 AND l.account_id = $1
         ORDER BY m.created_at`,
       [accountId, contactId],
+    );
+  }
+
+  /**
+   * A double opt-in confirmed: the consent record becomes the confirmation (time, IP, user
+   * agent), and a contact who had unsubscribed is active again, having asked to be.
+   */
+  async recordConfirmation(accountId: string, id: string, ip: string | null, userAgent: string | null, tx?: Tx): Promise<void> {
+    await (tx ?? this.sql.pool).query(
+      `UPDATE contacts SET consent_at = now(), consent_ip = $3, consent_user_agent = $4, consent_method = 'confirmation',
+              status = CASE WHEN status = 'unsubscribed' THEN 'active'::contact_status ELSE status END, updated_at = now()
+        WHERE account_id = $1 AND id = $2 AND erased_at IS NULL`,
+      [accountId, id, ip, userAgent],
     );
   }
 

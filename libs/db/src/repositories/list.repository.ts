@@ -74,8 +74,8 @@ const COUNTS = `(SELECT jsonb_build_object(
 export class ListRepository {
   constructor(private readonly sql: Sql) {}
 
-  async create(accountId: string, fields: ListFields): Promise<ListRow> {
-    const id = newId();
+  /** `id` may be chosen first: a default List-Id names it. */
+  async create(accountId: string, fields: ListFields, id = newId()): Promise<ListRow> {
     const [row] = await this.sql.query<ListRow>(
       `INSERT INTO contact_lists (id, account_id, ${FIELDS.join(', ')}) VALUES ($1, $2, ${FIELDS.map((_, i) => `$${i + 3}`).join(', ')}) RETURNING ${COLUMNS}`,
       [id, accountId, ...FIELDS.map((f) => fields[f])],
@@ -163,6 +163,11 @@ export class ListRepository {
       [listId, contactId, ip],
     );
     return rows[0] ?? null;
+  }
+
+  async membership(listId: string, contactId: string): Promise<{ status: MembershipStatus; confirmed_at: Date | null } | null> {
+    const [row] = await this.sql.query<{ status: MembershipStatus; confirmed_at: Date | null }>(`SELECT status, confirmed_at FROM list_memberships WHERE list_id = $1 AND contact_id = $2`, [listId, contactId]);
+    return row ?? null;
   }
 
   /** Takes a contact (by address) off the list; false when it was not on it. */

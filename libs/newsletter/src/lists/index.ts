@@ -1,0 +1,3 @@
+export * from './list-export';
+export * from './list-id-header';
+export * from './lists.service';
