@@ -261,7 +261,10 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   private async record(claim: ClaimedDelivery, domain: string, outcomes: DeliveryOutcome[], log: Logger): Promise<void> {
     await Promise.all(outcomes.map((o) => this.records.submit(o)));
-    for (const o of outcomes) this.metrics.recipientOutcomes.inc({ status: o.status });
+    for (const o of outcomes) {
+      this.metrics.recipientOutcomes.inc({ status: o.status });
+      this.metrics.deliveryOutcomes.inc({ class: o.status === 'bounced' ? `bounced_${o.bounceType ?? 'hard'}` : o.status });
+    }
     const deferred = outcomes.filter((o) => o.status === 'deferred' && o.nextAttemptAt);
     if (!deferred.length) return;
     const next = Math.min(...deferred.map((o) => o.nextAttemptAt!.getTime()));
