@@ -215,6 +215,29 @@ export async function insertMessages(client: PoolClient, accountId: string, mess
     ],
   );
 
+  // The day's counters before the recipients: their insert (and the timeline's) fire triggers
+  // that upsert hourly_stats, while a delivery's record() upserts daily_stats and then, through
+  // the same triggers, hourly_stats. Taking daily_stats first here too keeps one lock order, so a
+  // batch being stored and deliveries of the same campaign or account being recorded never
+  // deadlock (a record lost to a deadlock is a message sent twice).
+  const counters = new Map<string, { stream: string; campaignId: string; accepted: number; suppressed: number }>();
+  for (const m of messages) {
+    const key = `${m.stream}|${m.campaignId ?? ''}`;
+    const c = counters.get(key) ?? { stream: m.stream, campaignId: m.campaignId ?? '', accepted: 0, suppressed: 0 };
+    c.accepted += m.recipients.length;
+    c.suppressed += m.recipients.filter((r) => r.suppressed).length;
+    counters.set(key, c);
+  }
+  const list = [...counters.values()].sort((a, b) => `${a.stream}|${a.campaignId}`.localeCompare(`${b.stream}|${b.campaignId}`));
+  await client.query(
+    `INSERT INTO daily_stats (account_id, day, stream, campaign_id, accepted, suppressed)
+     SELECT $1, (now() AT TIME ZONE 'UTC')::date, s.stream, s.campaign_id, s.accepted, s.suppressed
+       FROM unnest($2::message_stream[], $3::text[], $4::int[], $5::int[]) AS s(stream, campaign_id, accepted, suppressed)
+     ON CONFLICT (account_id, day, stream, campaign_id) DO UPDATE
+       SET accepted = daily_stats.accepted + EXCLUDED.accepted, suppressed = daily_stats.suppressed + EXCLUDED.suppressed`,
+    [accountId, list.map((c) => c.stream), list.map((c) => c.campaignId), list.map((c) => c.accepted), list.map((c) => c.suppressed)],
+  );
+
   const recipients = messages.flatMap((m) => m.recipients.map((r) => ({ ...r, messageId: m.id, campaignId: m.campaignId })));
   await client.query(
     `INSERT INTO recipients (id, message_id, account_id, email, domain, kind, status, run_id, contact_id, campaign_id)
@@ -248,23 +271,5 @@ export async function insertMessages(client: PoolClient, accountId: string, mess
       [...messages.map(() => 'queued'), ...suppressed.map(() => 'suppressed')],
       [...messages.map((m) => (m.sendAt && m.sendAt > new Date() ? `scheduled for ${m.sendAt.toISOString()}` : null)), ...suppressed.map(() => 'address is on the suppression list; not attempted')],
     ],
-  );
-
-  const counters = new Map<string, { stream: string; campaignId: string; accepted: number; suppressed: number }>();
-  for (const m of messages) {
-    const key = `${m.stream}|${m.campaignId ?? ''}`;
-    const c = counters.get(key) ?? { stream: m.stream, campaignId: m.campaignId ?? '', accepted: 0, suppressed: 0 };
-    c.accepted += m.recipients.length;
-    c.suppressed += m.recipients.filter((r) => r.suppressed).length;
-    counters.set(key, c);
-  }
-  const list = [...counters.values()].sort((a, b) => `${a.stream}|${a.campaignId}`.localeCompare(`${b.stream}|${b.campaignId}`));
-  await client.query(
-    `INSERT INTO daily_stats (account_id, day, stream, campaign_id, accepted, suppressed)
-     SELECT $1, (now() AT TIME ZONE 'UTC')::date, s.stream, s.campaign_id, s.accepted, s.suppressed
-       FROM unnest($2::message_stream[], $3::text[], $4::int[], $5::int[]) AS s(stream, campaign_id, accepted, suppressed)
-     ON CONFLICT (account_id, day, stream, campaign_id) DO UPDATE
-       SET accepted = daily_stats.accepted + EXCLUDED.accepted, suppressed = daily_stats.suppressed + EXCLUDED.suppressed`,
-    [accountId, list.map((c) => c.stream), list.map((c) => c.campaignId), list.map((c) => c.accepted), list.map((c) => c.suppressed)],
   );
 }
