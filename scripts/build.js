@@ -19,7 +19,8 @@ const LOCK = join(DIST, '.build-lock');
 const SOURCE_DIRS = ['apps', 'libs', 'bench'];
 // Files outside the sources that change what swc writes.
 const CONFIG_FILES = ['.swcrc', 'package.json', 'package-lock.json', 'tsconfig.json'];
-const SWC_ARGS = [...SOURCE_DIRS, '-d', 'dist', '-q', '--ignore', '**/*.spec.ts,**/test/**'];
+// apps/dashboard is a browser app: Vite builds it (scripts/build-dashboard.js), not swc.
+const SWC_ARGS = [...SOURCE_DIRS, '-d', 'dist', '-q', '--ignore', '**/*.spec.ts,**/test/**,apps/dashboard/**'];
 const LOCK_STALE_MS = 120_000;
 
 /** What the build reads: every compiled source (specs and test/ folders are not compiled). */
@@ -30,7 +31,7 @@ function inputs() {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'test' && entry.name !== 'node_modules' && entry.name !== 'results') walk(path);
-      } else if (/\.(ts|js|json|cjs|mjs)$/.test(entry.name) && !entry.name.endsWith('.spec.ts')) {
+      } else if (/\.(ts|tsx|js|json|cjs|mjs|css|html|svg)$/.test(entry.name) && !entry.name.endsWith('.spec.ts')) {
         files.push(relative(ROOT, path));
       }
     }
@@ -59,12 +60,14 @@ function staleReason() {
   return null;
 }
 
-function build() {
+function build(force) {
   const startedAt = new Date();
   const files = inputs();
   const swc = require.resolve('@swc/cli/bin/swc.js', { paths: [ROOT] });
   const result = spawnSync(process.execPath, [swc, ...SWC_ARGS], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) return result.status ?? 1;
+  const dashboard = spawnSync(process.execPath, [join(__dirname, 'build-dashboard.js'), ...(force ? ['--force'] : [])], { cwd: ROOT, stdio: 'inherit' });
+  if (dashboard.status !== 0) return dashboard.status ?? 1;
   writeFileSync(STAMP, `${JSON.stringify({ inputs: listDigest(files), files: files.length })}\n`);
   utimesSync(STAMP, startedAt, startedAt);
   return 0;
@@ -111,7 +114,7 @@ function main(argv) {
   try {
     // Another run may have built while this one waited for the lock.
     if (ifStale && staleReason() === null) return 0;
-    return build();
+    return build(!ifStale);
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { ApiKeyAuthenticator } from '@mailroom/tenancy';
 import { UserService } from '@mailroom/users';
 import { bodyGate } from './auth/body-gate';
 import { ErrorFilter } from './http/error.filter';
+import { finishDocument } from './http/openapi';
 import { registerFormParsers } from './http/form-body';
 import { registerFormParsers } from './http/form-body';
 import { TextInputPipe } from './http/text-input.pipe';
@@ -71,14 +72,16 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
     }
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Mailroom API')
-      .setDescription('Transactional and newsletter sending. Authenticate with "Authorization: Bearer <api key>".')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
+  const document = finishDocument(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Mailroom API')
+        .setDescription('Transactional and newsletter sending. Authenticate with "Authorization: Bearer <api key>", or sign in to the dashboard (session cookie).')
+        .setVersion('1')
+        .build(),
+    ),
+    config.PUBLIC_URL,
   );
   // The UI's assets are served through @fastify/static, which nothing imports by name: without it
   // in package.json the API exits at startup ("The @fastify/static package is missing").

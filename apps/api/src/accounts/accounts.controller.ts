@@ -1,33 +1,27 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AccountService } from '@mailroom/tenancy';
 import { AccountId, AdminOnly } from '../http/auth';
-import { JsonBody, ZodPipe } from '../http/zod';
-
-const createAccount = z.object({ name: z.string().min(1).max(200) }).strict();
-const updateAccount = z
-  .object({ name: z.string().min(1).max(200).optional(), send_limit_per_hour: z.number().int().min(1).nullable().optional() })
-  .strict();
-const createKey = z
-  .object({ name: z.string().max(200).optional(), scope: z.enum(['account', 'admin']).optional() })
-  .strict();
+import { ApiDoc } from '../http/openapi';
+import { ZodPipe } from '../http/zod';
+import { accountView, apiKeyView, createAccount, createKey, createOwnKey, createdAccount, createdKey, updateAccount } from './account.schema';
 
 @ApiTags('accounts')
-@ApiBearerAuth()
 @Controller('v1')
 export class AccountsController {
   constructor(private readonly accounts: AccountService) {}
 
   @Post('accounts')
   @AdminOnly()
-  @JsonBody(createAccount)
+  @ApiDoc({ summary: 'Create an account (admin)', body: createAccount, response: createdAccount, status: 201 })
   createAccount(@Body(new ZodPipe(createAccount)) body: z.infer<typeof createAccount>) {
     return this.accounts.createAccount(body.name);
   }
 
   @Get('accounts/:id')
   @AdminOnly()
+  @ApiDoc({ summary: 'Read an account (admin)', response: accountView, errors: [404] })
   getAccount(@Param('id', ParseUUIDPipe) id: string) {
     return this.accounts.getAccount(id);
   }
@@ -35,7 +29,7 @@ export class AccountsController {
   /** Admin: rename an account, or cap the messages it may send per hour (API and relay together; null lifts it). */
   @Patch('accounts/:id')
   @AdminOnly()
-  @JsonBody(updateAccount)
+  @ApiDoc({ summary: 'Rename an account or cap its hourly sending (admin)', body: updateAccount, response: accountView, errors: [404] })
   updateAccount(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(updateAccount)) body: z.infer<typeof updateAccount>) {
     return this.accounts.updateAccount(id, { name: body.name, sendLimitPerHour: body.send_limit_per_hour });
   }
@@ -43,25 +37,27 @@ export class AccountsController {
   /** Admin: a key for the named account (scope admin makes an installation-wide admin key). */
   @Post('accounts/:id/api-keys')
   @AdminOnly()
-  @JsonBody(createKey)
+  @ApiDoc({ summary: 'Create an API key for an account (admin)', body: createKey, response: createdKey, status: 201, errors: [404] })
   createKeyFor(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(createKey)) body: z.infer<typeof createKey>) {
     return this.accounts.createApiKey(id, { name: body.name, scope: body.scope });
   }
 
   /** Another key for the caller's own account. */
   @Post('api-keys')
-  @JsonBody(createKey.omit({ scope: true }))
-  createKey(@AccountId() accountId: string, @Body(new ZodPipe(createKey.omit({ scope: true }))) body: { name?: string }) {
+  @ApiDoc({ summary: 'Create another API key for your account', description: 'The key is in the answer, and only there.', body: createOwnKey, response: createdKey, status: 201 })
+  createKey(@AccountId() accountId: string, @Body(new ZodPipe(createOwnKey)) body: z.infer<typeof createOwnKey>) {
     return this.accounts.createApiKey(accountId, { name: body.name });
   }
 
   @Get('api-keys')
+  @ApiDoc({ summary: 'List your account\'s API keys', response: z.array(apiKeyView) })
   listKeys(@AccountId() accountId: string) {
     return this.accounts.listApiKeys(accountId);
   }
 
   @Delete('api-keys/:id')
   @HttpCode(204)
+  @ApiDoc({ summary: 'Revoke an API key', errors: [404] })
   async revokeKey(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.accounts.revokeApiKey(accountId, id);
   }

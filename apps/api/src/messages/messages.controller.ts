@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { DomainError, notFound } from '@mailroom/common';
 import { MessageRepository } from '@mailroom/db';
 import { SendingService, type AcceptResult, type MessageDraft } from '@mailroom/sending';
 import { AccountId } from '../http/auth';
-import { JsonBody, ZodPipe, jsonSchema } from '../http/zod';
-import { batchSchema, listQuery, messageSchema } from './message.schema';
+import { ApiDoc } from '../http/openapi';
+import { ZodPipe, jsonSchema } from '../http/zod';
+import { acceptedView, batchAnswer, batchSchema, listQuery, messageDetail, messagePage, messageSchema } from './message.schema';
 import type { z } from 'zod';
 
 const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'The same key within 24 hours returns the first answer and sends nothing new' };
@@ -25,7 +26,6 @@ function answer(result: AcceptResult) {
 }
 
 @ApiTags('messages')
-@ApiBearerAuth()
 @Controller('v1/messages')
 export class MessagesController {
   constructor(
@@ -36,9 +36,8 @@ export class MessagesController {
   /** One message (to many recipients, if you like). Stored before the 202. */
   @Post()
   @HttpCode(202)
-  @JsonBody(messageSchema)
+  @ApiDoc({ summary: 'Send a message', description: 'Stored before the 202; one message, to many recipients if you like.', body: messageSchema, response: acceptedView, status: 202, errors: [409, 413, 422, 429] })
   @ApiHeader(IDEMPOTENCY)
-  @ApiAcceptedResponse({ description: '{ id, status, message_id }' })
   async send(
     @AccountId() accountId: string,
     @Body(new ZodPipe(messageSchema)) body: z.infer<typeof messageSchema>,
@@ -53,7 +52,8 @@ export class MessagesController {
   /** Up to 500 messages; each is accepted or refused on its own. */
   @Post('batch')
   @HttpCode(202)
-  @ApiBody({ schema: { type: 'array', minItems: 1, maxItems: 500, items: jsonSchema(messageSchema) }, description: 'an array of the bodies POST /v1/messages takes' })
+  @ApiDoc({ summary: 'Send up to 500 messages', description: 'Each is accepted or refused on its own: one answer per item, in order.', response: batchAnswer, status: 202, errors: [400, 413, 429] })
+  @ApiBody({ schema: { type: 'array', minItems: 1, maxItems: 500, items: jsonSchema(messageSchema) }, description: 'an array of the bodies POST /v1/messages takes', required: true })
   @ApiHeader(IDEMPOTENCY)
   async batch(@AccountId() accountId: string, @Body(new ZodPipe(batchSchema)) body: unknown[], @Headers('idempotency-key') key?: string) {
     const drafts: MessageDraft[] = [];
@@ -72,12 +72,14 @@ export class MessagesController {
   }
 
   @Get()
+  @ApiDoc({ summary: 'Search messages, newest first', query: listQuery, response: messagePage })
   list(@AccountId() accountId: string, @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>) {
     return this.messages.list(accountId, query);
   }
 
   /** The message, each recipient's status and reply, and the event timeline. */
   @Get(':id')
+  @ApiDoc({ summary: 'A message: each recipient\'s status and reply, and the event timeline', response: messageDetail, errors: [404] })
   async get(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string) {
     const message = await this.messages.find(accountId, id);
     if (!message) throw notFound('message');

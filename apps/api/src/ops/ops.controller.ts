@@ -1,12 +1,21 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import { Sql } from '@mailroom/db';
 import { Metrics } from '@mailroom/metrics';
 import { RedisConnection } from '@mailroom/platform';
 import { Public } from '../http/auth';
+import { ApiDoc } from '../http/openapi';
 
 const TIMEOUT_MS = 2000;
+
+const healthView = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  postgres: z.enum(['up', 'down', 'pool_exhausted']),
+  redis: z.enum(['up', 'down']),
+  postgres_pool: z.object({ size: z.number().int(), open: z.number().int(), in_use: z.number().int(), waiting: z.number().int(), exhausted: z.boolean() }),
+});
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
@@ -23,7 +32,7 @@ export class OpsController {
   ) {}
 
   @Get('health')
-  @ApiOkResponse({ description: '200 when PostgreSQL and Redis answer, 503 otherwise; `postgres_pool` says how full the connection pool is' })
+  @ApiDoc({ summary: 'Whether PostgreSQL and Redis answer', description: '200 when both answer, 503 otherwise (same body); `postgres_pool` says how full the connection pool is.', response: healthView, public: true, errors: [400, 503] })
   async health(@Res() reply: FastifyReply): Promise<void> {
     const [postgres, redis] = await Promise.all([
       within(this.sql.ping(), TIMEOUT_MS).then(() => 'up', () => 'down'),

@@ -1,0 +1,78 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, data, isApiError, setAccount, setCsrfToken } from '../api/client';
+import type { components, paths } from '../api/schema';
+
+export type SessionData = paths['/v1/auth/session']['get']['responses']['200']['content']['application/json'];
+export type Role = 'owner' | 'member' | 'viewer';
+export type AccountChoice = SessionData['accounts'][number];
+
+interface SessionContextValue {
+  session: SessionData;
+  account: AccountChoice | null;
+  /** Viewers look; owners and members change things. */
+  canWrite: boolean;
+  chooseAccount(id: string): void;
+  signOut(everywhere?: boolean): Promise<void>;
+}
+
+const SessionContext = createContext<SessionContextValue | null>(null);
+const ACCOUNT_KEY = 'mailroom.account';
+
+export function useSessionQuery() {
+  return useQuery({
+    queryKey: ['session'],
+    queryFn: async () => {
+      const session = data(await api.GET('/v1/auth/session'));
+      setCsrfToken(session.csrf_token);
+      return session;
+    },
+    retry: (count, error) => !isApiError(error, 401) && count < 2,
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function SessionProvider({ session, children }: { session: SessionData; children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const [accountId, setAccountId] = useState(() => {
+    const saved = localStorage.getItem(ACCOUNT_KEY);
+    return session.accounts.some((a) => a.id === saved) ? saved! : (session.accounts[0]?.id ?? '');
+  });
+  setAccount(accountId);
+  useEffect(() => setCsrfToken(session.csrf_token), [session.csrf_token]);
+
+  const chooseAccount = useCallback(
+    (id: string) => {
+      localStorage.setItem(ACCOUNT_KEY, id);
+      setAccount(id);
+      setAccountId(id);
+      // Everything cached belongs to the account it was read for.
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' });
+    },
+    [queryClient],
+  );
+
+  const signOut = useCallback(
+    async (everywhere = false) => {
+      await api.POST(everywhere ? '/v1/auth/logout-everywhere' : '/v1/auth/logout');
+      queryClient.clear();
+      setCsrfToken('');
+      window.location.assign('/');
+    },
+    [queryClient],
+  );
+
+  const value = useMemo(() => {
+    const account = session.accounts.find((a) => a.id === accountId) ?? null;
+    return { session, account, canWrite: account !== null && account.role !== 'viewer', chooseAccount, signOut };
+  }, [session, accountId, chooseAccount, signOut]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionContextValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession outside SessionProvider');
+  return value;
+}
+
+export type ErrorBody = components['schemas']['Error'];

@@ -1,0 +1,107 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import { api, data } from '../api/client';
+import { formatDate } from '../ui/format';
+import { ErrorNote, Loading, Page } from '../ui/page';
+import { Status } from '../ui/status';
+
+const FINAL = new Set(['delivered', 'bounced', 'blocked', 'failed', 'suppressed', 'complained']);
+
+/** One message: each recipient's status and the remote server's reply, and the event timeline. */
+export function MessagePage({ id }: { id: string }) {
+  const message = useQuery({
+    queryKey: ['messages', id],
+    queryFn: async () => data(await api.GET('/v1/messages/{id}', { params: { path: { id } } })),
+    // Live while anything is still on its way.
+    refetchInterval: (query) => (query.state.data && query.state.data.recipients.every((r) => FINAL.has(r.status)) ? false : 5000),
+  });
+  if (message.isPending) return <Loading />;
+  if (message.error) return <ErrorNote error={message.error} />;
+  const m = message.data;
+  return (
+    <Page title={m.subject || '(no subject)'}>
+      <p>
+        <Link href="/messages">← All messages</Link>
+      </p>
+      <dl className="facts">
+        <div>
+          <dt>Status</dt>
+          <dd>
+            <Status value={m.status} />
+          </dd>
+        </div>
+        <div>
+          <dt>From</dt>
+          <dd>{m.from}</dd>
+        </div>
+        <div>
+          <dt>Stream</dt>
+          <dd>{m.stream}</dd>
+        </div>
+        <div>
+          <dt>Accepted</dt>
+          <dd>{formatDate(m.created_at)}</dd>
+        </div>
+        <div>
+          <dt>Message-ID</dt>
+          <dd>
+            <code className="wrap">{m.message_id}</code>
+          </dd>
+        </div>
+        {m.tags.length ? (
+          <div>
+            <dt>Tags</dt>
+            <dd>{m.tags.join(', ')}</dd>
+          </div>
+        ) : null}
+      </dl>
+      <h2>Recipients</h2>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Recipient</th>
+              <th scope="col">Status</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Remote server's reply</th>
+              <th scope="col">MX host</th>
+            </tr>
+          </thead>
+          <tbody>
+            {m.recipients.map((r) => (
+              <tr key={`${r.kind}:${r.email}`}>
+                <th scope="row">
+                  {r.email} {r.kind !== 'to' ? <span className="muted">({r.kind})</span> : null}
+                </th>
+                <td>
+                  <Status value={r.status} /> {r.bounce_type ? <span className="muted">{r.bounce_type}</span> : null}
+                  {r.next_attempt_at && r.status === 'deferred' ? <div className="muted">next try {formatDate(r.next_attempt_at)}</div> : null}
+                </td>
+                <td>{r.attempts}</td>
+                <td>
+                  {r.last_response ? (
+                    <code className="wrap">
+                      {r.last_code ?? ''} {r.last_enhanced_code ?? ''} {r.last_response}
+                    </code>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td>{r.mx_host ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>Timeline</h2>
+      <ol className="timeline" aria-label="Events, oldest first">
+        {m.events.map((e, index) => (
+          <li key={index}>
+            <time dateTime={e.at}>{formatDate(e.at)}</time> <Status value={e.type} /> {e.recipient ? <span>{e.recipient}</span> : null}
+            {e.detail ? <div className="detail">{e.detail}</div> : null}
+          </li>
+        ))}
+      </ol>
+    </Page>
+  );
+}

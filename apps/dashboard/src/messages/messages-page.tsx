@@ -1,0 +1,93 @@
+import { useState, type FormEvent } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import { api, data } from '../api/client';
+import type { paths } from '../api/schema';
+import { Field, SelectField } from '../ui/field';
+import { formatAgo } from '../ui/format';
+import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { Status } from '../ui/status';
+
+type Query = NonNullable<paths['/v1/messages']['get']['parameters']['query']>;
+const STATUSES = ['queued', 'sending', 'delivered', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'complained'] as const;
+
+/** Messages newest first, searched by recipient, status and tag; cursor-paged; refreshed every 10 s. */
+export function MessagesPage() {
+  const [form, setForm] = useState({ recipient: '', status: '', tag: '' });
+  const [filter, setFilter] = useState<Query>({ limit: 50 });
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const messages = useQuery({
+    queryKey: ['messages', filter, cursor],
+    queryFn: async () => data(await api.GET('/v1/messages', { params: { query: { ...filter, cursor } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: cursor ? false : 10_000,
+  });
+  const search = (event: FormEvent) => {
+    event.preventDefault();
+    setCursors([]);
+    setFilter({
+      limit: 50,
+      ...(form.recipient ? { recipient: form.recipient.trim() } : {}),
+      ...(form.status ? { status: form.status as Query['status'] } : {}),
+      ...(form.tag ? { tag: form.tag.trim() } : {}),
+    });
+  };
+  return (
+    <Page title="Messages">
+      <form className="filters" onSubmit={search} role="search" aria-label="Search messages">
+        <Field label="Recipient" type="search" value={form.recipient} onChange={(e) => setForm({ ...form, recipient: e.target.value })} placeholder="ann@example.net" />
+        <SelectField label="Status" value={form.status} onChange={(e) => setForm({ ...form, status: e.target.value })} options={[{ value: '', label: 'any' }, ...STATUSES.map((s) => ({ value: s, label: s }))]} />
+        <Field label="Tag" value={form.tag} onChange={(e) => setForm({ ...form, tag: e.target.value })} />
+        <button type="submit">Search</button>
+      </form>
+      {messages.isPending ? <Loading /> : null}
+      <ErrorNote error={messages.error} />
+      {messages.data && messages.data.data.length === 0 ? <Empty>No message matches.</Empty> : null}
+      {messages.data && messages.data.data.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Messages, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Subject</th>
+                <th scope="col">To</th>
+                <th scope="col">Status</th>
+                <th scope="col">Stream</th>
+                <th scope="col">Sent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {messages.data.data.map((m) => (
+                <tr key={m.id}>
+                  <th scope="row">
+                    <Link href={`/messages/${m.id}`}>{m.subject || '(no subject)'}</Link>
+                  </th>
+                  <td>
+                    {m.recipients[0]?.email}
+                    {m.recipients.length > 1 ? ` +${m.recipients.length - 1}` : ''}
+                  </td>
+                  <td>
+                    {[...new Set(m.recipients.map((r) => r.status))].map((s) => (
+                      <Status key={s} value={s} />
+                    ))}
+                  </td>
+                  <td>{m.stream}</td>
+                  <td>{formatAgo(m.created_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <div className="pager">
+        <button type="button" className="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Newer
+        </button>
+        <button type="button" className="secondary" disabled={!messages.data?.next_cursor} onClick={() => setCursors([...cursors, messages.data!.next_cursor!])}>
+          Older
+        </button>
+      </div>
+    </Page>
+  );
+}
