@@ -28,9 +28,15 @@ export class DovecotPop3 {
     mkdirSync(join(dir, 'state'), { recursive: true });
     const base = Math.floor(Date.UTC(2026, 9, 1) / 1000);
     options.messages.forEach((raw, i) => {
-      writeFileSync(join(maildir, 'cur', `${base + i}.M${i}P1.bench,S=${raw.length}:2,S`), raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+      // S= the file's size, W= the size with CRLF line ends, as Dovecot's own LDA names files.
+      const file = Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+      const crlf = file.length + file.filter((byte) => byte === 0x0a).length;
+      writeFileSync(join(maildir, 'cur', `${base + i}.M${i}P1.bench,S=${file.length},W=${crlf}:2,S`), file);
     });
-    writeFileSync(join(dir, 'passwd'), `${options.user}:{PLAIN}${options.password}::::::\n`);
+    // A slow hash as ours is (Argon2id; we use scrypt), not {PLAIN}: logins cost on both sides alike.
+    const hash = spawnSync('doveadm', ['pw', '-s', 'ARGON2ID', '-p', options.password], { encoding: 'utf8' }).stdout.trim();
+    if (!hash.startsWith('{ARGON2ID}')) throw new Error(`doveadm pw failed: ${hash}`);
+    writeFileSync(join(dir, 'passwd'), `${options.user}:${hash}::::::\n`);
     // Mail processes may not run as root: the Maildir belongs to nobody when we are root.
     const root = userInfo().uid === 0;
     const mailUser = root ? 'nobody' : userInfo().username;
@@ -50,7 +56,7 @@ ${root ? 'default_internal_user = dovecot\ndefault_login_user = dovenull' : `def
 mail_location = maildir:~/Maildir
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN ${dir}/passwd
+  args = ${dir}/passwd
 }
 userdb {
   driver = static

@@ -154,6 +154,28 @@ describe('POP3 protocol (RFC 1939, 2449, 5034)', () => {
     client.close();
   });
 
+  it('sends every message right when reading in order past the read-ahead, big ones included, pipelined or not', async () => {
+    const many = await createTestMailbox(imap.app);
+    const big = Buffer.from(`Subject: big\r\n\r\n${Array.from({ length: 4000 }, (_, i) => (i % 3 ? `line ${i} ${'x'.repeat(60)}` : `.dot line ${i}`)).join('\r\n')}\r\n`);
+    const bodies: Buffer[] = [];
+    for (let i = 1; i <= 300; i++) bodies.push(i === 150 ? big : sampleMessage({ subject: `n${i}`, body: `.${i}` }));
+    for (const raw of bodies) await store.append({ mailboxId: many.mailboxId, folder: 'INBOX', raw });
+    const client = await login({ box: many });
+    expect(await client.command('DELE 3')).toMatch(/^\+OK/);
+    for (let n = 1; n <= 300; n++) {
+      if (n === 3) {
+        expect(await client.command('RETR 3')).toMatch(/^-ERR no such message/);
+        continue;
+      }
+      const answer = await client.commandMulti(`RETR ${n}`);
+      expect(answer.startsWith(`+OK ${bodies[n - 1].length} octets\r\n`)).toBe(true);
+      expect(bodyOf(answer)).toBe(bodies[n - 1].toString('latin1'));
+    }
+    client.send(Array.from({ length: 40 }, (_, i) => `RETR ${140 + i}\r\n`).join(''));
+    for (let i = 0; i < 40; i++) expect(bodyOf(await client.multi())).toBe(bodies[139 + i].toString('latin1'));
+    client.close();
+  });
+
   it('refuses a line that is too long and closes after bad commands in a row', async () => {
     const { client } = await Pop3RawClient.connect(imap.pop3Port);
     client.send(`USER ${'x'.repeat(100_000)}\r\n`);

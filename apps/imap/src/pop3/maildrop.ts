@@ -1,8 +1,14 @@
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 
-/** Messages fetched ahead for pipelined RETRs: at most this many, and about this many bytes. */
-const PREFETCH_MESSAGES = 32;
-const PREFETCH_BYTES = 4 * 1024 * 1024;
+/**
+ * Read-ahead: messages fetched with the one asked for, when the client has already asked for
+ * them (pipelined RETRs) or reads in order (RETR n after RETR n-1, as poplib loops, fetchmail and
+ * bounce processors do): one query per batch instead of one per message. At most this many
+ * messages and about this many bytes; larger messages are read alone, when asked for.
+ */
+const PREFETCH_MESSAGES = 256;
+const PREFETCH_BYTES = 1024 * 1024;
+const PREFETCH_LARGEST = 128 * 1024;
 
 export interface DropMessage {
   uid: number;
@@ -19,6 +25,7 @@ export interface DropMessage {
 export class Maildrop {
   private readonly deleted = new Set<number>();
   private readonly prefetched = new Map<number, Buffer>();
+  private lastRead = 0;
 
   private constructor(
     private readonly storage: ImapStorage,
@@ -76,20 +83,26 @@ export class Maildrop {
 
   /**
    * The bytes of message `n` (null when another session removed it). `ahead` are numbers the
-   * client already asked for next (pipelined RETRs): they are read in the same query.
+   * client already asked for next (pipelined RETRs): they are read in the same query, and so are
+   * the next ones when the client reads in order.
    */
   async raw(n: number, ahead: readonly number[] = []): Promise<Buffer | null> {
+    const sequential = n === this.lastRead + 1;
+    this.lastRead = n;
     const ready = this.prefetched.get(n);
     if (ready) {
       this.prefetched.delete(n);
       return ready;
     }
+    this.prefetched.clear();
     const wanted = [n];
     let bytes = this.get(n)?.size ?? 0;
-    for (const next of ahead) {
+    const candidates = sequential ? [...ahead, ...this.following(n)] : ahead;
+    for (const next of candidates) {
       const message = this.get(next);
       if (wanted.length >= PREFETCH_MESSAGES || bytes >= PREFETCH_BYTES) break;
-      if (!message || this.prefetched.has(next) || wanted.includes(next)) continue;
+      if (!message || wanted.includes(next)) continue;
+      if (message.size > PREFETCH_LARGEST) break;
       wanted.push(next);
       bytes += message.size;
     }
@@ -102,6 +115,11 @@ export class Maildrop {
       else this.prefetched.set(number, row.raw!);
     }
     return found;
+  }
+
+  /** Message numbers after `n`, as many as one read-ahead may take. */
+  private *following(n: number): Generator<number> {
+    for (let next = n + 1; next <= Math.min(this.messages.length, n + PREFETCH_MESSAGES); next++) yield next;
   }
 
   /** QUIT: removes the messages marked deleted through the mail store (IMAP sessions see them go). */

@@ -22,6 +22,8 @@ export interface Pop3Deps {
 const HIGH_WATER = 256 * 1024;
 /** Wait for the socket to drain when this much output is queued (RETR of a large message). */
 const WRITE_HIGH_WATER = 256 * 1024;
+/** Parts at least this large are written without copying; queued answers are written once they reach it. */
+const DIRECT_WRITE = 64 * 1024;
 
 /**
  * One POP3 connection (RFC 1939): AUTHORIZATION until a login, then TRANSACTION on a snapshot of
@@ -40,7 +42,9 @@ export class Pop3Session implements Pop3Context {
   private socket: Socket;
   private reader: LineReader;
   private closed = false;
-  private corked = false;
+  /** Answers not yet written: pipelined answers go out in one write, small parts copied together. */
+  private out: Buffer[] = [];
+  private outBytes = 0;
   private waiter: (() => void) | null = null;
   private badCount = 0;
   private busy = false;
@@ -178,20 +182,28 @@ export class Pop3Session implements Pop3Context {
     }
   }
 
-  /** Queues bytes; they go out together when no pipelined command waits (see loop). */
+  /**
+   * Queues bytes; they go out in one write when no pipelined command waits (see loop). A large
+   * part (a big message's slices) is written as it is, after what was queued, never copied.
+   */
   write(data: string | Buffer): void {
     if (this.closed || this.socket.destroyed) return;
-    if (!this.corked) {
-      this.socket.cork();
-      this.corked = true;
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    if (bytes.length >= DIRECT_WRITE) {
+      this.flush();
+      this.socket.write(bytes);
+      return;
     }
-    this.socket.write(data);
+    this.out.push(bytes);
+    this.outBytes += bytes.length;
+    if (this.outBytes >= DIRECT_WRITE) this.flush();
   }
 
   private flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+    if (!this.out.length || this.socket.destroyed) return;
+    this.socket.write(this.out.length === 1 ? this.out[0] : Buffer.concat(this.out, this.outBytes));
+    this.out = [];
+    this.outBytes = 0;
   }
 
   /** Waits while the client reads slower than we write. */
