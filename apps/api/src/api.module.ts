@@ -6,6 +6,7 @@ import { UsersModule } from '@mailroom/users';
 import { AccountsController } from './accounts/accounts.controller';
 import { AuthController } from './auth/auth.controller';
 import { CampaignsApiModule } from './campaigns/campaigns-api.module';
+import { ContactsApiModule } from './contacts/contacts-api.module';
 import { CredentialsController } from './credentials/credentials.controller';
 import { DashboardServingModule } from './dashboard-serving/dashboard-serving.module';
 import { DomainsController } from './domains/domains.controller';
@@ -21,7 +22,7 @@ import { TemplatesController } from './templates/templates.controller';
 
 /** The REST API; needs PlatformModule in scope. */
 @Module({
-  imports: [TenancyModule, SendingModule, PublicLinksModule, CampaignsApiModule, UsersModule, DashboardServingModule],
+  imports: [TenancyModule, SendingModule, PublicLinksModule, CampaignsApiModule, UsersModule, DashboardServingModule, ContactsApiModule],
   controllers: [OpsController, AccountsController, DomainsController, CredentialsController, MailboxesController, MessagesController, TemplatesController, SuppressionsController, AuthController, TeamController],
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, HttpDrain],
 })

@@ -11,6 +11,7 @@ import { ApiKeyAuthenticator } from '@mailroom/tenancy';
 import { UserService } from '@mailroom/users';
 import { bodyGate } from './auth/body-gate';
 import { ErrorFilter } from './http/error.filter';
+import { registerCsvParser } from './imports/csv-body';
 import { finishDocument } from './http/openapi';
 import { registerFormParsers } from './http/form-body';
 import { registerFormParsers } from './http/form-body';
@@ -50,6 +51,7 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
   });
   // HTML forms: the one-click unsubscribe POST (RFC 8058) and the public pages' forms.
   registerFormParsers(fastify);
+  registerCsvParser(fastify);
   // HTML forms: the one-click unsubscribe POST (RFC 8058) and the public pages' forms.
   registerFormParsers(fastify);
   // Everything a request runs (hooks, guards, the handler and the libs it calls) logs under its

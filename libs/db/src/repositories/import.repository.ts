@@ -93,9 +93,9 @@ export class ImportRepository {
           WHERE list_memberships.status = 'unconfirmed'),
        rejects AS (
          INSERT INTO import_rejects (import_id, line, email, reason)
-         SELECT $1, line, email, 'suppressed' FROM supp
+         SELECT $1::uuid, line, email, 'suppressed' FROM supp
          UNION ALL
-         SELECT $1, * FROM unnest($7::int[], $8::text[], $9::text[])
+         SELECT $1::uuid, * FROM unnest($7::int[], $8::text[], $9::text[])
          ON CONFLICT DO NOTHING)
        UPDATE imports
           SET rows_read = rows_read + $10,

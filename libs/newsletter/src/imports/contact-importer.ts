@@ -93,8 +93,16 @@ export class ContactImporter {
       inFlight.catch(() => undefined);
     };
 
+    // The upload is piped by hand rather than put in the pipeline, which would destroy it on
+    // an error: the client then never reads the answer (413 past IMPORT_MAX_BYTES). What is left
+    // of it is read and dropped instead, and an upload cut short fails the import.
+    source.pipe(counter);
+    source.once('error', (error) => counter.destroy(error));
+    source.once('close', () => {
+      if (!source.readableEnded) counter.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    });
     try {
-      await pipeline(source, counter, parser, async (records: AsyncIterable<string[] & { line: number }>) => {
+      await pipeline(counter, parser, async (records: AsyncIterable<string[] & { line: number }>) => {
         let emailAt = -1;
         let columns: Array<{ index: number; key: string }> = [];
         let chunk: ImportChunk = { rowsRead: 0, rows: [], rejects: [] };
@@ -135,6 +143,8 @@ export class ContactImporter {
       });
       return await this.imports.finish(accountId, id, { status: 'done' });
     } catch (error) {
+      source.unpipe(counter);
+      source.resume();
       if (inFlight) await (inFlight as Promise<void>).catch(() => undefined);
       const failure = this.describe(error, options.maxBytes);
       const row = await this.imports.finish(accountId, id, { status: 'failed', error: failure.message });

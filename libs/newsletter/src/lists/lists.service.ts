@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { DomainError, newId, notFound } from '@mailroom/common';
 import { TemplateRenderer, parseAddress } from '@mailroom/compose';
-import { ContactRepository, DomainRepository, ListRepository, type Consent, type ListFields, type ListRow, type ListWithCounts, type MembershipStatus } from '@mailroom/db';
+import { ContactRepository, DomainRepository, ListRepository, type Consent, type ListFields, type ListRow, type ListWithCounts, type MembershipStatus, type UpsertedContact } from '@mailroom/db';
 import { SendingService } from '@mailroom/sending';
 import { MAX_CONTACTS_PER_REQUEST, normalizeContacts, type GivenContact } from '../contacts/contact-input';
 import { ConfirmationMailer, DEFAULT_CONFIRM_SUBJECT, type ConfirmationOutcome } from '../opt-in/confirmation-mailer';
@@ -12,13 +12,9 @@ import { exportHeader, exportLine } from './list-export';
 /** A list as the API takes it; `list_id_header` is derived when not given. */
 export type ListInput = Partial<ListFields>;
 
-export interface ListMemberResult {
-  id: string;
-  email: string;
-  created: boolean;
-  suppressed: boolean;
+export interface ListMemberResult extends UpsertedContact {
   /** The membership's state after the call. */
-  status: MembershipStatus;
+  membership: MembershipStatus;
   /** Double opt-in lists: whether a confirmation mail went out for this contact. */
   confirmation?: ConfirmationOutcome;
 }
@@ -96,12 +92,12 @@ export class ListsService {
     const upserted = await this.contacts.upsert(accountId, inputs, consent);
     const joined = await this.lists.join(list.id, upserted.map((c) => c.id), list.opt_in === 'double' ? 'unconfirmed' : 'subscribed');
     const status = new Map(joined.map((m) => [m.contact_id, m.status]));
-    const results: ListMemberResult[] = upserted.map((c) => ({ id: c.id, email: c.email, created: c.created, suppressed: c.suppressed, status: status.get(c.id)! }));
+    const results: ListMemberResult[] = upserted.map((c) => ({ ...c, membership: status.get(c.id)! }));
     if (list.opt_in === 'double') {
       const attributes = new Map(inputs.map((i) => [i.email, i.attributes]));
-      const pending = results.filter((r) => r.status === 'unconfirmed' && !r.suppressed);
+      const pending = results.filter((r) => r.membership === 'unconfirmed' && !r.suppressed);
       const sent = await this.mailer.send(list, pending.map((r) => ({ id: r.id, email: r.email, attributes: attributes.get(r.email) })));
-      for (const r of results) if (r.status === 'unconfirmed') r.confirmation = r.suppressed ? 'suppressed' : (sent.get(r.id) ?? 'not_sent');
+      for (const r of results) if (r.membership === 'unconfirmed') r.confirmation = r.suppressed ? 'suppressed' : (sent.get(r.id) ?? 'not_sent');
     }
     return results;
   }

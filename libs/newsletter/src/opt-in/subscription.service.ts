@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { DomainError, notFound } from '@mailroom/common';
 import { ContactRepository, ListRepository, Sql, type ListRow, type MembershipStatus } from '@mailroom/db';
 import { RedisConnection } from '@mailroom/platform';
-import { HourlyQuota } from '@mailroom/ratelimit';
+import { HourlyQuota, loginSource } from '@mailroom/ratelimit';
 import { normalizeContactEmail } from '../contacts/contact-email';
 import { ConfirmationMailer } from './confirmation-mailer';
 import { OptInTokens } from './opt-in-tokens';
@@ -30,6 +31,8 @@ const NAME_MAX = 200;
 @Injectable()
 export class SubscriptionService {
   private readonly perAddress: HourlyQuota;
+  private readonly perClient: HourlyQuota;
+  private readonly clientLimit: number;
 
   constructor(
     private readonly lists: ListRepository,
@@ -38,8 +41,27 @@ export class SubscriptionService {
     private readonly tokens: OptInTokens,
     private readonly sql: Sql,
     redis: RedisConnection,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.perAddress = new HourlyQuota(redis.client, redis.key('opt-in'));
+    this.perClient = new HourlyQuota(redis.client, redis.key('subscribe'));
+    this.clientLimit = config.SUBSCRIBE_RATE_LIMIT;
+  }
+
+  /**
+   * A post to a list's public form, as the form sends it: counted against the client's hourly
+   * allowance (SUBSCRIBE_RATE_LIMIT per IP, an IPv6 /64 counting as one) before anything else; a
+   * filled-in honeypot field (`website`, hidden from people) gets the answer a person would,
+   * and nothing is stored or sent.
+   */
+  async submit(listId: string, fields: { email?: string; name?: string; website?: string }, from: FormRequester): Promise<{ list: ListRow; outcome: FormOutcome }> {
+    if (from.ip) {
+      const taken = await this.perClient.take(loginSource(from.ip), 1, this.clientLimit).catch(() => ({ ok: true, resetsInSeconds: 0 }));
+      if (!taken.ok) throw new DomainError('rate_limited', 'rate_limited', `too many subscriptions from your network; try again in ${Math.ceil(taken.resetsInSeconds / 60)} minutes`);
+    }
+    const list = await this.formList(listId);
+    if (fields.website) return { list, outcome: list.opt_in === 'double' ? 'confirmation_sent' : 'subscribed' };
+    return { list, outcome: await this.subscribe(list, { email: fields.email ?? '', name: fields.name }, from) };
   }
 
   /** The list behind a public form, or not found when it has none. */
