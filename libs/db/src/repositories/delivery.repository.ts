@@ -176,7 +176,7 @@ export class DeliveryRepository {
           -- The attempt is the claim's token: a worker whose lease ran out (and whose recipients were
           -- claimed again, attempts + 1) cannot overwrite the newer claim's result.
           WHERE r.id = o.id AND r.status = 'sending' AND (o.attempt IS NULL OR r.attempts = o.attempt)
-          RETURNING r.id, r.message_id, r.account_id, r.email, r.attempts, o.status, o.bounce_type, o.code, o.enhanced, o.mx_host, o.detail, o.suppress, o.next_at),
+          RETURNING r.id, r.message_id, r.account_id, r.email, r.contact_id, r.attempts, o.status, o.bounce_type, o.code, o.enhanced, o.mx_host, o.detail, o.suppress, o.next_at),
        events AS (
          INSERT INTO message_events (message_id, recipient_id, account_id, type, detail, data)
          SELECT message_id, id, account_id, status::text::event_type, detail,
@@ -188,6 +188,14 @@ export class DeliveryRepository {
          SELECT DISTINCT ON (account_id, lower(email)) account_id, lower(email), 'hard_bounce', detail, message_id
            FROM upd WHERE suppress
          ON CONFLICT (account_id, email) DO NOTHING),
+       -- The contact a hard bounce reached is bounced: the one campaign mail names, or the
+       -- account's contact with that address (API mail).
+       contacts_bounced AS (
+         UPDATE contacts c SET status = 'bounced', updated_at = now()
+          WHERE c.status = 'active' AND c.id IN (
+                SELECT contact_id FROM upd WHERE suppress AND contact_id IS NOT NULL
+                UNION
+                SELECT c2.id FROM upd JOIN contacts c2 ON c2.account_id = upd.account_id AND c2.email = lower(upd.email) WHERE upd.suppress)),
        counts AS (
          SELECT upd.account_id, m.stream, COALESCE(m.campaign_id::text, '') AS campaign_id,
                 count(*) FILTER (WHERE upd.status = 'delivered') AS delivered,

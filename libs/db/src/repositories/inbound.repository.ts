@@ -154,7 +154,7 @@ export class InboundRepository {
           WHERE r.id = o.id
             AND ((o.kind IN ('bounced', 'blocked') AND r.status IN ('sending', 'delivered', 'deferred'))
                  OR (o.kind = 'complained' AND r.status IN ('sending', 'delivered', 'deferred', 'bounced', 'blocked', 'failed')))
-          RETURNING r.id, r.message_id, r.account_id, r.email, o.kind, o.bounce_type, o.detail, o.suppress, o.data),
+          RETURNING r.id, r.message_id, r.account_id, r.email, r.contact_id, o.kind, o.bounce_type, o.detail, o.suppress, o.data),
        notes AS (
          SELECT r.id, r.message_id, r.account_id, o.detail, o.data
            FROM o JOIN recipients r ON r.id = o.id
@@ -171,6 +171,18 @@ export class InboundRepository {
            FROM upd WHERE suppress
           ORDER BY account_id, lower(email), (kind = 'complained') DESC
          ON CONFLICT (account_id, email) DO NOTHING),
+       -- The contact reached (named by campaign mail, else the account's contact with the
+       -- address): a hard bounce makes an active one bounced, a complaint makes any complained.
+       contacts_marked AS (
+         UPDATE contacts c
+            SET status = CASE WHEN t.complained THEN 'complained' ELSE 'bounced' END::contact_status, updated_at = now()
+           FROM (SELECT id, bool_or(complained) AS complained
+                   FROM (SELECT contact_id AS id, kind = 'complained' AS complained FROM upd WHERE suppress AND contact_id IS NOT NULL
+                         UNION ALL
+                         SELECT c2.id, upd.kind = 'complained' FROM upd JOIN contacts c2 ON c2.account_id = upd.account_id AND c2.email = lower(upd.email)
+                          WHERE upd.suppress) reached
+                  GROUP BY id) t
+          WHERE c.id = t.id AND (c.status = 'active' OR (t.complained AND c.status <> 'complained'))),
        counts AS (
          SELECT upd.account_id, m.stream, COALESCE(m.campaign_id::text, '') AS campaign_id,
                 count(*) FILTER (WHERE upd.kind = 'bounced' AND upd.bounce_type = 'hard') AS bounced_hard,
