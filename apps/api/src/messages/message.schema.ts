@@ -36,6 +36,9 @@ export const listQuery = z
     status: z.enum(['queued', 'sending', 'delivered', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'complained']).optional(),
     recipient: z.string().max(320).optional(),
     tag: z.string().max(100).optional(),
+    stream: z.enum(['transactional', 'broadcast']).optional(),
+    from: z.string().datetime({ offset: true }).optional().describe('accepted at or after this instant (ISO 8601)'),
+    to: z.string().datetime({ offset: true }).optional().describe('accepted before this instant (ISO 8601)'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().uuid().optional(),
   })

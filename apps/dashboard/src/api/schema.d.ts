@@ -2724,10 +2724,15 @@ export interface operations {
         parameters: {
             query?: {
                 cursor?: unknown | string;
+                /** @description accepted at or after this instant (ISO 8601) */
+                from?: unknown | string;
                 limit?: number;
                 recipient?: unknown | string;
                 status?: unknown | ("queued" | "sending" | "delivered" | "deferred" | "bounced" | "blocked" | "failed" | "suppressed" | "complained");
+                stream?: unknown | ("transactional" | "broadcast");
                 tag?: unknown | string;
+                /** @description accepted before this instant (ISO 8601) */
+                to?: unknown | string;
             };
             header?: never;
             path?: never;

@@ -11,9 +11,9 @@ import { Status } from '../ui/status';
 type Query = NonNullable<paths['/v1/messages']['get']['parameters']['query']>;
 const STATUSES = ['queued', 'sending', 'delivered', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'complained'] as const;
 
-/** Messages newest first, searched by recipient, status and tag; cursor-paged; refreshed every 10 s. */
+/** Messages newest first, searched by recipient, status, tag, stream and day; cursor-paged; refreshed every 10 s. */
 export function MessagesPage() {
-  const [form, setForm] = useState({ recipient: '', status: '', tag: '' });
+  const [form, setForm] = useState({ recipient: '', status: '', tag: '', stream: '', from: '', to: '' });
   const [filter, setFilter] = useState<Query>({ limit: 50 });
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
@@ -31,6 +31,10 @@ export function MessagesPage() {
       ...(form.recipient ? { recipient: form.recipient.trim() } : {}),
       ...(form.status ? { status: form.status as Query['status'] } : {}),
       ...(form.tag ? { tag: form.tag.trim() } : {}),
+      ...(form.stream ? { stream: form.stream as Query['stream'] } : {}),
+      // Dates are days in the browser's time zone; `to` includes its whole day.
+      ...(form.from ? { from: new Date(`${form.from}T00:00:00`).toISOString() } : {}),
+      ...(form.to ? { to: new Date(new Date(`${form.to}T00:00:00`).getTime() + 86_400_000).toISOString() } : {}),
     });
   };
   return (
@@ -39,6 +43,9 @@ export function MessagesPage() {
         <Field label="Recipient" type="search" value={form.recipient} onChange={(e) => setForm({ ...form, recipient: e.target.value })} placeholder="ann@example.net" />
         <SelectField label="Status" value={form.status} onChange={(e) => setForm({ ...form, status: e.target.value })} options={[{ value: '', label: 'any' }, ...STATUSES.map((s) => ({ value: s, label: s }))]} />
         <Field label="Tag" value={form.tag} onChange={(e) => setForm({ ...form, tag: e.target.value })} />
+        <SelectField label="Stream" value={form.stream} onChange={(e) => setForm({ ...form, stream: e.target.value })} options={[{ value: '', label: 'any' }, { value: 'transactional', label: 'transactional' }, { value: 'broadcast', label: 'broadcast' }]} />
+        <Field label="From day" type="date" value={form.from} onChange={(e) => setForm({ ...form, from: e.target.value })} />
+        <Field label="To day" type="date" value={form.to} onChange={(e) => setForm({ ...form, to: e.target.value })} />
         <button type="submit">Search</button>
       </form>
       {messages.isPending ? <Loading /> : null}

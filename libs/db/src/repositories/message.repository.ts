@@ -111,9 +111,22 @@ export class MessageRepository {
   }
 
   /** Newest first; the cursor is the last message's id (keyset paging on created_at, id). */
-  async list(accountId: string, filter: { status?: string; recipient?: string; tag?: string; limit: number; cursor?: string }) {
+  async list(accountId: string, filter: { status?: string; recipient?: string; tag?: string; stream?: string; from?: string; to?: string; limit: number; cursor?: string }) {
     const values: unknown[] = [accountId];
     const where = ['m.account_id = $1'];
+    if (filter.stream) {
+      values.push(filter.stream);
+      where.push(`m.stream = $${values.length}::message_stream`);
+    }
+    // A time range narrows the (account_id, created_at, id) index scan itself.
+    if (filter.from) {
+      values.push(filter.from);
+      where.push(`m.created_at >= $${values.length}::timestamptz`);
+    }
+    if (filter.to) {
+      values.push(filter.to);
+      where.push(`m.created_at < $${values.length}::timestamptz`);
+    }
     if (filter.cursor) {
       values.push(filter.cursor);
       where.push(`(m.created_at, m.id) < (SELECT created_at, id FROM messages WHERE id = $${values.length} AND account_id = $1)`);
