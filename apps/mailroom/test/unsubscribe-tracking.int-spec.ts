@@ -96,7 +96,7 @@ describe('unsubscribe and tracking', () => {
   const path = (url: string) => (url.startsWith('/') ? url : new URL(url).pathname);
   const unsubscribeUrl = (raw: string) => /<(https?:\/\/[^>]+\/u\/[^>]+)>/.exec(header(raw, 'List-Unsubscribe')!)![1]!;
 
-  async function post(url: string, body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+  async function post(url: string, body: string | FormData, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(api.baseUrl + path(url), { method: 'POST', body, headers, redirect: 'manual' });
   }
 
