@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DomainError } from '@mailroom/common';
 import { AccountRepository, DestinationPolicyRepository, UserRepository } from '@mailroom/db';
 import { AccountService, CredentialService, DomainService, MailboxService, type DnsRecord, type DomainView } from '@mailroom/tenancy';
+import { CAMPAIGN_COMMANDS } from './campaign-commands';
 import { createUser, isRole } from '@mailroom/users';
 
 export interface CommandContext {
@@ -193,6 +194,7 @@ export const COMMANDS: Record<string, Command> = {
       ctx.print({ removed: pattern }, () => `removed ${pattern}`);
     },
   },
+  ...CAMPAIGN_COMMANDS,
 };
 
 function positiveInt(value: string, name: string): number {

@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       'per-minute': { type: 'string' },
       'per-hour': { type: 'string' },
       none: { type: 'boolean' },
+      watch: { type: 'boolean' },
     },
   });
   const [name, ...args] = positionals;

@@ -7,3 +7,4 @@ export * from './campaign-view';
 export * from './campaign-web-version';
 export * from './campaign.service';
 export * from './campaigns.module';
+export * from './campaigns-core.module';
