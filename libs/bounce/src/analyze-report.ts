@@ -1,7 +1,8 @@
+import { headerValue, type HeaderField } from '@mailroom/mime';
 import { parseFeedbackReport, type FeedbackReport } from './arf';
 import { detectAutoReply, type AutoReply } from './auto-reply';
 import { parseDeliveryStatus, type DeliveryStatusReport } from './dsn';
-import { decodedHeader, decodeBody, header, parseHeaders, parseMime, partText, type MimeHeader, type MimePart } from './mime';
+import { decodedHeader, decodeBody, parseHeaders, parseMime, partText, type ReportPart } from './mime';
 import { detectPlainBounce, type PlainBounce } from './plain-bounce';
 import { bareAddress } from './report-fields';
 
@@ -78,9 +79,9 @@ export function analyzeInboundMessage(raw: Buffer | string, envelope: { sender?:
 }
 
 /** The message's own parts: embedded messages are content, not structure, and are not entered. */
-function ownParts(root: MimePart): MimePart[] {
-  const out: MimePart[] = [];
-  const visit = (part: MimePart) => {
+function ownParts(root: ReportPart): ReportPart[] {
+  const out: ReportPart[] = [];
+  const visit = (part: ReportPart) => {
     out.push(part);
     if (part.contentType.startsWith('multipart/')) part.children.forEach(visit);
   };
@@ -88,8 +89,8 @@ function ownParts(root: MimePart): MimePart[] {
   return out;
 }
 
-function originalOf(parts: MimePart[]): AnalyzedMessage['original'] {
-  let headers: MimeHeader[] | undefined;
+function originalOf(parts: ReportPart[]): AnalyzedMessage['original'] {
+  let headers: HeaderField[] | undefined;
   const message = parts.find((p) => ORIGINAL_MESSAGE.has(p.contentType));
   if (message?.children[0]) headers = message.children[0].headers;
   else {
@@ -97,11 +98,11 @@ function originalOf(parts: MimePart[]): AnalyzedMessage['original'] {
     if (headerPart) headers = parseHeaders(decodeBody(headerPart));
   }
   if (!headers) return undefined;
-  return { messageId: messageIdOf(headers), returnPath: bareAddress(header(headers, 'return-path')), subject: decodedHeader(headers, 'subject') };
+  return { messageId: messageIdOf(headers), returnPath: bareAddress(headerValue(headers, 'return-path')), subject: decodedHeader(headers, 'subject') };
 }
 
 /** The human-readable text: every text/plain part of the message itself, else its HTML without tags. */
-function readableText(parts: MimePart[]): string {
+function readableText(parts: ReportPart[]): string {
   const plain = parts.filter((p) => p.contentType === 'text/plain' && !isAttachment(p));
   // Only the first 64 KB of a report's text is ever looked at.
   if (plain.length) return plain.map((p) => partText(p, 64 * 1024)).join('\n');
@@ -109,8 +110,8 @@ function readableText(parts: MimePart[]): string {
   return html ? htmlToText(partText(html, 64 * 1024)) : '';
 }
 
-function isAttachment(part: MimePart): boolean {
-  return /^\s*attachment/i.test(header(part.headers, 'content-disposition') ?? '');
+function isAttachment(part: ReportPart): boolean {
+  return /^\s*attachment/i.test(headerValue(part.headers, 'content-disposition') ?? '');
 }
 
 /** Script and style elements out, by indexOf: linear on any input (a regex here was quadratic). */
@@ -145,8 +146,8 @@ function htmlToText(html: string): string {
     .replace(/[ \t]+/g, ' ');
 }
 
-function messageIdOf(headers: MimeHeader[]): string | undefined {
-  const value = header(headers, 'message-id');
+function messageIdOf(headers: HeaderField[]): string | undefined {
+  const value = headerValue(headers, 'message-id');
   const id = value && (/<([^<>]+)>/.exec(value)?.[1] ?? value.trim());
   return id || undefined;
 }

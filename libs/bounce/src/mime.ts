@@ -19,11 +19,9 @@ import {
  * hostile input, so depth, part count and header size are capped and nothing is decoded that
  * is not asked for.
  */
-export type MimeHeader = HeaderField;
-
-export interface MimePart {
+export interface ReportPart {
   /** Header fields in order; look them up by lower-cased `key`. */
-  headers: MimeHeader[];
+  headers: HeaderField[];
   /** Lower-cased `type/subtype`; text/plain when absent or invalid (RFC 2045 5.2). */
   contentType: string;
   /** Parameters by lower-cased name, RFC 2231 values decoded. */
@@ -33,7 +31,7 @@ export interface MimePart {
   /** Content-Transfer-Encoding, lower-cased; 7bit when absent. */
   encoding: string;
   /** Parts of a multipart, or the one message inside a message/rfc822 part. */
-  children: MimePart[];
+  children: ReportPart[];
 }
 
 export interface MimeLimits {
@@ -48,12 +46,12 @@ const DEFAULT_LIMITS: MimeLimits = { maxDepth: 6, maxParts: 200, maxHeaderBytes:
 const MAX_EMBEDDED_BYTES = 1024 * 1024;
 const EMBEDDED_MESSAGE = new Set(['message/rfc822', 'message/global']);
 
-export function parseMime(raw: Buffer | string, limits: Partial<MimeLimits> = {}): MimePart {
+export function parseMime(raw: Buffer | string, limits: Partial<MimeLimits> = {}): ReportPart {
   const options: PartTreeOptions = { ...DEFAULT_LIMITS, ...limits, messageTypes: EMBEDDED_MESSAGE, decodeMessagesUpTo: MAX_EMBEDDED_BYTES };
   return toPart(parseMimeTree(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw, options));
 }
 
-function toPart(node: MimeNode): MimePart {
+function toPart(node: MimeNode): ReportPart {
   return {
     headers: node.fields,
     contentType: `${node.type}/${node.subtype}`,
@@ -65,17 +63,13 @@ function toPart(node: MimeNode): MimePart {
 }
 
 /** The header fields of a header block on its own (a text/rfc822-headers part). */
-export function parseHeaders(block: Buffer): MimeHeader[] {
+export function parseHeaders(block: Buffer): HeaderField[] {
   return parseHeaderFields(block, 0, findBodyStart(block, 0, block.length));
 }
 
-export function header(headers: readonly MimeHeader[], name: string): string | undefined {
-  return headerValue(headers, name);
-}
-
 /** A header with RFC 2047 encoded words decoded (Subject, From display names). */
-export function decodedHeader(headers: readonly MimeHeader[], name: string): string | undefined {
-  const value = header(headers, name);
+export function decodedHeader(headers: readonly HeaderField[], name: string): string | undefined {
+  const value = headerValue(headers, name);
   return value === undefined ? undefined : decodeWords(value);
 }
 
@@ -83,12 +77,12 @@ export function decodedHeader(headers: readonly MimeHeader[], name: string): str
  * The body with its Content-Transfer-Encoding undone, at most `maxBytes` of it: reports are read
  * for a few lines, and a hostile 20 MB part must not cost 20 MB (or, as a JS array, 30 times that).
  */
-export function decodeBody(part: MimePart, maxBytes = 1024 * 1024): Buffer {
+export function decodeBody(part: ReportPart, maxBytes = 1024 * 1024): Buffer {
   return decodeTransferEncoding(part.body, part.encoding, maxBytes);
 }
 
 /** A text part's content as a string, in its declared charset (UTF-8 when unknown). */
-export function partText(part: MimePart, maxBytes = 1024 * 1024): string {
+export function partText(part: ReportPart, maxBytes = 1024 * 1024): string {
   return decodeCharset(decodeBody(part, maxBytes), part.params.charset);
 }
 

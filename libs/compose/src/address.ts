@@ -1,5 +1,5 @@
-import addressparser from 'nodemailer/lib/addressparser';
 import { DomainError, normalizeDomainName } from '@mailroom/common';
+import { readMailboxList } from '@mailroom/mime';
 
 export interface MailAddress {
   /** local@domain, the domain in lower-case A-label form; the local part exactly as given. */
@@ -20,12 +20,18 @@ function invalid(field: string, input: string, why: string): DomainError {
   return new DomainError('invalid', 'invalid_address', `${field}: "${input}" is not a valid address (${why})`, { field });
 }
 
-/** One mailbox: "user@example.com" or "Name <user@example.com>". Refuses groups, lists and controls. */
+/**
+ * One mailbox: "user@example.com" or "Name <user@example.com>", read by libs/mime's strict
+ * reading (what every common reader reads alike), then held to the rules for sending: a dot-atom
+ * or quoted local part of at most 64 octets, a domain name (kept as its A-label), 254 octets in
+ * all. Refuses groups, lists and controls.
+ */
 export function parseAddress(input: string, field: string): MailAddress {
   if (CONTROL.test(input)) throw invalid(field, input.replace(CONTROL, '?'), 'control characters such as CR or LF are not allowed');
-  const parsed = addressparser(input.trim(), { flatten: true });
-  if (parsed.length !== 1 || !parsed[0].address) throw invalid(field, input, 'expected exactly one address');
-  const { name, address } = parsed[0];
+  const reading = readMailboxList(input.trim());
+  if (!reading.ok) throw invalid(field, input, reading.problem);
+  if (reading.mailboxes.length !== 1) throw invalid(field, input, 'expected exactly one address');
+  const { name, address } = reading.mailboxes[0]!;
   const at = address.lastIndexOf('@');
   if (at < 1) throw invalid(field, input, 'missing @');
   const local = address.slice(0, at);
@@ -42,8 +48,8 @@ export function parseAddress(input: string, field: string): MailAddress {
   return { address: full, name: name || undefined, domain, international: /[^\x00-\x7f]/.test(local) };
 }
 
-/** A field that takes one address or a list of them. */
-export function parseAddressList(input: string | string[] | undefined, field: string): MailAddress[] {
+/** A field that takes one address or a list of them (the API's `to`, the relay's RCPT TOs), each read by `parseAddress`. */
+export function parseAddresses(input: string | string[] | undefined, field: string): MailAddress[] {
   if (input === undefined) return [];
   return (Array.isArray(input) ? input : [input]).map((entry, i) => parseAddress(entry, Array.isArray(input) ? `${field}[${i}]` : field));
 }

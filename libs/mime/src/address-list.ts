@@ -1,7 +1,11 @@
+import { tokenizeAddresses, type AddressToken as Token } from './address-tokens';
+
 /**
- * RFC 5322 address lists as IMAP's ENVELOPE wants them: one entry per mailbox with the display
- * name kept as written (encoded words are not decoded: clients do that), and groups marked by
- * a start entry (host null, mailbox = group name) and an end entry (mailbox and host null).
+ * RFC 5322 address lists read leniently (every address a reader could find, nothing refused), as
+ * IMAP's ENVELOPE wants them: one entry per mailbox with the display name kept as written
+ * (encoded words are not decoded: clients do that), and groups marked by a start entry (host
+ * null, mailbox = group name) and an end entry (mailbox and host null). Senders are read the
+ * strict way instead, by `readMailboxList`.
  */
 
 export interface EnvelopeAddress {
@@ -14,50 +18,6 @@ export interface EnvelopeAddress {
 /** What Dovecot fills in when an address lacks a part, so the entry is never taken for a group. */
 export const MISSING_MAILBOX = 'MISSING_MAILBOX';
 export const MISSING_DOMAIN = 'MISSING_DOMAIN';
-
-type Token = { kind: 'atom' | 'quoted' | 'comment' | 'special'; value: string };
-
-function tokenize(input: string): Token[] {
-  const tokens: Token[] = [];
-  let at = 0;
-  while (at < input.length) {
-    const ch = input[at];
-    if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n') {
-      at++;
-    } else if (ch === '"') {
-      let value = '';
-      at++;
-      while (at < input.length && input[at] !== '"') {
-        if (input[at] === '\\' && at + 1 < input.length) at++;
-        value += input[at++];
-      }
-      at++;
-      tokens.push({ kind: 'quoted', value });
-    } else if (ch === '(') {
-      let depth = 0;
-      let value = '';
-      while (at < input.length) {
-        const c = input[at++];
-        if (c === '\\' && at < input.length) {
-          value += input[at++];
-          continue;
-        }
-        if (c === '(' && depth++ === 0) continue;
-        if (c === ')' && --depth === 0) break;
-        value += c;
-      }
-      tokens.push({ kind: 'comment', value: value.trim() });
-    } else if ('<>@,;:'.includes(ch)) {
-      tokens.push({ kind: 'special', value: ch });
-      at++;
-    } else {
-      let value = '';
-      while (at < input.length && !' \t\r\n"(<>@,;:'.includes(input[at])) value += input[at++];
-      tokens.push({ kind: 'atom', value });
-    }
-  }
-  return tokens;
-}
 
 const phrase = (tokens: Token[]): string | null => {
   let text = '';
@@ -108,7 +68,7 @@ const commentName = (tokens: Token[]): string | null => {
 /** Parses an address header value; null when it holds no address at all. */
 export function parseAddressList(value: string | undefined): EnvelopeAddress[] | null {
   if (value === undefined) return null;
-  const tokens = tokenize(value);
+  const tokens = tokenizeAddresses(value);
   const out: EnvelopeAddress[] = [];
   let current: Token[] = [];
   let angle = 0;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DomainError, newId } from '@mailroom/common';
-import { addressesShownIn, assertSingleLine, composeMessage, parseAddress, parseAddressList, TemplateRenderer, validateHeaders, type Attachment, type Composition } from '@mailroom/compose';
+import { addressesAnywhereIn, addressesShownIn, assertSingleLine, composeMessage, parseAddress, parseAddresses, TemplateRenderer, validateHeaders, type Attachment, type Composition, type MailAddress } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { currentRequestId } from '@mailroom/logger';
 import { TemplateRepository, type NewMessage, type Template } from '@mailroom/db';
@@ -70,14 +70,27 @@ export class DraftValidator {
     return result;
   }
 
+  /**
+   * `from` read the strict way (`parseAddress`). One that readers would disagree on is refused, and
+   * when some reading of it names a domain that is not the account's, that is the refusal given.
+   */
+  private async sender(accountId: string, input: string): Promise<MailAddress> {
+    try {
+      return parseAddress(input, 'from');
+    } catch (error) {
+      for (const shown of addressesAnywhereIn(input, 'from')) await this.senderDomains.of(accountId, shown, 'from');
+      throw error;
+    }
+  }
+
   private async prepare(accountId: string, draft: MessageDraft, templates: Map<string, Template>): Promise<NewMessage> {
-    const from = parseAddress(draft.from, 'from');
+    const from = await this.sender(accountId, draft.from);
     const domain = await this.senderDomains.of(accountId, from, 'from');
     // As on the relay: an address the display name shows must be the account's too.
     for (const shown of addressesShownIn(from.name ?? '', 'from')) await this.senderDomains.of(accountId, shown, 'from (shown in the display name)');
-    const to = parseAddressList(draft.to, 'to');
-    const cc = parseAddressList(draft.cc, 'cc');
-    const bcc = parseAddressList(draft.bcc, 'bcc');
+    const to = parseAddresses(draft.to, 'to');
+    const cc = parseAddresses(draft.cc, 'cc');
+    const bcc = parseAddresses(draft.bcc, 'bcc');
     const all = [...to, ...cc, ...bcc];
     if (!to.length && !cc.length && !bcc.length) throw new DomainError('invalid', 'no_recipients', 'to: at least one recipient is required');
     if (all.length > LIMITS.recipientsPerMessage) {

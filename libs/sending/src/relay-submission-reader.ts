@@ -1,18 +1,17 @@
-import addressparser from 'nodemailer/lib/addressparser';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, newId } from '@mailroom/common';
 import {
   checkSubmittedHeaderBlock,
   completeSubmittedMessage,
   parseAddress,
-  parseAddressList,
+  parseAddresses,
   readHeaders,
   removeBccFields,
   submittedSenders,
 } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { currentRequestId } from '@mailroom/logger';
-import { decodeWords, headerValues, toCrlf } from '@mailroom/mime';
+import { decodeWords, headerValues, parseAddressList, toCrlf } from '@mailroom/mime';
 import type { NewMessage } from '@mailroom/db';
 import { LIMITS } from './message-draft';
 import { SenderDomains } from './sender-domains';
@@ -54,14 +53,14 @@ export class RelaySubmissionReader {
     for (const { field, address } of owned) await this.senderDomains.of(accountId, address, field);
     // The message is signed for (and bounces return to) the author's domain: DMARC aligns with From:.
     const signingDomain = await this.senderDomains.of(accountId, authors[0]!, 'From:');
-    const recipients = parseAddressList(input.recipients, 'RCPT TO');
+    const recipients = parseAddresses(input.recipients, 'RCPT TO');
     if (!recipients.length) throw new DomainError('invalid', 'no_recipients', 'at least one RCPT TO is required');
     if (recipients.length > LIMITS.recipientsPerMessage) throw new DomainError('invalid', 'too_many_recipients', `at most ${LIMITS.recipientsPerMessage} recipients per message`);
     if (input.raw.length > this.config.MAX_MESSAGE_SIZE) {
       throw new DomainError('too_large', 'message_too_large', `the message is ${input.raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
     }
     const visible = new Set(
-      ['to', 'cc'].flatMap((name) => headerValues(headers.fields, name)).flatMap((value) => safeAddresses(value).map((a) => a.toLowerCase())),
+      ['to', 'cc'].flatMap((name) => headerValues(headers.fields, name)).flatMap((value) => shownRecipients(value)),
     );
     // Bcc: is for the sender's copy; recipients get the message through the envelope.
     const { raw, messageId } = completeSubmittedMessage(removeBccFields(normalized), headers, this.config.MAIL_HOSTNAME);
@@ -91,6 +90,7 @@ export class RelaySubmissionReader {
   }
 }
 
-function safeAddresses(value: string): string[] {
-  return addressparser(value, { flatten: true }).map((a) => a.address).filter(Boolean);
+/** The addresses a To: or Cc: shows, lower-cased, read the lenient way (they are not checked, only compared). */
+function shownRecipients(value: string): string[] {
+  return (parseAddressList(value) ?? []).flatMap((a) => (a.host === null ? [] : [`${a.mailbox}@${a.host}`.toLowerCase()]));
 }
