@@ -16,13 +16,15 @@ import { MailboxesController } from './mailboxes/mailboxes.controller';
 import { MessagesController } from './messages/messages.controller';
 import { OpsController } from './ops/ops.controller';
 import { PublicLinksModule } from './public/public-links.module';
+import { StatsApiModule } from './stats/stats-api.module';
 import { SuppressionsController } from './suppressions/suppressions.controller';
 import { TeamController } from './team/team.controller';
 import { TemplatesController } from './templates/templates.controller';
+import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 
 /** The REST API; needs PlatformModule in scope. */
 @Module({
-  imports: [TenancyModule, SendingModule, PublicLinksModule, CampaignsApiModule, UsersModule, DashboardServingModule, ContactsApiModule],
+  imports: [TenancyModule, SendingModule, PublicLinksModule, CampaignsApiModule, UsersModule, DashboardServingModule, ContactsApiModule, WebhooksApiModule, StatsApiModule],
   controllers: [OpsController, AccountsController, DomainsController, CredentialsController, MailboxesController, MessagesController, TemplatesController, SuppressionsController, AuthController, TeamController],
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, HttpDrain],
 })

@@ -10,3 +10,4 @@ export * from './smtp-sink';
 export * from './sending-fixture';
 export * from './until';
 export * from './delivery-watch';
+export * from './webhook-receiver';

@@ -17,7 +17,7 @@ type WebhookJobName = 'webhook-deliver';
 const PER_JOB = 20;
 /** Claims and records of concurrent jobs are committed together at most this often. */
 const GROUP_COMMIT_MS = 20;
-/** An endpoint's failing time is looked at no more often than this after failures. */
+/** An endpoint's failing time is looked at no more often than this after failures (or a quarter of the limit). */
 const FAILING_CHECK_MS = 60_000;
 
 /**
@@ -144,10 +144,10 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, BeforeA
 
   private async disableIfFailingTooLong(webhookId: string): Promise<void> {
     const last = this.failingChecked.get(webhookId) ?? 0;
-    if (Date.now() - last < FAILING_CHECK_MS) return;
+    const hours = this.config.WEBHOOK_DISABLE_AFTER_HOURS;
+    if (Date.now() - last < Math.min(FAILING_CHECK_MS, (hours * 3600_000) / 4)) return;
     this.failingChecked.set(webhookId, Date.now());
     if (this.failingChecked.size > 10_000) this.failingChecked.delete(this.failingChecked.keys().next().value!);
-    const hours = this.config.WEBHOOK_DISABLE_AFTER_HOURS;
     await this.disable(webhookId, `every attempt failed for more than ${formatHours(hours)}`, hours);
   }
 
