@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { headerValues } from '@mailroom/mime';
 import { submittedSenders } from './address-header';
-import { completeSubmittedMessage, readHeaders, removeBccFields } from './submitted-message';
+import { completeSubmittedMessage, readHeaders, removeBccFields, visibleRecipients } from './submitted-message';
 
 const message = (...lines: string[]) => Buffer.from(lines.join('\r\n'), 'utf8');
 
@@ -34,5 +34,14 @@ describe('removeBccFields', () => {
     expect(removeBccFields(raw).toString()).toBe('From: a@ours.test\r\nTo: b@y.test\r\n\r\nBcc: in the body stays');
     const none = message('From: a@ours.test', '', 'body');
     expect(removeBccFields(none)).toBe(none);
+  });
+});
+
+describe('visibleRecipients', () => {
+  // As mail readers list To: and Cc: (the ENVELOPE reading). nodemailer's addressparser read
+  // "a b@x" as b@x named a, and took group members out of their group the same way.
+  it('lists the addresses To: and Cc: show, lower-cased', () => {
+    const headers = readHeaders(message('To: Ann <Ann@Customers.test>, team: bob@x.test;', 'Cc: "c d"@x.test, a b@x.test', 'Bcc: hidden@x.test', '', ''));
+    expect([...visibleRecipients(headers)]).toEqual(['ann@customers.test', 'bob@x.test', '"c d"@x.test', 'ab@x.test']);
   });
 });

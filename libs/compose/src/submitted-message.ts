@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@mailroom/common';
-import { findBodyStart, headerValues, parseHeaderFields, type HeaderField } from '@mailroom/mime';
+import { findBodyStart, headerValues, parseAddressList, parseHeaderFields, type HeaderField } from '@mailroom/mime';
 import { headerValueProblem } from './headers';
 
 export interface SubmittedHeaders {
@@ -18,6 +18,16 @@ export interface SubmittedHeaders {
 export function readHeaders(raw: Buffer): SubmittedHeaders {
   const bodyOffset = findBodyStart(raw, 0, raw.length);
   return { fields: parseHeaderFields(raw, 0, bodyOffset), bodyOffset };
+}
+
+/**
+ * The addresses To: and Cc: show, lower-cased, as mail readers list them (the lenient reading
+ * that IMAP's ENVELOPE uses): a recipient of the envelope among them was sent the message openly,
+ * any other is a Bcc recipient.
+ */
+export function visibleRecipients(headers: SubmittedHeaders): Set<string> {
+  const shown = ['to', 'cc'].flatMap((key) => headerValues(headers.fields, key)).flatMap((value) => parseAddressList(value) ?? []);
+  return new Set(shown.flatMap((a) => (a.host === null ? [] : [`${a.mailbox}@${a.host}`.toLowerCase()])));
 }
 
 /**

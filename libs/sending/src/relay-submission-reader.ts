@@ -7,11 +7,12 @@ import {
   parseAddresses,
   readHeaders,
   removeBccFields,
+  visibleRecipients,
   submittedSenders,
 } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { currentRequestId } from '@mailroom/logger';
-import { decodeWords, headerValues, parseAddressList, toCrlf } from '@mailroom/mime';
+import { decodeWords, headerValues, toCrlf } from '@mailroom/mime';
 import type { NewMessage } from '@mailroom/db';
 import { LIMITS } from './message-draft';
 import { SenderDomains } from './sender-domains';
@@ -59,9 +60,7 @@ export class RelaySubmissionReader {
     if (input.raw.length > this.config.MAX_MESSAGE_SIZE) {
       throw new DomainError('too_large', 'message_too_large', `the message is ${input.raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
     }
-    const visible = new Set(
-      ['to', 'cc'].flatMap((name) => headerValues(headers.fields, name)).flatMap((value) => shownRecipients(value)),
-    );
+    const visible = visibleRecipients(headers);
     // Bcc: is for the sender's copy; recipients get the message through the envelope.
     const { raw, messageId } = completeSubmittedMessage(removeBccFields(normalized), headers, this.config.MAIL_HOSTNAME);
     const seen = new Set<string>();
@@ -88,9 +87,4 @@ export class RelaySubmissionReader {
         .map((a) => ({ id: newId(), email: a.address, domain: a.domain, kind: visible.has(a.address.toLowerCase()) ? ('to' as const) : ('bcc' as const), suppressed: false })),
     };
   }
-}
-
-/** The addresses a To: or Cc: shows, lower-cased, read the lenient way (they are not checked, only compared). */
-function shownRecipients(value: string): string[] {
-  return (parseAddressList(value) ?? []).flatMap((a) => (a.host === null ? [] : [`${a.mailbox}@${a.host}`.toLowerCase()]));
 }
