@@ -189,7 +189,7 @@ describe('contacts, lists and imports over the REST API', () => {
     release();
     const res = await running;
     expect(res.status).toBe(201);
-    const done = await res.json();
+    const done = (await res.json()) as { id: string };
     expect(done).toMatchObject({ status: 'done', rows_read: 12_000, added: 12_000, rejected: 0 });
     expect(progress!.id).toBe(done.id);
     expect(progress!.finished_at).toBeNull();
@@ -216,7 +216,7 @@ describe('contacts, lists and imports over the REST API', () => {
       }),
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    expect((await chunked.json()).error.code).toBe('import_too_large');
+    expect(((await chunked.json()) as { error: { code: string } }).error.code).toBe('import_too_large');
     const noEmail = await uploadCsv('/v1/imports', 'name,plan\nAnn,pro\n');
     expect(noEmail.status).toBe(422);
     expect(noEmail.body.error.code).toBe('email_column_missing');

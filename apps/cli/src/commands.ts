@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DomainError } from '@mailroom/common';
 import { AccountRepository, DestinationPolicyRepository, UserRepository } from '@mailroom/db';
 import { AccountService, CredentialService, DomainService, MailboxService, type DnsRecord, type DomainView } from '@mailroom/tenancy';
+import { LIST_COMMANDS } from './list-commands';
 import { CAMPAIGN_COMMANDS } from './campaign-commands';
 import { createUser, isRole } from '@mailroom/users';
 
@@ -195,6 +196,7 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   ...CAMPAIGN_COMMANDS,
+  ...LIST_COMMANDS,
 };
 
 function positiveInt(value: string, name: string): number {
