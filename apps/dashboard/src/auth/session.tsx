@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, data, isApiError, setAccount, setCsrfToken } from '../api/client';
 import type { components, paths } from '../api/schema';
 
@@ -19,17 +19,19 @@ interface SessionContextValue {
 const SessionContext = createContext<SessionContextValue | null>(null);
 const ACCOUNT_KEY = 'mailroom.account';
 
+export const sessionQuery = queryOptions({
+  queryKey: ['session'],
+  queryFn: async () => {
+    const session = data(await api.GET('/v1/auth/session'));
+    setCsrfToken(session.csrf_token);
+    return session;
+  },
+  retry: (count: number, error: unknown) => !isApiError(error, 401) && count < 2,
+  staleTime: 5 * 60_000,
+});
+
 export function useSessionQuery() {
-  return useQuery({
-    queryKey: ['session'],
-    queryFn: async () => {
-      const session = data(await api.GET('/v1/auth/session'));
-      setCsrfToken(session.csrf_token);
-      return session;
-    },
-    retry: (count, error) => !isApiError(error, 401) && count < 2,
-    staleTime: 5 * 60_000,
-  });
+  return useQuery(sessionQuery);
 }
 
 export function SessionProvider({ session, children }: { session: SessionData; children: ReactNode }) {
