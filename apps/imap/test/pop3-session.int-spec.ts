@@ -217,6 +217,29 @@ describe('POP3 protocol (RFC 1939, 2449, 5034)', () => {
   });
 });
 
+describe('POP3 at shutdown', () => {
+  it('tells connected clients and removes nothing a session had marked', async () => {
+    const imap = await startImap();
+    try {
+      const box = await createTestMailbox(imap.app);
+      await imap.app.get(MailStore).append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage() });
+      const { client } = await Pop3RawClient.connect(imap.pop3Port);
+      await client.command(`USER ${box.address}`);
+      await client.command(`PASS ${box.password}`);
+      expect(await client.command('DELE 1')).toMatch(/^\+OK/);
+      const said = client.rest(10_000);
+      const peer = await imap.peer();
+      await imap.app.close();
+      expect(await said).toBe('-ERR Server shutting down; nothing was deleted\r\n');
+      const { MailReader, FolderStore } = await import('@mailroom/mailstore');
+      const inbox = await peer.get(FolderStore).find(box.mailboxId, 'INBOX');
+      expect((await peer.get(MailReader).snapshot(box.mailboxId, inbox!.id))!.uids).toHaveLength(1);
+    } finally {
+      await imap.close();
+    }
+  });
+});
+
 describe('POP3 idle timeout', () => {
   let imap: ImapHarness;
   beforeAll(async () => {
