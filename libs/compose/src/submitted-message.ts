@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@mailroom/common';
-import { findBodyStart, headerValues, parseAddressList, parseHeaderFields, type HeaderField } from '@mailroom/mime';
+import { findBodyStart, headerValues, parseAddressList, parseHeaderFields, withoutHeaderFields, type HeaderField } from '@mailroom/mime';
 import { headerValueProblem } from './headers';
 
 export interface SubmittedHeaders {
@@ -93,14 +93,5 @@ const STRIPPED_FIELDS = new Set(['bcc', 'resent-bcc']);
  * get the message: they are in the envelope. Nothing else changes.
  */
 export function removeBccFields(raw: Buffer): Buffer {
-  const dropped = parseHeaderFields(raw, 0, findBodyStart(raw, 0, raw.length)).filter((field) => STRIPPED_FIELDS.has(field.key));
-  if (!dropped.length) return raw;
-  const kept: Buffer[] = [];
-  let at = 0;
-  for (const field of dropped) {
-    kept.push(raw.subarray(at, field.start));
-    at = field.end;
-  }
-  kept.push(raw.subarray(at));
-  return Buffer.concat(kept);
+  return withoutHeaderFields(raw, (field) => STRIPPED_FIELDS.has(field.key));
 }

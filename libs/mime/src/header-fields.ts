@@ -1,6 +1,8 @@
 /**
  * The header block of a message or MIME part, read straight from the raw bytes: where it ends,
- * and its fields with their raw bytes (for BODY[HEADER.FIELDS]) and unfolded values.
+ * and its fields with their raw bytes (for BODY[HEADER.FIELDS]) and unfolded values. The one
+ * header reader: the mail store, IMAP, bounce reports, relay submissions and the inbound MX
+ * read header fields with it.
  */
 
 export interface HeaderField {
@@ -82,6 +84,23 @@ export function headerValue(fields: readonly HeaderField[], key: string): string
 /** Every field named `key` (lower-case), in order. */
 export function headerValues(fields: readonly HeaderField[], key: string): string[] {
   return fields.filter((field) => field.key === key).map((field) => field.value);
+}
+
+/**
+ * The message without the header fields `drop` picks, continuation lines and all; every other
+ * byte stays. The same buffer when it picks none.
+ */
+export function withoutHeaderFields(raw: Buffer, drop: (field: HeaderField) => boolean): Buffer {
+  const dropped = parseHeaderFields(raw, 0, findBodyStart(raw, 0, raw.length)).filter(drop);
+  if (!dropped.length) return raw;
+  const kept: Buffer[] = [];
+  let at = 0;
+  for (const field of dropped) {
+    kept.push(raw.subarray(at, field.start));
+    at = field.end;
+  }
+  kept.push(raw.subarray(at));
+  return Buffer.concat(kept);
 }
 
 /** Counts LF characters in `[start, end)`: IMAP's line count for text parts, as Dovecot counts. */

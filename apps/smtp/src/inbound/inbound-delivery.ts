@@ -3,8 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { analyzeInboundMessage, type AnalyzedMessage } from '@mailroom/bounce';
 import { Secrets } from '@mailroom/crypto';
 import { InboundRepository, type ReportOutcome } from '@mailroom/db';
+import { EventWriter } from '@mailroom/events';
 import type { Logger } from '@mailroom/logger';
 import { MailStore } from '@mailroom/mailstore';
+import { findBodyStart, headerValue, parseContentType, parseHeaderFields } from '@mailroom/mime';
 import { UnsubscribeService } from '@mailroom/newsletter';
 import { ReturnPath, tokenCovers } from '@mailroom/verp';
 import { MessageAuthenticator } from './message-authenticator';
@@ -52,6 +54,7 @@ export class InboundDelivery {
     private readonly store: MailStore,
     private readonly authenticator: MessageAuthenticator,
     private readonly unsubscribe: UnsubscribeService,
+    private readonly events: EventWriter,
     secrets: Secrets,
   ) {
     this.returnPath = new ReturnPath(secrets);
@@ -112,7 +115,29 @@ export class InboundDelivery {
       const stored = Buffer.concat([Buffer.from(trace, 'utf8'), clean]);
       let filed: { uid: number };
       try {
-        filed = await this.store.append({ mailboxId, folder: copy.folder, raw: stored });
+        filed = await this.store.append({
+          mailboxId,
+          folder: copy.folder,
+          raw: stored,
+          // Mail for a mailbox (a reply, say) is reported with its filing; reports filed into Bounces are not.
+          onFiled: copy.authenticated
+            ? (tx, f) =>
+                this.events.inboundReceived(tx, mailboxId, {
+                  mailbox_id: mailboxId,
+                  folder: copy.folder,
+                  uid: f.uid,
+                  uid_validity: f.uidValidity,
+                  recipient: copy.recipient,
+                  envelope_from: envelope.mailFrom,
+                  from: f.from,
+                  to: f.to,
+                  subject: f.subject,
+                  message_id_header: f.messageIdHeader,
+                  in_reply_to: f.inReplyTo,
+                  size: f.size,
+                })
+            : undefined,
+        });
       } catch (error) {
         // The mailbox was deleted between RCPT and DATA: that is permanent, not a 451 to retry for days.
         if (error instanceof DomainError && error.kind === 'not_found') {
@@ -141,9 +166,9 @@ export class InboundDelivery {
   }
 }
 
-/** Cheap test on the top-level header section: only multipart/report mail is parsed as a report. */
+/** Whether the message's own Content-Type is multipart/report: only such mail is read as a report. */
 function looksLikeReport(raw: Buffer): boolean {
-  const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end < 0 ? Math.min(raw.length, 65536) : end).toString('latin1');
-  return /^content-type:\s*multipart\/report/im.test(head);
+  const fields = parseHeaderFields(raw, 0, findBodyStart(raw, 0, raw.length));
+  const type = parseContentType(headerValue(fields, 'content-type') ?? '');
+  return type?.type === 'multipart' && type.subtype === 'report';
 }

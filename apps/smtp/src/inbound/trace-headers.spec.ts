@@ -60,4 +60,11 @@ describe('trace headers', () => {
     const theirs = Buffer.from('Authentication-Results: mx.mailroom.test.evil.example; dkim=pass\r\n\r\nbody\r\n');
     expect(stripUntrustedTrace(theirs, 'mx.mailroom.test')).toEqual(theirs);
   });
+
+  // The header ends at its first empty line, read by libs/mime as everywhere else. An empty line
+  // written CR LF after LF-ended fields used to go unseen, and fields in the body were removed.
+  it('leaves the body alone when the header ends in a mix of line ends', () => {
+    const raw = Buffer.from('Subject: x\nReturn-Path: <forged@bank.example>\n\r\nReturn-Path: quoted in the body\r\n');
+    expect(stripUntrustedTrace(raw, 'mx.mailroom.test').toString()).toBe('Subject: x\n\r\nReturn-Path: quoted in the body\r\n');
+  });
 });

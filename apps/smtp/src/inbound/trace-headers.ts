@@ -1,3 +1,5 @@
+import { findBodyStart, withoutHeaderFields } from '@mailroom/mime';
+
 /**
  * Header fields the receiving MTA adds at final delivery (RFC 5321 4.4) and the clean-up it
  * owes the reader: an incoming `Authentication-Results` that claims our authserv-id is a
@@ -48,31 +50,9 @@ function address(value: string): string {
 
 /** Removes `Authentication-Results` claiming `authservId` and any `Return-Path` from the header section. */
 export function stripUntrustedTrace(raw: Buffer, authservId: string): Buffer {
-  const end = headerSectionEnd(raw);
-  const head = raw.subarray(0, end).toString('latin1');
-  if (!/^(authentication-results|return-path)[ \t]*:/im.test(head)) return raw;
-  const lines = head.split(/(?<=\n)/);
-  const kept: string[] = [];
-  let dropping = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (/^[ \t]/.test(line)) {
-      if (!dropping) kept.push(line);
-      continue;
-    }
-    const field = /^([^:\s]+)[ \t]*:/.exec(line);
-    const name = field?.[1].toLowerCase();
-    dropping = name === 'return-path' || (name === 'authentication-results' && claimsOurs(unfolded(lines, i), authservId));
-    if (!dropping) kept.push(line);
-  }
-  return Buffer.concat([Buffer.from(kept.join(''), 'latin1'), raw.subarray(end)]);
-}
-
-/** The value of the field starting at `lines[start]`, with every continuation line joined. */
-function unfolded(lines: string[], start: number): string {
-  let value = lines[start].slice(lines[start].indexOf(':') + 1);
-  for (let i = start + 1; i < lines.length && /^[ \t]/.test(lines[i]); i++) value += lines[i];
-  return value.replace(/\r?\n/g, ' ');
+  // Most mail has neither field: a look at the header text first spares reading its fields.
+  if (!/^(authentication-results|return-path)[ \t]*:/im.test(raw.toString('latin1', 0, findBodyStart(raw, 0, raw.length)))) return raw;
+  return withoutHeaderFields(raw, (field) => field.key === 'return-path' || (field.key === 'authentication-results' && claimsOurs(field.value, authservId)));
 }
 
 /**
@@ -108,13 +88,4 @@ function withoutComments(value: string): string {
     } else if (!depth) out += c;
   }
   return out;
-}
-
-function headerSectionEnd(raw: Buffer): number {
-  const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  if (crlf < 0 && lf < 0) return raw.length;
-  if (crlf < 0) return lf + 1;
-  if (lf < 0) return crlf + 2;
-  return Math.min(crlf + 2, lf + 1);
 }
