@@ -87,7 +87,6 @@ export interface ContactEventData {
 /** `data` of inbound.received: where the mail was filed, enough to fetch it over IMAP. */
 export interface InboundReceivedData {
   mailbox_id: string;
-  mailbox: string;
   folder: string;
   uid: number;
   uid_validity: number;

@@ -12,12 +12,27 @@ export interface AppendInput {
   raw: Buffer;
   flags?: string[];
   internalDate?: Date;
+  /**
+   * Runs in the filing transaction once the message has its UID: whatever must commit with the
+   * filing (the inbound.received event) goes here.
+   */
+  onFiled?: (tx: Tx, filed: FiledMessage) => Promise<void>;
 }
 
 export interface AppendResult {
   folderId: string;
   uid: number;
   uidValidity: number;
+}
+
+/** A message just filed, as its headers describe it. */
+export interface FiledMessage extends AppendResult {
+  subject: string;
+  from: string;
+  to: string;
+  messageIdHeader: string | null;
+  inReplyTo: string | null;
+  size: number;
 }
 
 export type { FlagOperation, StoreFlagsInput };
@@ -70,7 +85,17 @@ export class MailStore {
         const claimed = await this.folderRows.claimUid(tx, input.mailboxId, input.folder);
         if (!claimed) return null;
         await this.storedMail.insert(tx, claimed.folderId, claimed.uid, claimed.modseq, { ...message, flags, internalDate });
-        return { folderId: claimed.folderId, uid: claimed.uid, uidValidity: claimed.uidValidity };
+        const filed = { folderId: claimed.folderId, uid: claimed.uid, uidValidity: claimed.uidValidity };
+        await input.onFiled?.(tx, {
+          ...filed,
+          subject: message.subject,
+          from: message.fromAddress,
+          to: message.toAddresses,
+          messageIdHeader: message.messageIdHeader,
+          inReplyTo: message.envelope.inReplyTo,
+          size: message.raw.length,
+        });
+        return filed;
       });
     let result = await insert();
     if (!result) {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '@mailroom/events';
 import { MailStoreModule } from '@mailroom/mailstore';
 import { UnsubscribeModule } from '@mailroom/newsletter';
 import { InboundDelivery } from './inbound-delivery';
@@ -9,7 +10,7 @@ import { RecipientRouter } from './recipient-router';
 
 /** The inbound MX (SPEC 7); needs PlatformModule in scope. */
 @Module({
-  imports: [MailStoreModule, UnsubscribeModule],
+  imports: [MailStoreModule, UnsubscribeModule, EventsModule],
   providers: [InboundServer, RecipientRouter, InboundDelivery, MessageAuthenticator, InboundMetrics],
   exports: [InboundServer],
 })
