@@ -34,6 +34,9 @@ export interface DnsClientOptions {
   errorCacheMs?: number;
 }
 
+/** The record types Mailroom asks about: delivery's MX and addresses, and what SPF, DKIM and DMARC read. */
+export type RecordType = 'MX' | 'A' | 'AAAA' | 'TXT' | 'PTR' | 'CNAME';
+
 const MIN_TTL = 5;
 const MAX_TTL = 3600;
 
@@ -44,7 +47,8 @@ interface CacheEntry {
 
 /**
  * A stub resolver with its own cache, because node's resolver neither caches nor reports the
- * TTL of MX records. Answers live for their TTL clamped to 5 s .. 1 h; negative answers for the
+ * TTL of MX records. Delivery's MX and address lookups, inbound authentication (through
+ * `mailauthResolver`) and the webhook address guard ask through it. Answers live for their TTL clamped to 5 s .. 1 h; negative answers for the
  * SOA minimum (RFC 2308); concurrent lookups of the same name share one query, so a campaign
  * that starts 1000 deliveries to one domain asks DNS once.
  */
@@ -92,12 +96,27 @@ export class DnsClient {
     return { status: 'nodata' };
   }
 
+  /** TXT records, each as its character-strings (as node's resolveTxt gives them). */
+  txt(name: string): Promise<DnsAnswer<string[][]>> {
+    return this.lookup(name, 'TXT', (answers) => answers.flatMap((a) => (a.type === 'TXT' ? [[a.data].flat().map((chunk) => (typeof chunk === 'string' ? chunk : chunk.toString('latin1')))] : [])));
+  }
+
+  /** The A or AAAA records alone (SPF asks them one by one). */
+  address(name: string, type: 'A' | 'AAAA'): Promise<DnsAnswer<string[]>> {
+    return this.lookup(name, type, addressesOf(type));
+  }
+
+  /** PTR or CNAME targets, without the trailing dot. */
+  names(name: string, type: 'PTR' | 'CNAME'): Promise<DnsAnswer<string[]>> {
+    return this.lookup(name, type, (answers) => answers.flatMap((a) => (a.type === type ? [a.data.replace(/\.$/, '')] : [])));
+  }
+
   /** Forgets every cached answer (tests, and operators after fixing a DNS mistake). */
   clear(): void {
     this.cache.clear();
   }
 
-  private lookup<T>(name: string, type: 'MX' | 'A' | 'AAAA', extract: (answers: packet.Answer[]) => T[]): Promise<DnsAnswer<T[]>> {
+  private lookup<T>(name: string, type: RecordType, extract: (answers: packet.Answer[]) => T[]): Promise<DnsAnswer<T[]>> {
     const normalized = normalizeName(name);
     if (!normalized) return Promise.resolve({ status: 'nxdomain' });
     const key = `${type} ${normalized}`;
@@ -115,7 +134,7 @@ export class DnsClient {
     return pending;
   }
 
-  private async query<T>(name: string, type: 'MX' | 'A' | 'AAAA', extract: (answers: packet.Answer[]) => T[]): Promise<DnsAnswer<T[]>> {
+  private async query<T>(name: string, type: RecordType, extract: (answers: packet.Answer[]) => T[]): Promise<DnsAnswer<T[]>> {
     const failures: string[] = [];
     for (let round = 0; round < this.tries; round++) {
       for (let i = 0; i < this.servers.length; i++) {
@@ -134,7 +153,7 @@ export class DnsClient {
           continue;
         }
         this.preferred = index;
-        const { answer, ttl } = this.answerOf(response, extract);
+        const { answer, ttl } = this.answerOf(response, type, extract);
         return this.store(`${type} ${name}`, answer, ttl * 1000);
       }
     }
@@ -142,9 +161,10 @@ export class DnsClient {
     return this.store(`${type} ${name}`, { status: 'error', message }, this.errorCacheMs);
   }
 
-  private answerOf<T>(response: packet.DecodedPacket, extract: (answers: packet.Answer[]) => T[]): { answer: DnsAnswer<T[]>; ttl: number } {
+  private answerOf<T>(response: packet.DecodedPacket, type: RecordType, extract: (answers: packet.Answer[]) => T[]): { answer: DnsAnswer<T[]>; ttl: number } {
     if (rcodeOf(response) === RCODE.NOERROR) {
-      const records = (response.answers ?? []).filter((a) => a.type !== 'CNAME' && a.type !== 'DNAME');
+      // The records asked for: a CNAME the server followed on the way (to an A, say) is not one.
+      const records = (response.answers ?? []).filter((a) => a.type === type);
       const value = extract(records);
       if (value.length) {
         const ttl = clampTtl(Math.min(...records.map((r) => ('ttl' in r && r.ttl !== undefined ? r.ttl : MAX_TTL))));

@@ -1,3 +1,3 @@
 export * from './dns-resolver';
 export * from './dns-client';
-export * from './dns-cache';
+export * from './mailauth-resolver';
