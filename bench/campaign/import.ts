@@ -5,16 +5,20 @@
  * name, plan, city) is written to a temporary file; PostgreSQL's own COPY of that file into a
  * bare table (no keys, no indexes) is timed, then Mailroom's import of the same file into a list
  * through the real HTTP API (POST /v1/imports, a real api process, the file streamed from disk),
- * in a fresh installation per size. Printed: both times and rates, the ratio (target: the import
- * at least half COPY's rate) and the api process's peak RSS (target: < 300 MB).
+ * in a fresh installation per size; then the same file through the CLI's list:import (a process
+ * that does only the import) in another fresh installation. Printed: the times and rates, the
+ * ratios (target: the import at least half COPY's rate) and each importing process's peak RSS
+ * (target: < 300 MB).
  */
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '@mailroom/testing';
 import { BenchInstallation } from '../lib/installation';
 import { cpuSeconds, cpuSecondsOf, fmt, peakRssMiB } from '../lib/measure';
 
@@ -29,6 +33,9 @@ export interface ImportBenchResult {
   apiCpuSeconds: number;
   postgresCpuSeconds: number;
   result: { rows_read: number; added: number; updated: number; rejected: number; status: string };
+  /** The same file through `list:import` (CLI process), in a fresh installation. */
+  cliMs: number;
+  cliPeakRssMiB: number;
 }
 
 function sizes(): number[] {
@@ -70,6 +77,8 @@ async function one(rows: number, dir: string): Promise<ImportBenchResult> {
   const bytes = writeCsv(file, rows);
   const mr = await BenchInstallation.create();
   const pg = new Client({ connectionString: mr.databaseUrl });
+  pg.on('error', () => undefined); // the database is dropped under it at the end
+  let closed = false;
   try {
     await pg.connect();
     // PostgreSQL's side: COPY of the same file into a bare table, in the same database.
@@ -101,17 +110,50 @@ async function one(rows: number, dir: string): Promise<ImportBenchResult> {
       apiCpuSeconds: cpuSeconds(api.pid!) - cpuBefore.api,
       postgresCpuSeconds: cpuSecondsOf('postgres') - cpuBefore.postgres,
       result: res.body,
+      cliMs: Number.NaN,
+      cliPeakRssMiB: Number.NaN,
     };
+    await pg.end();
+    await mr.close();
+    closed = true;
+
+    // The same file through the CLI (list:import) into a fresh installation: the process doing
+    // the import is then the CLI alone, whose peak RSS is the importer's (the api process also
+    // holds the whole HTTP API, ~260 MiB before any import).
+    const cli = await BenchInstallation.create();
+    try {
+      const cliPg = new Client({ connectionString: cli.databaseUrl });
+      await cliPg.connect();
+      const accountId = (await cliPg.query<{ id: string }>(`INSERT INTO accounts (id, name) VALUES (gen_random_uuid(), 'cli') RETURNING id`)).rows[0]!.id;
+      const listId = (await cliPg.query<{ id: string }>(`INSERT INTO contact_lists (id, account_id, name, list_id_header) VALUES (gen_random_uuid(), $1, 'Imported', 'imported.example.com') RETURNING id`, [accountId])).rows[0]!.id;
+      await cliPg.query('CHECKPOINT');
+      await cliPg.end();
+      started = performance.now();
+      const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/apps/cli/src/main.js'), 'list:import', listId, file, '--json'], { env: { ...process.env, ...cli.env }, cwd: REPO_ROOT });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      let peak = 0;
+      const poll = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid!) || 0)), 50);
+      const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+      clearInterval(poll);
+      result.cliMs = performance.now() - started;
+      result.cliPeakRssMiB = peak;
+      if (code !== 0) throw new Error(`list:import exited ${code}: ${output.slice(-2000)}`);
+    } finally {
+      await cli.close();
+    }
     console.log(
       `  ${fmt(rows).padStart(9)} rows (${fmt(bytes / 1048576, 1)} MiB)   COPY ${fmt(copyMs).padStart(6)} ms = ${fmt(rows / (copyMs / 1000)).padStart(9)} rows/s   ` +
         `import ${fmt(importMs).padStart(6)} ms = ${fmt(rows / (importMs / 1000)).padStart(9)} rows/s   ratio ${fmt(result.ratio, 2)}   ` +
         `api peak RSS ${fmt(result.apiPeakRssMiB)} MiB, CPU ${fmt(result.apiCpuSeconds, 1)} s; postgres CPU ${fmt(result.postgresCpuSeconds, 1)} s   ` +
-        `(${res.body.status}: read ${fmt(res.body.rows_read)}, added ${fmt(res.body.added)}, rejected ${fmt(res.body.rejected)})`,
+        `(${res.body.status}: read ${fmt(res.body.rows_read)}, added ${fmt(res.body.added)}, rejected ${fmt(res.body.rejected)})\n` +
+        `  ${' '.repeat(9)}      CLI list:import ${fmt(result.cliMs).padStart(6)} ms = ${fmt(rows / (result.cliMs / 1000)).padStart(9)} rows/s   ratio ${fmt(copyMs / result.cliMs, 2)}   CLI peak RSS ${fmt(result.cliPeakRssMiB)} MiB`,
     );
     return result;
   } finally {
     await pg.end().catch(() => undefined);
-    await mr.close();
+    if (!closed) await mr.close();
     rmSync(file, { force: true });
   }
 }

@@ -83,6 +83,8 @@ export class ImportRepository {
          SELECT encode(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid,
                 $2, i.email, i.attributes, now(), 'import'
            FROM input i WHERE NOT EXISTS (SELECT 1 FROM supp WHERE supp.line = i.line)
+          -- In address order, the chunk's entries in the unique index land on neighbouring pages.
+          ORDER BY i.email
          ON CONFLICT (account_id, email) DO UPDATE
            SET attributes = contacts.attributes || EXCLUDED.attributes, updated_at = now()
          RETURNING id, (xmax = 0) AS created),
