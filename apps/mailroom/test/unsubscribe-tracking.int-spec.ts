@@ -343,4 +343,26 @@ describe('unsubscribe and tracking', () => {
     }
     expect((await fetch(`${api.baseUrl}/t/o/${token}`)).status).toBe(404);
   });
+  it('shows a campaign\'s web version for a contact, and nothing for forged or foreign tokens', async () => {
+    const { contactId, lists } = await contactOnLists(sender.accountId, 'ivy@reader.test');
+    const created = await api.request('POST', '/v1/campaigns', {
+      key: sender.key,
+      body: { name: 'Web', list_ids: [lists[0]], from: 'news@news.test', subject: 'Web issue', html: '<p>Hello {{contact.email}}</p><a href="{{unsubscribe_url}}">Unsubscribe</a> <a href="{{web_version_url}}">web</a>' },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const decorator = api.app.get(BroadcastDecorator);
+    const url = decorator.webVersionUrl({ accountId: sender.accountId, contactId }, created.body.id);
+    const res = await fetch(api.baseUrl + path(url));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Hello ivy@reader.test');
+    expect(html).not.toContain('/t/o/');
+    // Its unsubscribe link works like the mail's.
+    const link = /href="(http:\/\/localhost:3000\/u\/[^"]+)"/.exec(html)![1]!;
+    expect((await fetch(api.baseUrl + path(link))).status).toBe(200);
+    const foreign = decorator.webVersionUrl({ accountId: other.accountId, contactId }, created.body.id);
+    expect((await fetch(api.baseUrl + path(foreign))).status).toBe(404);
+    const token = path(url).slice(3);
+    expect((await fetch(`${api.baseUrl}/w/${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).status).toBe(404);
+  });
 });
