@@ -28,7 +28,7 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
     bodyLimit: Math.max(Math.ceil(config.MAX_MESSAGE_SIZE * 1.4), 64 * 1024 * 1024),
     // Link tokens are path parameters: an unsubscribe token is up to 104 characters, a click
     // token carries its URL (Fastify's default limit is 100).
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.\-]{1,100}$/.test(given) ? given : randomUUID();
