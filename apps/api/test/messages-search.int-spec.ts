@@ -47,6 +47,13 @@ describe('searching messages by stream and date', () => {
     expect(await subjects('from=2026-01-11T00:00:00Z&stream=transactional')).toEqual(['receipt']);
   });
 
+  it('finds a recipient by the address in any case, with its status', async () => {
+    expect(await subjects('recipient=NEWS@Example.TEST')).toEqual(['news']);
+    expect(await subjects('recipient=receipt@example.test&status=queued')).toEqual(['receipt']);
+    expect(await subjects('recipient=receipt@example.test&status=delivered')).toEqual([]);
+    expect(await subjects('recipient=nobody@example.test')).toEqual([]);
+  });
+
   it('refuses a date that is not ISO 8601', async () => {
     const res = await api.request('GET', '/v1/messages?from=yesterday', { key: sender.key });
     expect(res.status).toBe(400);

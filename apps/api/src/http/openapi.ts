@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
 import { z, type ZodObject, type ZodRawShape, type ZodType, type ZodTypeDef } from 'zod';
 import { jsonSchema } from './zod';
 
@@ -34,6 +34,8 @@ export interface ApiDocOptions {
   query?: ZodObject<ZodRawShape>;
   /** The success answer's body; omit for 204 No Content. */
   response?: Schema;
+  /** The answer is a CSV file (text/csv) rather than JSON. */
+  csv?: boolean;
   /** The success status (defaults: 200 with a response, 204 without). Must match the route's @HttpCode. */
   status?: number;
   /** Error statuses beyond those implied (401/403 unless public, 400 with a body or query, 404 with a path id). */
@@ -56,12 +58,10 @@ export function ApiDoc(options: ApiDocOptions): MethodDecorator {
     const schema = jsonSchema(field as Schema);
     decorators.push(ApiQuery({ name, required: !(field as Schema).isOptional(), schema, description: (field as Schema).description }));
   }
-  const status = options.status ?? (options.response ? 200 : 204);
-  decorators.push(
-    options.response
-      ? ApiResponse({ status, description: 'Success', schema: jsonSchema(options.response) })
-      : ApiResponse({ status, description: 'Done (no content)' }),
-  );
+  const status = options.status ?? (options.response || options.csv ? 200 : 204);
+  if (options.csv) decorators.push(ApiProduces('text/csv'), ApiResponse({ status, description: 'A CSV file', content: { 'text/csv': { schema: { type: 'string' } } } }));
+  else if (options.response) decorators.push(ApiResponse({ status, description: 'Success', schema: jsonSchema(options.response) }));
+  else decorators.push(ApiResponse({ status, description: 'Done (no content)' }));
   const errors = new Set(options.errors ?? []);
   if (!options.public) [401, 403].forEach((s) => errors.add(s));
   if (options.body || options.query) errors.add(400);
@@ -83,6 +83,14 @@ const TAGS: Record<string, string> = {
   messages: 'Sending mail and following it',
   templates: 'Handlebars templates',
   suppressions: 'Addresses never sent to',
+  contacts: 'Contacts: upsert by address, consent, erasure',
+  lists: 'Lists and their members',
+  imports: 'CSV imports of contacts, with progress and rejected rows',
+  segments: 'Segments: filters over attributes, lists and engagement',
+  campaigns: 'Campaigns: build, test, schedule, send, pause, results',
+  webhooks: 'Webhook endpoints, their delivery log and replay',
+  events: 'The event feed',
+  stats: 'Counts over time, bounces and sender health',
 };
 
 /**

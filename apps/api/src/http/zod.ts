@@ -20,7 +20,24 @@ export class ZodPipe<T> implements PipeTransform<unknown, T> {
 export function jsonSchema(schema: ZodType<unknown, ZodTypeDef, unknown>): Record<string, unknown> {
   // The converter's generic types recurse too deep for the compiler; its input is any zod schema.
   const convert = zodToJsonSchema as unknown as (schema: unknown, options: object) => Record<string, unknown>;
-  return convert(schema, { target: 'openApi3', $refStrategy: 'none' });
+  return nullableBranches(convert(schema, { target: 'openApi3', $refStrategy: 'none' }));
+}
+
+/**
+ * OpenAPI 3.0 allows `nullable` only beside a `type`: a nullable union (`{anyOf, nullable}`)
+ * becomes a union of nullable branches, which says the same and passes Redocly's lint.
+ */
+function nullableBranches<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(nullableBranches) as T;
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = nullableBranches(value);
+  const branches = (out.anyOf ?? out.oneOf) as Array<Record<string, unknown>> | undefined;
+  if (out.nullable === true && out.type === undefined && branches) {
+    delete out.nullable;
+    for (const branch of branches) branch.nullable = true;
+  }
+  return out as T;
 }
 
 /** Documents a JSON body in OpenAPI from the same zod schema that validates it. */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpException, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
@@ -8,6 +8,8 @@ import { DomainError, notFound } from '@mailroom/common';
 import { ImportRepository, type ImportRejectRow, type ImportRow } from '@mailroom/db';
 import { ContactImporter, csvField, decodeCursor, encodeCursor, safeCell } from '@mailroom/newsletter';
 import { AccountId } from '../http/auth';
+import { importPage, importView as importSchema } from '../contacts/contact.openapi';
+import { ApiDoc } from '../http/openapi';
 import { ZodPipe } from '../http/zod';
 
 /** Rejected rows shown with an import; all of them are in rejects.csv. */
@@ -33,7 +35,6 @@ export const importView = (row: ImportRow, rejects?: ImportRejectRow[]) => ({
 });
 
 @ApiTags('imports')
-@ApiBearerAuth()
 @Controller('v1/imports')
 export class ImportsController {
   private readonly maxBytes: number;
@@ -52,6 +53,7 @@ export class ImportsController {
    * GET /v1/imports (status=running) and GET /v1/imports/:id show its progress.
    */
   @Post()
+  @ApiDoc({ summary: 'Import contacts from a CSV body', description: 'Streamed as it arrives; answers the finished import with its first rejected rows.', query: createQuery, response: importSchema, status: 201, errors: [404, 413, 415, 422] })
   @ApiConsumes('text/csv')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   async create(@AccountId() accountId: string, @Query(new ZodPipe(createQuery)) query: z.infer<typeof createQuery>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -70,6 +72,7 @@ export class ImportsController {
 
   /** Newest first; `status=running` finds imports in progress. */
   @Get()
+  @ApiDoc({ summary: 'List imports, newest first (status=running: in progress)', query: listQuery, response: importPage })
   async list(@AccountId() accountId: string, @Query(new ZodPipe(listQuery)) query: z.infer<typeof listQuery>) {
     const rows = await this.imports.list(accountId, { status: query.status, after: query.cursor ? decodeCursor(query.cursor) : undefined, limit: query.limit });
     const last = rows[rows.length - 1];
@@ -78,6 +81,7 @@ export class ImportsController {
 
   /** Progress (rows read, added, updated, rejected) and the first rejected rows. */
   @Get(':id')
+  @ApiDoc({ summary: 'An import\'s progress and first rejected rows', response: importSchema, errors: [404] })
   async get(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string) {
     const row = await this.imports.find(accountId, id);
     if (!row) throw notFound('import');
@@ -86,6 +90,7 @@ export class ImportsController {
 
   /** Every rejected row (line, email, reason), streamed. */
   @Get(':id/rejects.csv')
+  @ApiDoc({ summary: 'Every rejected row of an import, as CSV', csv: true, errors: [404] })
   async rejects(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
     const row = await this.imports.find(accountId, id);
     if (!row) throw notFound('import');

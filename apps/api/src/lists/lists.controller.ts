@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
@@ -9,7 +9,9 @@ import { ListsService } from '@mailroom/newsletter';
 import { contactsBody, requester } from '../contacts/contacts.controller';
 import { upsertView } from '../contacts/contact-views';
 import { AccountId } from '../http/auth';
-import { JsonBody, ZodPipe } from '../http/zod';
+import { listMembersAnswer, listView } from '../contacts/contact.openapi';
+import { ApiDoc } from '../http/openapi';
+import { ZodPipe } from '../http/zod';
 
 const text = (max: number) => z.string().max(max);
 const listFields = {
@@ -27,7 +29,6 @@ const createBody = z.object(listFields).partial().required({ name: true }).stric
 const updateBody = z.object(listFields).partial().strict();
 
 @ApiTags('lists')
-@ApiBearerAuth()
 @Controller('v1/lists')
 export class ListsController {
   private readonly publicUrl: string;
@@ -59,24 +60,26 @@ export class ListsController {
   }
 
   @Post()
-  @JsonBody(createBody)
+  @ApiDoc({ summary: 'Create a list', body: createBody, response: listView, status: 201, errors: [409, 422] })
   async create(@AccountId() accountId: string, @Body(new ZodPipe(createBody)) body: z.infer<typeof createBody>) {
     return this.view(await this.lists.create(accountId, body));
   }
 
   /** Every list with its member counts by state. */
   @Get()
+  @ApiDoc({ summary: 'Every list with its member counts', response: z.array(listView) })
   async list(@AccountId() accountId: string) {
     return (await this.lists.list(accountId)).map((l) => this.view(l));
   }
 
   @Get(':id')
+  @ApiDoc({ summary: 'Read a list', response: listView, errors: [404] })
   async get(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string) {
     return this.view(await this.lists.get(accountId, id));
   }
 
   @Patch(':id')
-  @JsonBody(updateBody)
+  @ApiDoc({ summary: 'Change a list', body: updateBody, response: listView, errors: [404, 409, 422] })
   async update(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(updateBody)) body: z.infer<typeof updateBody>) {
     return this.view(await this.lists.update(accountId, id, body));
   }
@@ -84,6 +87,7 @@ export class ListsController {
   /** Deletes the list and its memberships; the contacts stay. */
   @Delete(':id')
   @HttpCode(204)
+  @ApiDoc({ summary: 'Delete a list (the contacts stay)', errors: [404] })
   async remove(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.lists.delete(accountId, id);
   }
@@ -94,7 +98,7 @@ export class ListsController {
    */
   @Post(':id/contacts')
   @HttpCode(200)
-  @JsonBody(contactsBody)
+  @ApiDoc({ summary: 'Upsert contacts and put them on the list', body: contactsBody, response: listMembersAnswer, errors: [404, 413, 422] })
   async addContacts(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(contactsBody)) body: z.infer<typeof contactsBody>, @Req() request: FastifyRequest) {
     const rows = await this.lists.addContacts(accountId, id, body, { method: 'api', ...requester(request) });
     return upsertView(rows, (r) => ({ status: r.membership, ...(r.confirmation ? { confirmation: r.confirmation } : {}) }));
@@ -102,12 +106,14 @@ export class ListsController {
 
   @Delete(':id/contacts/:email')
   @HttpCode(204)
+  @ApiDoc({ summary: 'Take a contact off the list', errors: [404] })
   async removeContact(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string, @Param('email') email: string): Promise<void> {
     await this.lists.removeContact(accountId, id, email);
   }
 
   /** The members as CSV, streamed page by page from the database. */
   @Get(':id/export.csv')
+  @ApiDoc({ summary: 'The list\'s members as CSV', csv: true, errors: [404] })
   async export(@AccountId() accountId: string, @Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
     const list = await this.lists.get(accountId, id);
     const name = list.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'list';

@@ -243,8 +243,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List campaigns, newest first */
         get: operations["CampaignsController_list"];
         put?: never;
+        /** Create a campaign (a draft) */
         post: operations["CampaignsController_create"];
         delete?: never;
         options?: never;
@@ -259,12 +261,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A campaign: state, progress and live results */
         get: operations["CampaignsController_get"];
         put?: never;
         post?: never;
+        /** Delete a draft */
         delete: operations["CampaignsController_remove"];
         options?: never;
         head?: never;
+        /** Change a draft or scheduled campaign */
         patch: operations["CampaignsController_update"];
         trace?: never;
     };
@@ -277,6 +282,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Cancel a campaign for good */
         post: operations["CampaignsController_cancel"];
         delete?: never;
         options?: never;
@@ -293,6 +299,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Pause a sending campaign */
         post: operations["CampaignsController_pause"];
         delete?: never;
         options?: never;
@@ -307,6 +314,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A campaign's recipients by status (undelivered by default) */
         get: operations["CampaignsController_recipients"];
         put?: never;
         post?: never;
@@ -325,6 +333,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A new draft to the recipients that bounced, were blocked or failed */
         post: operations["CampaignsController_resendFailed"];
         delete?: never;
         options?: never;
@@ -341,6 +350,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Resume a paused campaign */
         post: operations["CampaignsController_resume"];
         delete?: never;
         options?: never;
@@ -357,6 +367,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Send now, or at send_at when that is ahead */
         post: operations["CampaignsController_send"];
         delete?: never;
         options?: never;
@@ -373,11 +384,49 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Send a test to up to 10 addresses */
         post: operations["CampaignsController_test"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search contacts, newest first */
+        get: operations["ContactsController_list"];
+        put?: never;
+        /** Upsert contacts by address (up to 10,000) */
+        post: operations["ContactsController_upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contact with its memberships and messages */
+        get: operations["ContactsController_get"];
+        put?: never;
+        post?: never;
+        /** Erase a contact's personal data */
+        delete: operations["ContactsController_erase"];
+        options?: never;
+        head?: never;
+        /** Change a contact's attributes or status */
+        patch: operations["ContactsController_update"];
         trace?: never;
     };
     "/v1/domains": {
@@ -430,6 +479,183 @@ export interface paths {
         put?: never;
         /** Look the domain's records up in DNS now */
         post: operations["DomainsController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events, newest first */
+        get: operations["EventsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event */
+        get: operations["EventsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List imports, newest first (status=running: in progress) */
+        get: operations["ImportsController_list"];
+        put?: never;
+        /**
+         * Import contacts from a CSV body
+         * @description Streamed as it arrives; answers the finished import with its first rejected rows.
+         */
+        post: operations["ImportsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's progress and first rejected rows */
+        get: operations["ImportsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}/rejects.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every rejected row of an import, as CSV */
+        get: operations["ImportsController_rejects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every list with its member counts */
+        get: operations["ListsController_list"];
+        put?: never;
+        /** Create a list */
+        post: operations["ListsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a list */
+        get: operations["ListsController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a list (the contacts stay) */
+        delete: operations["ListsController_remove"];
+        options?: never;
+        head?: never;
+        /** Change a list */
+        patch: operations["ListsController_update"];
+        trace?: never;
+    };
+    "/v1/lists/{id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert contacts and put them on the list */
+        post: operations["ListsController_addContacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lists/{id}/contacts/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a contact off the list */
+        delete: operations["ListsController_removeContact"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lists/{id}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The list's members as CSV */
+        get: operations["ListsController_export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -537,8 +763,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List segments */
         get: operations["SegmentsController_list"];
         put?: never;
+        /** Create a segment */
         post: operations["SegmentsController_create"];
         delete?: never;
         options?: never;
@@ -553,12 +781,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a segment */
         get: operations["SegmentsController_get"];
         put?: never;
         post?: never;
+        /** Delete a segment */
         delete: operations["SegmentsController_remove"];
         options?: never;
         head?: never;
+        /** Change a segment */
         patch: operations["SegmentsController_update"];
         trace?: never;
     };
@@ -569,6 +800,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** How many contacts the segment matches now */
         get: operations["SegmentsController_count"];
         put?: never;
         post?: never;
@@ -611,6 +843,66 @@ export interface paths {
         post?: never;
         /** Delete an SMTP relay login */
         delete: operations["CredentialsController_deleteSmtp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counters per hour or day
+         * @description accepted, delivered, deferred, bounced (hard/soft), blocked, failed, complained, suppressed, opened, clicked (people; machine_* apart), unsubscribed.
+         */
+        get: operations["StatsController_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/bounces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top bounce and block reasons
+         * @description By enhanced status code, recipient domain and mailbox provider (by MX), bounces and policy blocks apart.
+         */
+        get: operations["StatsController_bounces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each sending domain's health
+         * @description Complaint, hard-bounce and blocked rates (24 h, 7 d) against Gmail's bulk-sender limits, the slowest unsubscribe, DKIM/SPF/DMARC, one-click unsubscribe on broadcast: ok, warning or failing, and why.
+         */
+        get: operations["StatsController_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -736,6 +1028,177 @@ export interface paths {
         post?: never;
         /** Delete a template */
         delete: operations["TemplatesController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List endpoints */
+        get: operations["WebhooksController_list"];
+        put?: never;
+        /**
+         * Add an endpoint
+         * @description Answers with the signing secret (whsec_...). The URL must resolve to public addresses.
+         */
+        post: operations["WebhooksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One endpoint */
+        get: operations["WebhooksController_get"];
+        put?: never;
+        post?: never;
+        /** Remove an endpoint and its delivery log */
+        delete: operations["WebhooksController_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint
+         * @description Enabling a disabled endpoint clears why it was disabled; replay what it missed with POST /v1/webhooks/:id/replay.
+         */
+        patch: operations["WebhooksController_update"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery log, newest first */
+        get: operations["WebhooksController_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery: the payload and every attempt */
+        get: operations["WebhooksController_delivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one delivery again
+         * @description A new round of attempts under the same webhook-id; 409 while it is still being tried.
+         */
+        post: operations["WebhooksController_replayOne"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send again every failed delivery since a time */
+        post: operations["WebhooksController_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description The old secret keeps signing beside the new one (two v1 signatures) for old_secret_expires_in seconds.
+         */
+        post: operations["WebhooksController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's signing secret (and the previous one while it still signs) */
+        get: operations["WebhooksController_secret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.test event to this endpoint
+         * @description Delivered like any event; follow it in the delivery log.
+         */
+        post: operations["WebhooksController_test"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1622,18 +2085,90 @@ export interface operations {
     };
     CampaignsController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: unknown | string;
+                limit?: number;
+                status?: unknown | ("draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled");
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            created_at: string;
+                            exclude_list_ids: string[];
+                            /** Format: date-time */
+                            finished_at: string | null;
+                            from: string;
+                            html: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            list_ids: string[];
+                            name: string;
+                            /** Format: uuid */
+                            parent_campaign_id: string | null;
+                            preheader: string | null;
+                            rate_per_minute: number | null;
+                            reply_to: string | null;
+                            /** Format: uuid */
+                            segment_id: string | null;
+                            /** Format: date-time */
+                            send_at: string | null;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                            subject: string;
+                            tags: string[];
+                            /** Format: uuid */
+                            template_id: string | null;
+                            text: string | null;
+                            track_clicks: boolean;
+                            track_opens: boolean;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        /** Format: uuid */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1670,11 +2205,93 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1689,11 +2306,122 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        progress: {
+                            materialized: number;
+                            messages: number;
+                            pending: number;
+                            skipped: number;
+                            skipped_by_reason: {
+                                [key: string]: number;
+                            };
+                            /** @description the frozen audience */
+                            total: number;
+                        };
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        results: {
+                            blocked: number;
+                            bounced: {
+                                hard: number;
+                                soft: number;
+                                total: number;
+                            };
+                            clicks: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            complained: number;
+                            deferred: number;
+                            delivered: number;
+                            failed: number;
+                            links: {
+                                clicks: number;
+                                machine_clicks: number;
+                                unique_clicks: number;
+                                url: string;
+                            }[];
+                            /** @description people (unique, total) and machines (mail privacy proxies, scanners) apart */
+                            opens: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            queued: number;
+                            recipients: number;
+                            sent: number;
+                            suppressed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1708,11 +2436,48 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done (no content) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1751,11 +2516,102 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1770,11 +2626,131 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        progress: {
+                            materialized: number;
+                            messages: number;
+                            pending: number;
+                            skipped: number;
+                            skipped_by_reason: {
+                                [key: string]: number;
+                            };
+                            /** @description the frozen audience */
+                            total: number;
+                        };
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        results: {
+                            blocked: number;
+                            bounced: {
+                                hard: number;
+                                soft: number;
+                                total: number;
+                            };
+                            clicks: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            complained: number;
+                            deferred: number;
+                            delivered: number;
+                            failed: number;
+                            links: {
+                                clicks: number;
+                                machine_clicks: number;
+                                unique_clicks: number;
+                                url: string;
+                            }[];
+                            /** @description people (unique, total) and machines (mail privacy proxies, scanners) apart */
+                            opens: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            queued: number;
+                            recipients: number;
+                            sent: number;
+                            suppressed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1789,17 +2765,141 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        progress: {
+                            materialized: number;
+                            messages: number;
+                            pending: number;
+                            skipped: number;
+                            skipped_by_reason: {
+                                [key: string]: number;
+                            };
+                            /** @description the frozen audience */
+                            total: number;
+                        };
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        results: {
+                            blocked: number;
+                            bounced: {
+                                hard: number;
+                                soft: number;
+                                total: number;
+                            };
+                            clicks: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            complained: number;
+                            deferred: number;
+                            delivered: number;
+                            failed: number;
+                            links: {
+                                clicks: number;
+                                machine_clicks: number;
+                                unique_clicks: number;
+                                url: string;
+                            }[];
+                            /** @description people (unique, total) and machines (mail privacy proxies, scanners) apart */
+                            opens: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            queued: number;
+                            recipients: number;
+                            sent: number;
+                            suppressed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
     CampaignsController_recipients: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: unknown | string;
+                limit?: number;
+                status?: "undelivered" | "queued" | "sending" | "delivered" | "deferred" | "bounced" | "blocked" | "failed" | "suppressed" | "complained";
+            };
             header?: never;
             path: {
                 id: string;
@@ -1808,11 +2908,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: {
+                            attempts: number;
+                            /** @enum {string|null} */
+                            bounce_type: "hard" | "soft" | null;
+                            /** Format: uuid */
+                            contact_id: string | null;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            last_code: number | null;
+                            last_enhanced_code: string | null;
+                            last_response: string | null;
+                            /** Format: uuid */
+                            message_id: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "deferred" | "bounced" | "blocked" | "failed" | "suppressed" | "complained";
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        /** Format: uuid */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1827,11 +2988,94 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        failed_recipients: number;
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1846,11 +3090,131 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        progress: {
+                            materialized: number;
+                            messages: number;
+                            pending: number;
+                            skipped: number;
+                            skipped_by_reason: {
+                                [key: string]: number;
+                            };
+                            /** @description the frozen audience */
+                            total: number;
+                        };
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        results: {
+                            blocked: number;
+                            bounced: {
+                                hard: number;
+                                soft: number;
+                                total: number;
+                            };
+                            clicks: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            complained: number;
+                            deferred: number;
+                            delivered: number;
+                            failed: number;
+                            links: {
+                                clicks: number;
+                                machine_clicks: number;
+                                unique_clicks: number;
+                                url: string;
+                            }[];
+                            /** @description people (unique, total) and machines (mail privacy proxies, scanners) apart */
+                            opens: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            queued: number;
+                            recipients: number;
+                            sent: number;
+                            suppressed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1865,11 +3229,140 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        exclude_list_ids: string[];
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        from: string;
+                        html: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_ids: string[];
+                        name: string;
+                        /** Format: uuid */
+                        parent_campaign_id: string | null;
+                        preheader: string | null;
+                        progress: {
+                            materialized: number;
+                            messages: number;
+                            pending: number;
+                            skipped: number;
+                            skipped_by_reason: {
+                                [key: string]: number;
+                            };
+                            /** @description the frozen audience */
+                            total: number;
+                        };
+                        rate_per_minute: number | null;
+                        reply_to: string | null;
+                        results: {
+                            blocked: number;
+                            bounced: {
+                                hard: number;
+                                soft: number;
+                                total: number;
+                            };
+                            clicks: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            complained: number;
+                            deferred: number;
+                            delivered: number;
+                            failed: number;
+                            links: {
+                                clicks: number;
+                                machine_clicks: number;
+                                unique_clicks: number;
+                                url: string;
+                            }[];
+                            /** @description people (unique, total) and machines (mail privacy proxies, scanners) apart */
+                            opens: {
+                                machine_total: number;
+                                machine_unique: number;
+                                total: number;
+                                unique: number;
+                            };
+                            queued: number;
+                            recipients: number;
+                            sent: number;
+                            suppressed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: uuid */
+                        segment_id: string | null;
+                        /** Format: date-time */
+                        send_at: string | null;
+                        /** Format: date-time */
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "draft" | "scheduled" | "sending" | "paused" | "sent" | "cancelled";
+                        subject: string;
+                        tags: string[];
+                        /** Format: uuid */
+                        template_id: string | null;
+                        text: string | null;
+                        track_clicks: boolean;
+                        track_opens: boolean;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -1890,11 +3383,510 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: {
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "queued" | "suppressed";
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ContactsController_list: {
+        parameters: {
+            query?: {
+                cursor?: unknown | string;
+                email?: unknown | string;
+                limit?: number;
+                list_id?: unknown | string;
+                status?: unknown | ("active" | "unsubscribed" | "bounced" | "complained");
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            attributes: {
+                                [key: string]: unknown;
+                            };
+                            consent: {
+                                /** Format: date-time */
+                                at: string | null;
+                                ip: string | null;
+                                /** @enum {string|null} */
+                                method: "api" | "import" | "form" | "confirmation" | null;
+                                user_agent: string | null;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                            email: string;
+                            /** Format: date-time */
+                            erased_at: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "active" | "unsubscribed" | "bounced" | "complained";
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ContactsController_upsert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    attributes?: {
+                        [key: string]: unknown;
+                    };
+                    email: string;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created: number;
+                        data: {
+                            /** @enum {string} */
+                            contact_status: "active" | "unsubscribed" | "bounced" | "complained";
+                            created: boolean;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            suppressed: boolean;
+                        }[];
+                        suppressed: number;
+                        updated: number;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ContactsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attributes: {
+                            [key: string]: unknown;
+                        };
+                        consent: {
+                            /** Format: date-time */
+                            at: string | null;
+                            ip: string | null;
+                            /** @enum {string|null} */
+                            method: "api" | "import" | "form" | "confirmation" | null;
+                            user_agent: string | null;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        /** Format: date-time */
+                        erased_at: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        memberships: {
+                            confirm_ip: string | null;
+                            /** Format: date-time */
+                            confirmed_at: string | null;
+                            /** Format: uuid */
+                            list_id: string;
+                            list_name: string;
+                            /** @enum {string} */
+                            status: "unconfirmed" | "subscribed" | "unsubscribed";
+                            /** Format: date-time */
+                            subscribed_at: string;
+                            /** Format: date-time */
+                            unsubscribed_at: string | null;
+                        }[];
+                        messages: {
+                            /** Format: uuid */
+                            campaign_id: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            events: {
+                                at: string;
+                                detail: string | null;
+                                type: string;
+                            }[];
+                            /** Format: uuid */
+                            message_id: string;
+                            /** Format: uuid */
+                            recipient_id: string;
+                            status: string;
+                            /** @enum {string} */
+                            stream: "transactional" | "broadcast";
+                            subject: string;
+                        }[];
+                        /** @enum {string} */
+                        status: "active" | "unsubscribed" | "bounced" | "complained";
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ContactsController_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attributes: {
+                            [key: string]: unknown;
+                        };
+                        consent: {
+                            /** Format: date-time */
+                            at: string | null;
+                            ip: string | null;
+                            /** @enum {string|null} */
+                            method: "api" | "import" | "form" | "confirmation" | null;
+                            user_agent: string | null;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        /** Format: date-time */
+                        erased_at: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "unsubscribed" | "bounced" | "complained";
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ContactsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    attributes?: {
+                        [key: string]: unknown;
+                    };
+                    /** @enum {string} */
+                    status?: "active" | "unsubscribed" | "bounced" | "complained";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attributes: {
+                            [key: string]: unknown;
+                        };
+                        consent: {
+                            /** Format: date-time */
+                            at: string | null;
+                            ip: string | null;
+                            /** @enum {string|null} */
+                            method: "api" | "import" | "form" | "confirmation" | null;
+                            user_agent: string | null;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                        email: string;
+                        /** Format: date-time */
+                        erased_at: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "unsubscribed" | "bounced" | "complained";
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2488,6 +4480,1052 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EventsController_list: {
+        parameters: {
+            query?: {
+                cursor?: unknown | string;
+                limit?: number;
+                since?: unknown | string;
+                type?: unknown | string;
+                until?: unknown | string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            created_at: string;
+                            /**
+                             * Format: uuid
+                             * @description also the webhook-id of its deliveries
+                             */
+                            id: string;
+                            /** @description exactly what was POSTed */
+                            payload: {
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                timestamp: string;
+                                type: string;
+                            };
+                            type: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    EventsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        /**
+                         * Format: uuid
+                         * @description also the webhook-id of its deliveries
+                         */
+                        id: string;
+                        /** @description exactly what was POSTed */
+                        payload: {
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            timestamp: string;
+                            type: string;
+                        };
+                        type: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ImportsController_list: {
+        parameters: {
+            query?: {
+                cursor?: unknown | string;
+                limit?: number;
+                status?: unknown | ("running" | "done" | "failed");
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            added: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            error: string | null;
+                            filename: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            list_id: string | null;
+                            rejected: number;
+                            /** @description the first rejected rows; all are in rejects.csv */
+                            rejects?: {
+                                email: string | null;
+                                line: number;
+                                reason: string;
+                            }[];
+                            rows_read: number;
+                            /** @enum {string} */
+                            status: "running" | "done" | "failed";
+                            updated: number;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ImportsController_create: {
+        parameters: {
+            query?: {
+                filename?: unknown | string;
+                list_id?: unknown | string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        added: number;
+                        /** Format: date-time */
+                        created_at: string;
+                        error: string | null;
+                        filename: string | null;
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        list_id: string | null;
+                        rejected: number;
+                        /** @description the first rejected rows; all are in rejects.csv */
+                        rejects?: {
+                            email: string | null;
+                            line: number;
+                            reason: string;
+                        }[];
+                        rows_read: number;
+                        /** @enum {string} */
+                        status: "running" | "done" | "failed";
+                        updated: number;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ImportsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        added: number;
+                        /** Format: date-time */
+                        created_at: string;
+                        error: string | null;
+                        filename: string | null;
+                        /** Format: date-time */
+                        finished_at: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        list_id: string | null;
+                        rejected: number;
+                        /** @description the first rejected rows; all are in rejects.csv */
+                        rejects?: {
+                            email: string | null;
+                            line: number;
+                            reason: string;
+                        }[];
+                        rows_read: number;
+                        /** @enum {string} */
+                        status: "running" | "done" | "failed";
+                        updated: number;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ImportsController_rejects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A CSV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirm_from: string | null;
+                        confirm_html: string | null;
+                        confirm_subject: string | null;
+                        confirm_text: string | null;
+                        counts?: {
+                            subscribed: number;
+                            unconfirmed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                        description: string;
+                        form_enabled: boolean;
+                        form_url: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_id_header: string;
+                        name: string;
+                        /** @enum {string} */
+                        opt_in: "single" | "double";
+                        /** Format: date-time */
+                        updated_at: string;
+                    }[];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    confirm_from?: string | null;
+                    confirm_html?: string | null;
+                    confirm_subject?: string | null;
+                    confirm_text?: string | null;
+                    description?: string;
+                    form_enabled?: boolean;
+                    list_id_header?: string;
+                    name: string;
+                    /** @enum {string} */
+                    opt_in?: "single" | "double";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirm_from: string | null;
+                        confirm_html: string | null;
+                        confirm_subject: string | null;
+                        confirm_text: string | null;
+                        counts?: {
+                            subscribed: number;
+                            unconfirmed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                        description: string;
+                        form_enabled: boolean;
+                        form_url: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_id_header: string;
+                        name: string;
+                        /** @enum {string} */
+                        opt_in: "single" | "double";
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirm_from: string | null;
+                        confirm_html: string | null;
+                        confirm_subject: string | null;
+                        confirm_text: string | null;
+                        counts?: {
+                            subscribed: number;
+                            unconfirmed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                        description: string;
+                        form_enabled: boolean;
+                        form_url: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_id_header: string;
+                        name: string;
+                        /** @enum {string} */
+                        opt_in: "single" | "double";
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    confirm_from?: string | null;
+                    confirm_html?: string | null;
+                    confirm_subject?: string | null;
+                    confirm_text?: string | null;
+                    description?: string;
+                    form_enabled?: boolean;
+                    list_id_header?: string;
+                    name?: string;
+                    /** @enum {string} */
+                    opt_in?: "single" | "double";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirm_from: string | null;
+                        confirm_html: string | null;
+                        confirm_subject: string | null;
+                        confirm_text: string | null;
+                        counts?: {
+                            subscribed: number;
+                            unconfirmed: number;
+                            unsubscribed: number;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                        description: string;
+                        form_enabled: boolean;
+                        form_url: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        list_id_header: string;
+                        name: string;
+                        /** @enum {string} */
+                        opt_in: "single" | "double";
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_addContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    attributes?: {
+                        [key: string]: unknown;
+                    };
+                    email: string;
+                }[];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created: number;
+                        data: {
+                            /** @description double opt-in: whether the confirmation mail was sent */
+                            confirmation?: string;
+                            /** @enum {string} */
+                            contact_status: "active" | "unsubscribed" | "bounced" | "complained";
+                            created: boolean;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "unconfirmed" | "subscribed" | "unsubscribed";
+                            suppressed: boolean;
+                        }[];
+                        suppressed: number;
+                        updated: number;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_removeContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ListsController_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A CSV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Error"];
                 };
             };
         };
@@ -3148,18 +6186,64 @@ export interface operations {
     };
     SegmentsController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: unknown | string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            created_at: string;
+                            filter?: unknown;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        /** Format: uuid */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3179,11 +6263,59 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        filter?: unknown;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3198,11 +6330,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        filter?: unknown;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3217,11 +6388,48 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Done (no content) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3243,11 +6451,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        filter?: unknown;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3262,11 +6527,48 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description of them, active: who a campaign would reach */
+                        active: number;
+                        /** @description contacts matching now */
+                        count: number;
+                        /** Format: uuid */
+                        id: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -3434,6 +6736,348 @@ export interface operations {
             };
             /** @description Not found in this account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    StatsController_series: {
+        parameters: {
+            query?: {
+                campaign_id?: unknown | string;
+                /** @description a sending domain of the account */
+                domain?: unknown | string;
+                /** @description start (rounded down to its bucket); default: 24 h (hour) or 7 days (day) before `to` */
+                from?: unknown | string;
+                granularity?: "hour" | "day";
+                stream?: unknown | ("transactional" | "broadcast");
+                tag?: unknown | string;
+                /** @description end, exclusive; default now */
+                to?: unknown | string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        buckets: {
+                            accepted: number;
+                            blocked: number;
+                            /** @description bounced_hard + bounced_soft */
+                            bounced: number;
+                            bounced_hard: number;
+                            bounced_soft: number;
+                            clicked: number;
+                            complained: number;
+                            deferred: number;
+                            delivered: number;
+                            failed: number;
+                            machine_clicked: number;
+                            machine_opened: number;
+                            opened: number;
+                            /** Format: date-time */
+                            start: string;
+                            suppressed: number;
+                            unsubscribed: number;
+                        }[];
+                        filters: {
+                            [key: string]: string | null;
+                        };
+                        /** Format: date-time */
+                        from: string;
+                        /** @enum {string} */
+                        granularity: "hour" | "day";
+                        /** Format: date-time */
+                        to: string;
+                        totals: {
+                            accepted: number;
+                            blocked: number;
+                            /** @description bounced_hard + bounced_soft */
+                            bounced: number;
+                            bounced_hard: number;
+                            bounced_soft: number;
+                            clicked: number;
+                            complained: number;
+                            deferred: number;
+                            delivered: number;
+                            failed: number;
+                            machine_clicked: number;
+                            machine_opened: number;
+                            opened: number;
+                            suppressed: number;
+                            unsubscribed: number;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    StatsController_bounces: {
+        parameters: {
+            query?: {
+                domain?: unknown | string;
+                /** @description default: 30 days before `to` */
+                from?: unknown | string;
+                limit?: number;
+                to?: unknown | string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        blocked: {
+                            by_code: {
+                                /** @description enhanced status code, e.g. 5.1.1 */
+                                code: string | null;
+                                count: number;
+                                hard?: number;
+                                sample: string | null;
+                                soft?: number;
+                            }[];
+                            by_domain: {
+                                count: number;
+                                domain: string;
+                            }[];
+                            by_provider: {
+                                count: number;
+                                mx_domains: string[];
+                                /** @description Google, Microsoft, Yahoo, ... by MX host; else the MX domain */
+                                provider: string;
+                            }[];
+                            hard?: number;
+                            soft?: number;
+                            total: number;
+                        };
+                        bounced: {
+                            by_code: {
+                                /** @description enhanced status code, e.g. 5.1.1 */
+                                code: string | null;
+                                count: number;
+                                hard?: number;
+                                sample: string | null;
+                                soft?: number;
+                            }[];
+                            by_domain: {
+                                count: number;
+                                domain: string;
+                            }[];
+                            by_provider: {
+                                count: number;
+                                mx_domains: string[];
+                                /** @description Google, Microsoft, Yahoo, ... by MX host; else the MX domain */
+                                provider: string;
+                            }[];
+                            hard?: number;
+                            soft?: number;
+                            total: number;
+                        };
+                        domain: string | null;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    StatsController_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domains: {
+                            checks: {
+                                check: string;
+                                /** @enum {string} */
+                                status: "ok" | "warning" | "failing";
+                                value: (number | null) | (boolean | null);
+                                why: string;
+                                /** @enum {string} */
+                                window?: "24h" | "7d";
+                            }[];
+                            domain: string;
+                            /** Format: uuid */
+                            domain_id: string;
+                            last_7d: {
+                                accepted: number;
+                                blocked: number;
+                                /** @description bounced_hard + bounced_soft */
+                                bounced: number;
+                                bounced_hard: number;
+                                bounced_soft: number;
+                                clicked: number;
+                                complained: number;
+                                deferred: number;
+                                delivered: number;
+                                failed: number;
+                                machine_clicked: number;
+                                machine_opened: number;
+                                opened: number;
+                                suppressed: number;
+                                unsubscribed: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            last_24h: {
+                                accepted: number;
+                                blocked: number;
+                                /** @description bounced_hard + bounced_soft */
+                                bounced: number;
+                                bounced_hard: number;
+                                bounced_soft: number;
+                                clicked: number;
+                                complained: number;
+                                deferred: number;
+                                delivered: number;
+                                failed: number;
+                                machine_clicked: number;
+                                machine_opened: number;
+                                opened: number;
+                                suppressed: number;
+                                unsubscribed: number;
+                            };
+                            /** @enum {string} */
+                            status: "ok" | "warning" | "failing";
+                        }[];
+                        /** Format: date-time */
+                        generated_at: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4268,6 +7912,888 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            created_at: string;
+                            description: string;
+                            /** Format: date-time */
+                            disabled_at: string | null;
+                            disabled_reason: string | null;
+                            enabled: boolean;
+                            events: string[];
+                            /** Format: date-time */
+                            failing_since: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description while set, the previous secret signs too: two v1 signatures in webhook-signature
+                             */
+                            previous_secret_expires_at: string | null;
+                            /** Format: date-time */
+                            updated_at: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    enabled?: boolean;
+                    events: string[];
+                    /** @description whsec_ followed by the base64 of 24 to 64 random bytes; generated when absent */
+                    secret?: string;
+                    /** @description http(s) URL that receives POSTed events */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        description: string;
+                        /** Format: date-time */
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        enabled: boolean;
+                        events: string[];
+                        /** Format: date-time */
+                        failing_since: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date-time
+                         * @description while set, the previous secret signs too: two v1 signatures in webhook-signature
+                         */
+                        previous_secret_expires_at: string | null;
+                        secret: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (DNS, mail) cannot be used now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        description: string;
+                        /** Format: date-time */
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        enabled: boolean;
+                        events: string[];
+                        /** Format: date-time */
+                        failing_since: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date-time
+                         * @description while set, the previous secret signs too: two v1 signatures in webhook-signature
+                         */
+                        previous_secret_expires_at: string | null;
+                        /** Format: date-time */
+                        updated_at: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done (no content) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    enabled?: boolean;
+                    events?: string[];
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        description: string;
+                        /** Format: date-time */
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        enabled: boolean;
+                        events: string[];
+                        /** Format: date-time */
+                        failing_since: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * Format: date-time
+                         * @description while set, the previous secret signs too: two v1 signatures in webhook-signature
+                         */
+                        previous_secret_expires_at: string | null;
+                        /** Format: date-time */
+                        updated_at: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency (DNS, mail) cannot be used now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_deliveries: {
+        parameters: {
+            query?: {
+                cursor?: unknown | string;
+                limit?: number;
+                status?: unknown | ("pending" | "succeeded" | "failed");
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description attempts in the current round (a replay starts a new one) */
+                            attempts: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            delivered_at: string | null;
+                            /** Format: uuid */
+                            event_id: string;
+                            event_type: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            last_attempt_at: string | null;
+                            last_duration_ms: number | null;
+                            last_error: string | null;
+                            /** @description the first 1,024 bytes of the endpoint's answer */
+                            last_response: string | null;
+                            last_status_code: number | null;
+                            /** Format: date-time */
+                            next_attempt_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempt_log: {
+                            attempt: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            duration_ms: number;
+                            error: string | null;
+                            response: string | null;
+                            status_code: number | null;
+                        }[];
+                        /** @description attempts in the current round (a replay starts a new one) */
+                        attempts: number;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        delivered_at: string | null;
+                        /** Format: uuid */
+                        event_id: string;
+                        event_type: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        last_attempt_at: string | null;
+                        last_duration_ms: number | null;
+                        last_error: string | null;
+                        /** @description the first 1,024 bytes of the endpoint's answer */
+                        last_response: string | null;
+                        last_status_code: number | null;
+                        /** Format: date-time */
+                        next_attempt_at: string | null;
+                        payload: {
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            timestamp: string;
+                            type: string;
+                        };
+                        /** @enum {string} */
+                        status: "pending" | "succeeded" | "failed";
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_replayOne: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "pending";
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with what exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description replay failed deliveries created from then on
+                     */
+                    since: string;
+                    /** Format: date-time */
+                    until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        replayed: number;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description seconds the old secret keeps signing beside the new one (default 86400) */
+                    old_secret_expires_in?: number;
+                    /** @description whsec_ followed by the base64 of 24 to 64 random bytes; generated when absent */
+                    secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        previous_secret_expires_at: string;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Malformed request: bad JSON, wrong types, unknown fields, NUL characters (`invalid_request` names the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Well-formed but breaks a rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        previous_secret: string | null;
+                        /** Format: date-time */
+                        previous_secret_expires_at: string | null;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: an admin endpoint, a viewer writing, a missing CSRF token, or an account the user is no member of */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    WebhooksController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        delivery_id: string;
+                        /** Format: uuid */
+                        event_id: string;
+                    };
+                };
             };
             /** @description No valid API key or session */
             401: {
