@@ -20,11 +20,11 @@ export class AccountService {
     private readonly apiKeys: ApiKeyRepository,
   ) {}
 
-  async createAccount(name: string): Promise<{ id: string; name: string; created_at: Date }> {
+  async createAccount(name: string, email?: string): Promise<{ id: string; name: string; email: string | null; created_at: Date }> {
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 200) throw new DomainError('invalid', 'invalid_name', 'name must be 1 to 200 characters');
-    const account = await this.accounts.create(trimmed);
-    return { id: account.id, name: account.name, created_at: account.createdAt };
+    const account = await this.accounts.create(trimmed, email === undefined ? null : noticeAddress(email));
+    return { id: account.id, name: account.name, email: account.email, created_at: account.createdAt };
   }
 
   async getAccount(accountId: string): Promise<AccountView> {
@@ -34,14 +34,15 @@ export class AccountService {
   }
 
   /** Renames an account or sets its hourly sending limit (null: unlimited). Takes effect within 30 s. */
-  async updateAccount(accountId: string, changes: { name?: string; sendLimitPerHour?: number | null }): Promise<AccountView> {
+  async updateAccount(accountId: string, changes: { name?: string; sendLimitPerHour?: number | null; email?: string | null }): Promise<AccountView> {
     if (changes.name !== undefined && (!changes.name.trim() || changes.name.trim().length > 200)) {
       throw new DomainError('invalid', 'invalid_name', 'name must be 1 to 200 characters');
     }
     if (changes.sendLimitPerHour != null && (!Number.isInteger(changes.sendLimitPerHour) || changes.sendLimitPerHour < 1)) {
       throw new DomainError('invalid', 'invalid_limit', 'send_limit_per_hour must be a whole number of at least 1, or null for no limit');
     }
-    const account = await this.accounts.update(accountId, { name: changes.name?.trim(), sendLimitPerHour: changes.sendLimitPerHour });
+    const email = changes.email === undefined || changes.email === null ? changes.email : noticeAddress(changes.email);
+    const account = await this.accounts.update(accountId, { name: changes.name?.trim(), sendLimitPerHour: changes.sendLimitPerHour, email });
     if (!account) throw notFound('account');
     return view(account);
   }
@@ -80,10 +81,22 @@ export class AccountService {
 export interface AccountView {
   id: string;
   name: string;
+  /** Where notices about the account go (a webhook endpoint disabled); null: its owners'. */
+  email: string | null;
   send_limit_per_hour: number | null;
   created_at: Date;
 }
 
-function view(account: { id: string; name: string; sendLimitPerHour: number | null; createdAt: Date }): AccountView {
-  return { id: account.id, name: account.name, send_limit_per_hour: account.sendLimitPerHour, created_at: account.createdAt };
+function view(account: { id: string; name: string; email: string | null; sendLimitPerHour: number | null; createdAt: Date }): AccountView {
+  return { id: account.id, name: account.name, email: account.email, send_limit_per_hour: account.sendLimitPerHour, created_at: account.createdAt };
+}
+
+/** An account's notice address: one plain addr-spec, lower-cased domain. */
+function noticeAddress(value: string): string {
+  const email = value.trim();
+  if (email.length > 320 || !/^[^\s@<>",;:()\[\]]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/.test(email)) {
+    throw new DomainError('invalid', 'invalid_email', 'email must be one address, like ops@example.com');
+  }
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
 }

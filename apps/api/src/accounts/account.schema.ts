@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { timestamp } from '../http/openapi';
 
-export const createAccount = z.object({ name: z.string().min(1).max(200) }).strict();
+const email = z.string().min(3).max(320).describe('where notices about the account go (an endpoint disabled, say)');
+
+export const createAccount = z.object({ name: z.string().min(1).max(200), email: email.optional() }).strict();
 export const updateAccount = z
-  .object({ name: z.string().min(1).max(200).optional(), send_limit_per_hour: z.number().int().min(1).nullable().optional() })
+  .object({ name: z.string().min(1).max(200).optional(), send_limit_per_hour: z.number().int().min(1).nullable().optional(), email: email.nullable().optional() })
   .strict();
 export const createKey = z.object({ name: z.string().max(200).optional(), scope: z.enum(['account', 'admin']).optional() }).strict();
 export const createOwnKey = createKey.omit({ scope: true });
 
-export const accountView = z.object({ id: z.string().uuid(), name: z.string(), send_limit_per_hour: z.number().int().nullable(), created_at: timestamp });
+export const accountView = z.object({ id: z.string().uuid(), name: z.string(), email: z.string().nullable(), send_limit_per_hour: z.number().int().nullable(), created_at: timestamp });
 export const createdAccount = accountView.omit({ send_limit_per_hour: true });
 export const createdKey = z.object({
   id: z.string().uuid(),

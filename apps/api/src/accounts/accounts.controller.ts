@@ -16,7 +16,7 @@ export class AccountsController {
   @AdminOnly()
   @ApiDoc({ summary: 'Create an account (admin)', body: createAccount, response: createdAccount, status: 201 })
   createAccount(@Body(new ZodPipe(createAccount)) body: z.infer<typeof createAccount>) {
-    return this.accounts.createAccount(body.name);
+    return this.accounts.createAccount(body.name, body.email);
   }
 
   @Get('accounts/:id')
@@ -31,7 +31,7 @@ export class AccountsController {
   @AdminOnly()
   @ApiDoc({ summary: 'Rename an account or cap its hourly sending (admin)', body: updateAccount, response: accountView, errors: [404] })
   updateAccount(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodPipe(updateAccount)) body: z.infer<typeof updateAccount>) {
-    return this.accounts.updateAccount(id, { name: body.name, sendLimitPerHour: body.send_limit_per_hour });
+    return this.accounts.updateAccount(id, { name: body.name, sendLimitPerHour: body.send_limit_per_hour, email: body.email });
   }
 
   /** Admin: a key for the named account (scope admin makes an installation-wide admin key). */

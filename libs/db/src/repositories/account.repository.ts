@@ -7,15 +7,15 @@ import type { Account } from '../generated/client';
 export class AccountRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(name: string): Promise<Account> {
-    return this.prisma.account.create({ data: { id: newId(), name } });
+  create(name: string, email: string | null = null): Promise<Account> {
+    return this.prisma.account.create({ data: { id: newId(), name, email } });
   }
 
   find(accountId: string): Promise<Account | null> {
     return this.prisma.account.findUnique({ where: { id: accountId } });
   }
 
-  async update(accountId: string, data: { name?: string; sendLimitPerHour?: number | null }): Promise<Account | null> {
+  async update(accountId: string, data: { name?: string; sendLimitPerHour?: number | null; email?: string | null }): Promise<Account | null> {
     const { count } = await this.prisma.account.updateMany({ where: { id: accountId }, data });
     return count ? this.find(accountId) : null;
   }
