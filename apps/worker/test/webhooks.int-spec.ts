@@ -227,4 +227,18 @@ describe('webhook delivery', () => {
     expect(await until(async () => (await pg.query(`SELECT 1 FROM recipients WHERE message_id = $1 AND status = 'delivered'`, [sent.body.id])).rowCount === 1)).toBe(true);
     expect((await api.request('GET', '/v1/events', { key: quiet.key })).body.data).toEqual([]);
   });
+  it('shows queue depths, the oldest pending work, delivery outcomes by class and webhook results on /metrics', async () => {
+    const hook = await endpoint('/metered', ['message.delivered']);
+    receiver.answer = () => ({ status: 200 });
+    await api.request('POST', '/v1/messages', { key: sender.key, body: { from: 'app@hooks.test', to: 'eve@hooks-rcpt.test', subject: 'x', text: 'x' } });
+    await receiver.waitUntil(() => receiver.at('/metered').length >= 1);
+    expect(await settled(hook.id, 'succeeded')).toBe(true);
+    const metrics = (await api.request('GET', '/metrics')).body as string;
+    for (const queue of ['delivery', 'webhooks']) {
+      expect(metrics).toMatch(new RegExp(`^mailroom_queue_depth\\{queue="${queue}",state="waiting"\\} \\d+$`, 'm'));
+      expect(metrics).toMatch(new RegExp(`^mailroom_queue_oldest_pending_seconds\\{queue="${queue}"\\} [\\d.e+-]+$`, 'm'));
+    }
+    expect(metrics).toMatch(/^mailroom_delivery_outcomes_total\{class="delivered"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^mailroom_webhook_deliveries_total\{result="success"\} [1-9]\d*$/m);
+  });
 });
