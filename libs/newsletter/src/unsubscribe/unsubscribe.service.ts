@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@mailroom/common';
-import { UnsubscribeRepository, type ContactPreferences, type UnsubscribeOutcome } from '@mailroom/db';
+import { Batcher, DomainError } from '@mailroom/common';
+import { UnsubscribeRepository, type ContactPreferences, type UnsubscribeRequest } from '@mailroom/db';
 import { UnsubscribeTokens, type UnsubscribeTarget } from './unsubscribe-token';
 
 export interface Requester {
@@ -24,6 +24,16 @@ const unknownToken = () => new DomainError('not_found', 'not_found', 'this link 
  */
 @Injectable()
 export class UnsubscribeService {
+  /**
+   * Concurrent unsubscribes are written together (one statement per batch, one batch at a time,
+   * so two batches never lock the same rows in opposite orders); each request still answers only
+   * once its own is committed.
+   */
+  private readonly batcher = new Batcher<UnsubscribeRequest, void>(async (items) => {
+    await this.repository.unsubscribe(items);
+    return items.map(() => undefined);
+  }, { maxSize: 500, maxInFlight: 1 });
+
   constructor(
     private readonly tokens: UnsubscribeTokens,
     private readonly repository: UnsubscribeRepository,
@@ -36,16 +46,17 @@ export class UnsubscribeService {
     return target;
   }
 
-  unsubscribe(token: string, via: 'one_click' | 'page', requester: Requester): Promise<UnsubscribeOutcome> {
+  unsubscribe(token: string, via: 'one_click' | 'page', requester: Requester): Promise<void> {
     const target = this.target(token);
-    return this.repository.unsubscribe({ ...target, via, ip: requester.ip, userAgent: requester.userAgent });
+    return this.batcher.submit({ ...target, via, ip: requester.ip, userAgent: requester.userAgent, requestedAt: new Date() });
   }
 
   /** Mail to `unsubscribe-<recipient>-<mac>@<return-path domain>`: the recipient names the rest. */
-  async unsubscribeByMail(recipientId: string, requester: Requester): Promise<UnsubscribeOutcome | null> {
+  async unsubscribeByMail(recipientId: string, requester: Requester): Promise<boolean> {
     const target = await this.repository.recipientTarget(recipientId);
-    if (!target) return null;
-    return this.repository.unsubscribe({ ...target, recipientId, via: 'mailto', ip: requester.ip, userAgent: requester.userAgent });
+    if (!target) return false;
+    await this.batcher.submit({ ...target, recipientId, via: 'mailto', ip: requester.ip, userAgent: requester.userAgent, requestedAt: new Date() });
+    return true;
   }
 
   /** The recipient a mailto local part names, if its signature holds. */
@@ -66,7 +77,7 @@ export class UnsubscribeService {
   async savePreferences(token: string, keep: string[], requester: Requester): Promise<{ left: number; kept: number }> {
     const target = this.target(token);
     if (!target.contactId) {
-      await this.repository.unsubscribe({ ...target, listId: null, via: 'preferences', ip: requester.ip, userAgent: requester.userAgent });
+      await this.batcher.submit({ ...target, listId: null, via: 'preferences', ip: requester.ip, userAgent: requester.userAgent, requestedAt: new Date() });
       return { left: 1, kept: 0 };
     }
     const result = await this.repository.setPreferences(target.accountId, target.contactId, keep);
