@@ -86,20 +86,22 @@ export class CampaignDispatchRepository {
   async start(accountId: string, campaignId: string, from: CampaignStatus[], audience: Audience, requireAudience: boolean): Promise<number | 'empty' | null> {
     try {
       return await this.sql.transaction(async (client) => {
-        const started = await client.query(
+        const locked = await client.query('SELECT id FROM campaigns WHERE id = $1 AND account_id = $2 AND status = ANY($3::campaign_status[]) FOR UPDATE', [campaignId, accountId, from]);
+        if (!locked.rowCount) return null;
+        const total = await freeze(client, accountId, campaignId, audience);
+        if (total === 0 && requireAudience) throw new EmptyAudience();
+        // The state changes once the audience is known, so whatever reacts to the change (the
+        // campaign.started event) sees its size.
+        await client.query(
           `UPDATE campaigns c
-              SET status = 'sending', started_at = now(), updated_at = now(), dispatch_cursor = NULL, enqueued = 0, skipped = '{}',
+              SET status = 'sending', started_at = now(), updated_at = now(), total = $2, dispatch_cursor = NULL, enqueued = 0, skipped = '{}',
                   html = CASE WHEN c.template_id IS NOT NULL AND c.html IS NULL AND c.text IS NULL
                               THEN (SELECT t.html FROM templates t WHERE t.id = c.template_id AND t.account_id = c.account_id) ELSE c.html END,
                   text = CASE WHEN c.template_id IS NOT NULL AND c.html IS NULL AND c.text IS NULL
                               THEN (SELECT t.text FROM templates t WHERE t.id = c.template_id AND t.account_id = c.account_id) ELSE c.text END
-            WHERE c.id = $1 AND c.account_id = $2 AND c.status = ANY($3::campaign_status[])`,
-          [campaignId, accountId, from],
+            WHERE c.id = $1`,
+          [campaignId, total],
         );
-        if (!started.rowCount) return null;
-        const total = await freeze(client, accountId, campaignId, audience);
-        if (total === 0 && requireAudience) throw new EmptyAudience();
-        await client.query('UPDATE campaigns SET total = $2 WHERE id = $1', [campaignId, total]);
         return total;
       });
     } catch (error) {
