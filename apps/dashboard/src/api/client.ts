@@ -23,6 +23,11 @@ export function setAccount(accountId: string): void {
   context.accountId = accountId;
 }
 
+/** The headers a write needs outside the typed client (an upload with progress). */
+export function csrfHeaders(): Record<string, string> {
+  return { ...(context.accountId ? { 'X-Mailroom-Account': context.accountId } : {}), ...(context.csrfToken ? { 'X-CSRF-Token': context.csrfToken } : {}) };
+}
+
 const headers: Middleware = {
   onRequest({ request }) {
     if (context.accountId) request.headers.set('X-Mailroom-Account', context.accountId);

@@ -12,7 +12,7 @@ export function Layout({ nav, children }: { nav: NavItem[]; children: ReactNode 
   const { session, account, chooseAccount, signOut } = useSession();
   const [location] = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
-  const current = (path: string) => (path === '/' ? location === '/' : location === path || location.startsWith(`${path}/`));
+  const current = (path: string) => (path === '/' ? location === '/' : location === path || location.startsWith(`${path}/`) || (path === '/lists' && location.startsWith('/contacts')));
   return (
     <div className="shell">
       <a className="skip-link" href="#main">

@@ -56,7 +56,8 @@ async function waitForText(locator: Locator, accept: (shown: string) => boolean,
   let shown = '(not found)';
   while (Date.now() < deadline) {
     try {
-      shown = (await locator.innerText({ timeout: 1000 })).trim();
+      // Block elements put line breaks in innerText; a person reads them as spaces.
+      shown = (await locator.innerText({ timeout: 1000 })).replace(/\s+/g, ' ').trim();
       if (accept(shown)) return;
     } catch {
       // not there yet

@@ -1,0 +1,108 @@
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'wouter';
+import { api, data } from '../api/client';
+import { useSession } from '../auth/session';
+import { Field } from '../ui/field';
+import { formatDate } from '../ui/format';
+import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { SecretOnce } from '../ui/secret-once';
+import { Status } from '../ui/status';
+
+/** The event types an endpoint can subscribe to (the API's list; "*" is every one). */
+export const EVENT_TYPES = [
+  'message.delivered',
+  'message.deferred',
+  'message.bounced',
+  'message.blocked',
+  'message.failed',
+  'message.suppressed',
+  'message.complained',
+  'message.opened',
+  'message.clicked',
+  'contact.subscribed',
+  'contact.unsubscribed',
+  'inbound.received',
+  'campaign.started',
+  'campaign.finished',
+  'domain.verified',
+  'domain.verification_failed',
+  'webhook.disabled',
+];
+
+/** Webhook endpoints: add one (its signing secret shown once), see which are failing. */
+export function WebhooksPage() {
+  const { canWrite } = useSession();
+  const queryClient = useQueryClient();
+  const [url, setUrl] = useState('');
+  const [events, setEvents] = useState<string[]>(['*']);
+  const [secret, setSecret] = useState<string | null>(null);
+  const hooks = useQuery({ queryKey: ['webhooks'], queryFn: async () => data(await api.GET('/v1/webhooks')), refetchInterval: 30_000 });
+  const create = useMutation({
+    mutationFn: async () => data(await api.POST('/v1/webhooks', { body: { url: url.trim(), events } })),
+    onSuccess: (hook) => {
+      setUrl('');
+      setSecret(hook.secret);
+      void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+    },
+  });
+  const toggle = (type: string) => setEvents(events.includes(type) ? events.filter((e) => e !== type) : [...events.filter((e) => e !== '*'), type]);
+  return (
+    <Page title="Webhooks">
+      {secret ? <SecretOnce label="Signing secret" value={secret} onDone={() => setSecret(null)} /> : null}
+      {canWrite ? (
+        <form className="card" aria-label="Add an endpoint" onSubmit={(e) => (e.preventDefault(), create.mutate())}>
+          <Field label="Endpoint URL" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/hooks/mailroom" />
+          <fieldset>
+            <legend>Events</legend>
+            <div className="checklist columns">
+              <label>
+                <input type="checkbox" checked={events.includes('*')} onChange={() => setEvents(events.includes('*') ? [] : ['*'])} /> every event
+              </label>
+              {EVENT_TYPES.map((type) => (
+                <label key={type}>
+                  <input type="checkbox" checked={events.includes('*') || events.includes(type)} disabled={events.includes('*')} onChange={() => toggle(type)} /> {type}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <ErrorNote error={create.error} />
+          <button type="submit" disabled={create.isPending || events.length === 0}>
+            Add endpoint
+          </button>
+        </form>
+      ) : null}
+      {hooks.isPending ? <Loading /> : null}
+      <ErrorNote error={hooks.error} />
+      {hooks.data?.data.length === 0 ? <Empty>No endpoint yet.</Empty> : null}
+      {hooks.data?.data.length ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Endpoint</th>
+                <th scope="col">State</th>
+                <th scope="col">Events</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {hooks.data.data.map((h) => (
+                <tr key={h.id}>
+                  <th scope="row" className="wrap">
+                    <Link href={`/webhooks/${h.id}`}>{h.url}</Link>
+                  </th>
+                  <td>
+                    <Status value={!h.enabled ? 'cancelled' : h.failing_since ? 'failed' : 'active'} /> {h.disabled_reason ?? (h.failing_since ? `failing since ${formatDate(h.failing_since)}` : '')}
+                  </td>
+                  <td>{h.events.join(', ')}</td>
+                  <td>{formatDate(h.created_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </Page>
+  );
+}
