@@ -111,7 +111,8 @@ describe('unsubscribe and tracking', () => {
     const answer = await send(sender.key, {
       to: ['ann@reader.test', 'Bob <bob@reader.test>'],
       stream: 'broadcast',
-      html: '<html><body><p>Hello</p><a href="https://shop.example/sale?a=1&amp;b=2">Sale</a> <a href="mailto:help@news.test">help</a></body></html>',
+      html: '<html><body><p>Hello</p><a href="https://shop.example/sale?a=1&amp;b=2">Sale</a> <a href="mailto:help@news.test">help</a> <a href="{{unsubscribe_url}}">Unsubscribe</a></body></html>',
+      text: 'Hello. Unsubscribe: {{unsubscribe_url}}',
     });
     expect(answer.status).toBe('queued');
     expect(answer.messages.map((m: any) => m.to)).toEqual(['ann@reader.test', 'bob@reader.test']);
@@ -145,6 +146,10 @@ describe('unsubscribe and tracking', () => {
     expect(body).toMatch(/href="http:\/\/localhost:3000\/t\/c\/[A-Za-z0-9_-]+">Sale/);
     expect(body).toContain('href="mailto:help@news.test"');
     expect(body).toMatch(/<img src="http:\/\/localhost:3000\/t\/o\/[A-Za-z0-9_-]+"/);
+    // {{unsubscribe_url}} in API broadcast mail is the copy's own link, visible in both parts, and not click-tracked.
+    const visible = unsubscribeUrl(raw);
+    expect(body).toContain(`<a href="${visible}">Unsubscribe</a>`);
+    expect(body).toContain(`Unsubscribe: ${visible}`);
     const { rows } = await pg.query('SELECT contact_id FROM recipients WHERE message_id = $1', [answer.id]);
     expect(rows[0].contact_id).toBe(contactId);
   });

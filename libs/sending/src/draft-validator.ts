@@ -166,11 +166,11 @@ export class DraftValidator {
       const contactId = contacts.get(recipient.email.toLowerCase()) ?? null;
       const personal = this.copies.personalize(
         { accountId, messageId: id, recipientId: recipient.id, contactId, email: recipient.email, returnPathDomain, listIdHeader },
-        composition.html,
+        { html: composition.html, text: composition.text },
         options,
       );
       const messageIdHeader = index === 0 ? message.messageIdHeader : `${randomUUID()}@${this.config.MAIL_HOSTNAME}`;
-      const raw = await composeMessage({ ...composition, html: personal.html, headers: [...ownHeaders, ...personal.headers], messageId: messageIdHeader });
+      const raw = await composeMessage({ ...composition, html: personal.html, text: personal.text, headers: [...ownHeaders, ...personal.headers], messageId: messageIdHeader });
       if (raw.length > this.config.MAX_MESSAGE_SIZE) {
         throw new DomainError('too_large', 'message_too_large', `the message is ${raw.length} bytes; the limit is ${this.config.MAX_MESSAGE_SIZE}`);
       }

@@ -28,5 +28,13 @@ export interface CopyOptions {
 export abstract class MessageCopies {
   /** Contact ids of these addresses in the account (keys lower-cased). */
   abstract contactIds(accountId: string, emails: string[]): Promise<Map<string, string>>;
-  abstract personalize(r: CopyRecipient, html: string | undefined, options: CopyOptions): { headers: Array<{ key: string; value: string }>; html: string | undefined };
+  /**
+   * The copy's own headers and bodies. In broadcast mail, `{{unsubscribe_url}}` in the HTML or
+   * text becomes the recipient's unsubscribe link (a visible one, as Gmail asks besides the header).
+   */
+  abstract personalize(
+    r: CopyRecipient,
+    body: { html: string | undefined; text: string | undefined },
+    options: CopyOptions,
+  ): { headers: Array<{ key: string; value: string }>; html: string | undefined; text: string | undefined };
 }

@@ -9,6 +9,8 @@ import { BroadcastModule } from './broadcast.module';
  * and links as campaign mail, through BroadcastDecorator. A recipient who is a contact of the
  * account is named in its unsubscribe link, so unsubscribing changes that contact.
  */
+const UNSUBSCRIBE_PLACEHOLDER = /\{\{\{?\s*unsubscribe_url\s*\}?\}\}/g;
+
 @Injectable()
 export class BroadcastCopies extends MessageCopies {
   constructor(
@@ -22,11 +24,20 @@ export class BroadcastCopies extends MessageCopies {
     return this.unsubscribe.contactIds(accountId, emails);
   }
 
-  personalize(r: CopyRecipient, html: string | undefined, options: CopyOptions): { headers: Array<{ key: string; value: string }>; html: string | undefined } {
+  personalize(
+    r: CopyRecipient,
+    body: { html: string | undefined; text: string | undefined },
+    options: CopyOptions,
+  ): { headers: Array<{ key: string; value: string }>; html: string | undefined; text: string | undefined } {
     const recipient = { ...r, listId: null };
+    // API mail is no template; only this one placeholder is filled, in broadcast mail.
+    const link = options.listUnsubscribe ? this.decorator.unsubscribeUrl(recipient) : null;
+    const fill = (s: string | undefined) => (s === undefined || link === null ? s : s.replace(UNSUBSCRIBE_PLACEHOLDER, link));
+    const html = fill(body.html);
     return {
       headers: options.listUnsubscribe ? this.decorator.headers(recipient) : [],
       html: html === undefined ? undefined : this.decorator.trackHtml(html, recipient, options),
+      text: fill(body.text),
     };
   }
 }
