@@ -60,6 +60,12 @@ async function seed(pg: Client, accountId: string, domainId: string): Promise<vo
     [accountId, CONTACTS],
   );
   await step(
+    'a list holding every contact',
+    `WITH list AS (INSERT INTO contact_lists (id, account_id, name) VALUES (md5('list')::uuid, $1, 'Everyone') RETURNING id)
+     INSERT INTO list_memberships (list_id, contact_id, status) SELECT (SELECT id FROM list), md5('c' || i)::uuid, 'subscribed' FROM generate_series(1, $2::int) i`,
+    [accountId, CONTACTS],
+  );
+  await step(
     '100,000 suppressions',
     `INSERT INTO suppressions (account_id, email, reason, created_at)
      SELECT $1, 'gone' || i || '@example.test', 'hard_bounce', now() - make_interval(secs => i) FROM generate_series(1, 100000) i`,
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
     console.log(`seeding ${fmt(MESSAGES)} messages and ${fmt(CONTACTS)} contacts`);
     await seed(pg, accountId, domainId);
     const middle = (await pg.query<{ id: string }>(`SELECT md5('m' || $1)::uuid AS id`, [Math.floor(MESSAGES / 2)])).rows[0]!.id;
+    const contact = (await pg.query<{ id: string }>(`SELECT md5('c' || $1)::uuid AS id`, [Math.floor(CONTACTS / 2)])).rows[0]!.id;
     await pg.end();
 
     const browser = await chromium.launch({
@@ -140,14 +147,19 @@ async function main(): Promise<void> {
       const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
 
       const pages: Array<[string, string, string]> = [
-        ['Overview', '/', '.plain li'],
+        ['Overview', '/', '.figures li'],
         ['Messages', '/messages', 'tbody tr'],
         ['Message', `/messages/${middle}`, '.timeline li'],
         ['Domains', '/domains', 'tbody tr'],
         ['Suppressions', '/suppressions', 'tbody tr'],
         ['API keys', '/api-keys', 'tbody tr'],
         ['Team', '/team', 'tbody tr'],
-        ...DASHBOARD_EXTRA_PAGES,
+        ['Campaigns', '/campaigns', '.empty, tbody tr'],
+        ['Lists', '/lists', 'tbody tr'],
+        ['Contacts', '/contacts', 'tbody tr'],
+        ['Contact', `/contacts/${contact}`, '.facts'],
+        ['Bounces', '/bounces', '.figures li'],
+        ['Webhooks', '/webhooks', '.empty, tbody tr'],
       ];
       const results: Measured[] = [];
       for (const [name, path, ready] of pages) results.push(await measurePage(page, name, path, ready));
@@ -158,7 +170,12 @@ async function main(): Promise<void> {
         ['GET /v1/messages (stream, one day)', `/v1/messages?limit=50&stream=broadcast&from=${new Date(Date.now() - 10 * 86_400_000).toISOString()}&to=${new Date(Date.now() - 9 * 86_400_000).toISOString()}`],
         ['GET /v1/messages/:id', `/v1/messages/${middle}`],
         ['GET /v1/suppressions', '/v1/suppressions?limit=100'],
-        ...API_EXTRA_CALLS,
+        ['GET /v1/contacts?limit=50', '/v1/contacts?limit=50'],
+        ['GET /v1/contacts (address search)', '/v1/contacts?limit=50&email=contact424242@example.test'],
+        ['GET /v1/lists (with counts)', '/v1/lists'],
+        ['GET /v1/stats (30 days by day)', `/v1/stats?granularity=day&from=${new Date(Date.now() - 30 * 86_400_000).toISOString()}`],
+        ['GET /v1/stats/bounces', '/v1/stats/bounces'],
+        ['GET /v1/stats/health', '/v1/stats/health'],
       ];
       const api: Measured[] = [];
       for (const [name, path] of calls) api.push(await measureApi(installation.apiBase, cookie, accountId, name, path));
@@ -173,10 +190,6 @@ async function main(): Promise<void> {
     await installation.close();
   }
 }
-
-/** Pages of the newsletter and events APIs, measured once the dashboard has them. */
-const DASHBOARD_EXTRA_PAGES: Array<[string, string, string]> = [];
-const API_EXTRA_CALLS: Array<[string, string]> = [];
 
 main().then(
   () => process.exit(0),
