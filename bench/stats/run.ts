@@ -2,8 +2,8 @@
  * npm run bench:stats [-- --recipients 10000000 --queries 200]
  *
  * Fills an installation with --recipients recipient rows (ten per message, over the last 30
- * days, two sending domains, both streams, 20 campaigns, five tags, the usual mix of delivered,
- * bounced, blocked, failed and suppressed) with INSERT ... SELECT generate_series, through the
+ * days, two sending domains, both streams, 20 campaigns of a day and a half each, five tags,
+ * the usual mix of delivered, bounced, blocked, failed and suppressed) with INSERT ... SELECT generate_series, through the
  * same triggers that keep the rollups in production: the recipients' insert counts them
  * accepted, one timeline event each counts its outcome. Then asks a real API process for
  * /v1/stats (several shapes), /v1/stats/bounces and /v1/stats/health, one request at a time,
@@ -47,15 +47,17 @@ async function main(): Promise<void> {
     for (let first = 1; first <= messages; first += CHUNK) {
       const last = Math.min(messages, first + CHUNK - 1);
       await pg.query('BEGIN');
-      // Message i: sent (30 days * i / messages) ago, broadcast every third (in one of the campaigns), one of five tags.
+      // Message i: sent 30 days * (messages - i) / messages ago, so in time order; every third is
+      // broadcast, in the campaign of its stretch of the month (20 campaigns of 36 hours each);
+      // one of five tags.
       await pg.query(
         `INSERT INTO messages (id, account_id, domain_id, campaign_id, stream, source, from_address, subject, message_id_header, tags, raw, size, created_at)
          SELECT md5('m' || i)::uuid, $1, ($2::uuid[])[1 + i % 2],
-                CASE WHEN i % 3 = 0 THEN ($3::uuid[])[1 + i % 20] END,
+                CASE WHEN i % 3 = 0 THEN ($3::uuid[])[1 + ((i - 1) * 20) / $6::int] END,
                 CASE WHEN i % 3 = 0 THEN 'broadcast' ELSE 'transactional' END::message_stream,
                 CASE WHEN i % 3 = 0 THEN 'campaign' ELSE 'api' END::message_source,
-                'app@stats-one.test', 'Message ' || i, i || '@stats-one.test', ARRAY['tag' || (i % 5)], $4, length($4),
-                now() - make_interval(secs => (30 * 86400.0 * ($6 - i)) / $6)
+                'app@stats-one.test', 'Message ' || i, i || '@stats-one.test', ARRAY['tag' || (i % 5)], $4::bytea, length($4::bytea),
+                now() - make_interval(secs => (30 * 86400.0 * ($6::int - i)) / $6::int)
            FROM generate_series($5::int, $7::int) i`,
         [accountId, domains, campaigns, raw, first, messages, last],
       );
