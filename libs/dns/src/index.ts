@@ -1,3 +1,3 @@
 export * from './dns-resolver';
 export * from './dns-client';
-export * from './mailauth-resolver';
+export * from './node-resolvers';

@@ -7,6 +7,8 @@ export type TestRecord =
   | { type: 'AAAA'; name: string; address: string; ttl?: number }
   | { type: 'MX'; name: string; exchange: string; priority: number; ttl?: number }
   | { type: 'TXT'; name: string; value: string | string[]; ttl?: number }
+  /** A reverse name: `name` is the in-addr.arpa / ip6.arpa form (`4.3.2.1.in-addr.arpa`). */
+  | { type: 'PTR'; name: string; host: string; ttl?: number }
   /** The zone apex: negative answers for names at or under it carry it, so resolvers cache them for min(ttl, minimum). */
   | { type: 'SOA'; name: string; minimum: number; ttl?: number };
 
@@ -156,6 +158,8 @@ function toAnswer(record: TestRecord): packet.Answer {
       const value = Array.isArray(record.value) ? record.value : chunk(record.value);
       return { type: 'TXT', name: record.name, ttl, data: value };
     }
+    case 'PTR':
+      return { type: 'PTR', name: record.name, ttl, data: record.host };
     case 'SOA':
       return {
         type: 'SOA',

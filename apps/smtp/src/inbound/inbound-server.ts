@@ -1,4 +1,3 @@
-import { Resolver } from 'node:dns';
 import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
@@ -6,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
+import { InboundDns } from './inbound-dns';
 import { InboundMetrics } from './inbound-metrics';
 import { closeSmtp, listenSmtp } from '../common/listen';
 import { listenerOptions, sessionGuardFor } from '../common/listener-options';
@@ -37,6 +37,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly router: RecipientRouter,
     private readonly delivery: InboundDelivery,
     private readonly metrics: InboundMetrics,
+    private readonly dns: InboundDns,
   ) {
     this.logger = logger.child({ component: 'smtp-inbound' });
   }
@@ -50,14 +51,13 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
     const config = this.config;
     const { key, cert } = await this.tls.keyPair();
     const guard = sessionGuardFor(config, SESSION_TIMEOUTS);
-    const reverse = new Resolver({ timeout: 1000, tries: 1 });
-    if (config.DNS_SERVERS.length) reverse.setServers(config.DNS_SERVERS);
 
     const server = new SMTPServer({
       ...listenerOptions(config, { key, cert }, 'Mailroom', false),
       disabledCommands: ['AUTH'],
       authOptional: true,
-      resolver: reverse,
+      // The client's reverse name for its Received line, through the MX's one DnsClient.
+      resolver: this.dns.reverse,
       onConnect: (session, callback) => {
         const refusal = guard.admit(session.remoteAddress);
         if (refusal) this.logger.info({ session: session.id, ip: session.remoteAddress }, 'too many connections from one address');

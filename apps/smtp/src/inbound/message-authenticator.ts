@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { authenticate, type DNSResolver } from 'mailauth';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { DnsClient, mailauthResolver, type MailauthResolver } from '@mailroom/dns';
 import { LOGGER, type Logger } from '@mailroom/logger';
+import { InboundDns } from './inbound-dns';
 
 export interface ConnectionFacts {
   ip: string;
@@ -14,22 +14,18 @@ export interface ConnectionFacts {
 /**
  * SPF, DKIM, DMARC and ARC for mail filed into a mailbox (mailauth), as the header lines to
  * prepend: `Received-SPF` and `Authentication-Results` under MAIL_HOSTNAME as authserv-id.
- * DNS goes through libs/dns's DnsClient and its TTL cache, as delivery's lookups do: every
- * message from one sender asks the same SPF, DKIM key and DMARC questions.
+ * DNS goes through InboundDns (libs/dns's TTL cache): every message from one sender asks the
+ * same SPF, DKIM key and DMARC questions.
  */
 @Injectable()
 export class MessageAuthenticator {
-  private readonly resolver: MailauthResolver;
   readonly authservId: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly dns: InboundDns,
   ) {
-    // A failed lookup is asked again for the next message (no error cache): authentication is
-    // made once per message, and a brief DNS failure should cost one message a temperror, not all
-    // of them for a while.
-    this.resolver = mailauthResolver(new DnsClient({ servers: config.DNS_SERVERS, timeoutMs: 2000, errorCacheMs: 0 }));
     this.authservId = config.MAIL_HOSTNAME.toLowerCase();
   }
 
@@ -41,7 +37,7 @@ export class MessageAuthenticator {
         sender: facts.sender,
         mta: this.authservId,
         // mailauth's type says string lists; MX answers are {exchange, priority}, as from node.
-        resolver: this.resolver as DNSResolver,
+        resolver: this.dns.mailauth as DNSResolver,
         disableBimi: true,
       });
       let headers = result.headers.replace(/(\r\n)?$/, '');

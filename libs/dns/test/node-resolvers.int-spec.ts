@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, type DNSResolver } from 'mailauth';
-import { DnsClient, mailauthResolver } from '@mailroom/dns';
+import { DnsClient, mailauthResolver, reverseName, reverseResolver } from '@mailroom/dns';
 import { TestDnsServer } from '@mailroom/testing';
 
 /**
@@ -18,6 +18,7 @@ describe('mailauthResolver', () => {
       { type: 'A', name: 'sender.test', address: '192.0.2.10' },
       { type: 'MX', name: 'sender.test', exchange: 'MX.Sender.test', priority: 5 },
       { type: 'MX', name: 'nomail.test', exchange: '.', priority: 0 },
+      { type: 'PTR', name: '10.2.0.192.in-addr.arpa', host: 'mx.sender.test' },
     ]);
   });
   afterAll(() => dns.close());
@@ -57,23 +58,47 @@ describe('mailauthResolver', () => {
   });
 
   it('is what mailauth reads SPF with', async () => {
-    const result = await authenticate(Buffer.from('From: a@sender.test\r\nSubject: x\r\n\r\nbody\r\n'), {
-      ip: '192.0.2.10',
-      helo: 'mx.sender.test',
-      sender: 'a@sender.test',
-      mta: 'mx.mailroom.test',
-      resolver: resolver() as DNSResolver,
-      disableBimi: true,
-    });
-    expect(result.spf && result.spf.status.result).toBe('pass');
-    const elsewhere = await authenticate(Buffer.from('From: a@sender.test\r\n\r\nbody\r\n'), {
-      ip: '198.51.100.1',
-      helo: 'mx.other.test',
-      sender: 'a@sender.test',
-      mta: 'mx.mailroom.test',
-      resolver: resolver() as DNSResolver,
-      disableBimi: true,
-    });
-    expect(elsewhere.spf && elsewhere.spf.status.result).toBe('fail');
+    const spfFor = async (ip: string) => {
+      const result = await authenticate(Buffer.from('From: a@sender.test\r\nSubject: x\r\n\r\nbody\r\n'), {
+        ip,
+        helo: 'mx.sender.test',
+        sender: 'a@sender.test',
+        mta: 'mx.mailroom.test',
+        resolver: resolver() as DNSResolver,
+        disableBimi: true,
+      });
+      return result.spf && result.spf.status.result;
+    };
+    expect(await spfFor('192.0.2.10')).toBe('pass');
+    expect(await spfFor('198.51.100.1')).toBe('fail');
+  });
+});
+
+/** smtp-server's reverse lookup of a client (its Received line) goes through the DnsClient too. */
+describe('reverseResolver', () => {
+  let dns: TestDnsServer;
+  beforeAll(async () => {
+    dns = await TestDnsServer.start([{ type: 'PTR', name: '10.2.0.192.in-addr.arpa', host: 'mx.sender.test' }]);
+  });
+  afterAll(() => dns.close());
+
+  const reverse = (resolve: ReturnType<typeof reverseResolver>, ip: string) =>
+    new Promise<string>((done) => resolve.reverse(ip, (error, names) => done(error ? `${(error as { code?: string }).code}` : names!.join(','))));
+
+  it('answers with the names, from the cache the second time, and with node’s codes otherwise', async () => {
+    const resolve = reverseResolver(new DnsClient({ servers: [dns.address], timeoutMs: 300, tries: 1 }));
+    expect(await reverse(resolve, '192.0.2.10')).toBe('mx.sender.test');
+    expect(await reverse(resolve, '::ffff:192.0.2.10')).toBe('mx.sender.test');
+    expect(dns.count('10.2.0.192.in-addr.arpa', 'PTR')).toBe(1);
+    expect(await reverse(resolve, '192.0.2.11')).toBe('ENOTFOUND');
+    expect(await reverse(resolve, 'not an address')).toBe('EINVAL');
+  });
+
+  it('writes reverse names as RFC 1035 and RFC 3596 do', () => {
+    expect(reverseName('192.0.2.1')).toBe('1.2.0.192.in-addr.arpa');
+    expect(reverseName('2001:db8::567:89ab')).toBe('b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
+    // RFC 3596 section 2.5's own example.
+    expect(reverseName('4321:0:1:2:3:4:567:89ab')).toBe('b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa');
+    expect(reverseName('::1')).toBe(`1.${'0.'.repeat(31)}ip6.arpa`);
   });
 });
