@@ -96,6 +96,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     await page.reload();
     await hasText(page.getByRole('heading', { level: 1 }), 'Overview');
     await screenshot(page, 'overview');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate<string | null>('localStorage.getItem("mailroom.session")')).toBeNull();
+    const after = await page.evaluate<number>('fetch("/v1/auth/session").then((r) => r.status)');
+    expect(after).toBe(401);
   });
 
   it('adds a domain and copies its DNS records', async () => {

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api, data, isApiError, setCsrfToken } from '../api/client';
 import { Field } from '../ui/field';
+import { rememberSession } from './session';
 import { ErrorNote } from '../ui/page';
 
 /** Sign in with email and password; or ask for a reset link. */
@@ -20,6 +21,7 @@ export function LoginPage() {
     try {
       const session = data(await api.POST('/v1/auth/login', { body: { email, password } }));
       setCsrfToken(session.csrf_token);
+      rememberSession(session);
       queryClient.setQueryData(['session'], session);
     } catch (caught) {
       setError(caught);
