@@ -12,12 +12,16 @@
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
+import { loadConfig } from '@mailroom/config';
+import { Sql, StatsRepository } from '@mailroom/db';
 import { BenchInstallation } from '../lib/installation';
 import { fmt, option, percentile } from '../lib/measure';
 
 const RECIPIENTS = option('recipients', 'BENCH_RECIPIENTS', 10_000_000);
 const QUERIES = option('queries', 'BENCH_QUERIES', 200);
 const PER_MESSAGE = 10;
+/** --keep: leave the database behind (to EXPLAIN what the API runs); drop it by hand. */
+const KEEP = process.argv.includes('--keep');
 /** Messages per statement while seeding: one transaction per chunk keeps each trigger's batch bounded. */
 const CHUNK = 50_000;
 
@@ -127,12 +131,45 @@ async function main(): Promise<void> {
     }
     all.sort((a, b) => a - b);
     console.log(`  ${'all shapes'.padEnd(32)} p50 ${fmt(percentile(all, 50), 1)} ms  p99 ${fmt(percentile(all, 99), 1)} ms  (${fmt(all.length)} requests)`);
+
+    // The same reads without HTTP: StatsRepository over one connection, as the API runs them.
+    const sql = new Sql(loadConfig({ DATABASE_URL: mr.databaseUrl, DATABASE_POOL_SIZE: '2' }));
+    try {
+      const repo = new StatsRepository(sql);
+      const from = new Date(month);
+      const reads: Array<[string, () => Promise<unknown>]> = [
+        ['series, 30 days by day', () => repo.series(accountId, 'day', { from, to })],
+        ['series, 7 days by hour', () => repo.series(accountId, 'hour', { from: new Date(week), to })],
+        ['series, one tag', () => repo.series(accountId, 'day', { from, to, tag: 'tag3' })],
+        ['bounce groups by code', () => repo.bounces(accountId, 'enhanced', { fromDay: month.slice(0, 10), toDay: to.toISOString().slice(0, 10) }, 10)],
+        ['domain windows (health)', () => repo.domainWindows(accountId, to)],
+      ];
+      console.log(`the statements alone (StatsRepository, no HTTP), ${QUERIES} of each:`);
+      for (const [name, read] of reads) {
+        const times: number[] = [];
+        for (let i = 0; i < QUERIES; i++) {
+          const t = performance.now();
+          await read();
+          times.push(performance.now() - t);
+        }
+        times.sort((a, b) => a - b);
+        console.log(`  ${name.padEnd(32)} p50 ${fmt(percentile(times, 50), 1)} ms  p99 ${fmt(percentile(times, 99), 1)} ms`);
+      }
+    } finally {
+      await sql.onApplicationShutdown();
+    }
     const t = performance.now();
     const direct = (await pg.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'delivered')::int AS delivered FROM recipients WHERE account_id = $1`, [accountId])).rows[0];
     console.log(`for scale, one count over the recipients themselves: ${fmt(performance.now() - t)} ms (${fmt(direct.n)} recipients, ${fmt(direct.delivered)} delivered)`);
   } finally {
     await pg.end().catch(() => undefined);
-    await mr.close();
+    if (KEEP) {
+      for (const child of Object.values(mr.processes)) child.kill('SIGTERM');
+      await mr.dns.close();
+      console.log(`kept the database for a look: ${mr.databaseUrl}`);
+    } else {
+      await mr.close();
+    }
   }
 }
 
