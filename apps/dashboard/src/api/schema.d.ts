@@ -1289,6 +1289,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description where notices about the account go (an endpoint disabled, say) */
+                    email?: string;
                     name: string;
                 };
             };
@@ -1303,6 +1305,7 @@ export interface operations {
                     "application/json": {
                         /** Format: date-time */
                         created_at: string;
+                        email: string | null;
                         /** Format: uuid */
                         id: string;
                         name: string;
@@ -1358,6 +1361,7 @@ export interface operations {
                     "application/json": {
                         /** Format: date-time */
                         created_at: string;
+                        email: string | null;
                         /** Format: uuid */
                         id: string;
                         name: string;
@@ -1406,6 +1410,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description where notices about the account go (an endpoint disabled, say) */
+                    email?: string | null;
                     name?: string;
                     send_limit_per_hour?: number | null;
                 };
@@ -1421,6 +1427,7 @@ export interface operations {
                     "application/json": {
                         /** Format: date-time */
                         created_at: string;
+                        email: string | null;
                         /** Format: uuid */
                         id: string;
                         name: string;
