@@ -7,8 +7,10 @@
  * the outbox rows come from the same triggers as in production; a real worker process (pump,
  * BullMQ queue, undici) sends them. Three runs, each on a fresh installation:
  *
- *   burst   N status changes as fast as PostgreSQL takes them: events/s delivered, and the
- *           status-change-to-receiver latency of a backlog
+ *   backlog N status changes committed before the worker starts: how fast the worker drains
+ *           them (events/s from its first request to the last), the pipeline's own rate
+ *   burst   N status changes as fast as PostgreSQL takes them with the worker running: events/s
+ *           delivered, and the status-change-to-receiver latency of a backlog
  *   paced   N status changes at --rate per second: the latency when the sender keeps up
  *   503     N status changes to a receiver that answers 503 to half the requests: every event
  *           must arrive (retries from WEBHOOK_RETRY_SCHEDULE, 1 s apart here)
@@ -33,6 +35,8 @@ interface Scenario {
   rate: number;
   /** Share of requests answered 503. */
   fail: number;
+  /** Start the worker only once every status change is committed. */
+  backlog?: boolean;
 }
 
 interface Result {
@@ -48,6 +52,8 @@ interface Result {
   workerRssMiB: number;
   workerCpuSeconds: number;
   changeSeconds: number;
+  /** From the worker's first request to the last event received. */
+  drainSeconds: number;
 }
 
 async function run(scenario: Scenario): Promise<Result> {
@@ -93,9 +99,18 @@ async function run(scenario: Scenario): Promise<Result> {
       return { status: 200 };
     };
 
-    const worker = mr.start('worker', 'worker');
-    await waitForOutput(worker, 'worker ready');
-    const cpuBefore = cpuSeconds(worker.pid!);
+    const startWorker = async () => {
+      const child = mr.start('worker', 'worker');
+      await waitForOutput(child, 'worker ready');
+      return { child, cpu: cpuSeconds(child.pid!) };
+    };
+    let worker = scenario.backlog ? undefined : await startWorker();
+    let firstRequest = 0;
+    const answer = receiver.answer;
+    receiver.answer = (request, index) => {
+      firstRequest ||= request.at;
+      return answer(request, index);
+    };
     const deliveries = new DeliveryRepository(sql);
     const started = Date.now();
     for (let i = 0; i < ids.length; i += STATEMENT) {
@@ -120,6 +135,7 @@ async function run(scenario: Scenario): Promise<Result> {
       }
     }
     const changeSeconds = (Date.now() - started) / 1000;
+    worker ??= await startWorker();
     await receiver.waitUntil(() => firstOk.size >= ids.length, 600_000, `${scenario.name}: every event answered 200`);
     const last = Math.max(...firstOk.values());
     const latencies = ids.map((id) => firstOk.get(id)! - changedAt.get(id)!).sort((a, b) => a - b);
@@ -133,9 +149,10 @@ async function run(scenario: Scenario): Promise<Result> {
       requests: receiver.count,
       unverified,
       received: firstOk.size,
-      workerRssMiB: peakRssMiB(worker.pid!),
-      workerCpuSeconds: cpuSeconds(worker.pid!) - cpuBefore,
+      workerRssMiB: peakRssMiB(worker.child.pid!),
+      workerCpuSeconds: cpuSeconds(worker.child.pid!) - worker.cpu,
       changeSeconds,
+      drainSeconds: (last - firstRequest) / 1000,
     };
     // The receiver may hear of an event a moment before the worker records the 200.
     for (let i = 0; ; i++) {
@@ -156,6 +173,7 @@ async function run(scenario: Scenario): Promise<Result> {
 async function main(): Promise<void> {
   console.log(`bench:webhooks  N=${fmt(N)} events per run, status changes ${STATEMENT} per statement, paced run at ${fmt(RATE)}/s`);
   const scenarios: Scenario[] = [
+    { name: 'backlog', rate: 0, fail: 0, backlog: true },
     { name: 'burst', rate: 0, fail: 0 },
     { name: `paced ${fmt(RATE)}/s`, rate: RATE, fail: 0 },
     { name: '503 half the time', rate: 0, fail: 0.5 },
@@ -166,7 +184,8 @@ async function main(): Promise<void> {
       [
         `${r.name.padEnd(18)} ${fmt(r.received)}/${fmt(N)} events received (every signature verified: ${r.unverified === 0 ? 'yes' : `NO, ${r.unverified} failed`})`,
         `  status changes written in ${fmt(r.changeSeconds, 2)} s; last event received ${fmt(r.seconds, 2)} s after the first change: ${fmt(r.eventsPerSecond)} events/s`,
-        `  status change -> receiver: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms`,
+        `  worker's first request to the last event: ${fmt(r.drainSeconds, 2)} s: ${fmt(N / r.drainSeconds)} events/s`,
+        ...(r.name === 'backlog' ? [] : [`  status change -> receiver: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms`]),
         `  requests ${fmt(r.requests)} (${fmt(r.requests / N, 2)} per event); worker peak RSS ${fmt(r.workerRssMiB)} MiB, CPU ${fmt(r.workerCpuSeconds, 1)} s (${fmt((r.workerCpuSeconds * 1e6) / r.requests)} us per request)`,
       ].join('\n'),
     );

@@ -17,6 +17,9 @@ export interface WebhookInput {
   secret?: string;
 }
 
+/** Endpoints per account: every event is written once per subscribed endpoint. */
+export const MAX_WEBHOOKS_PER_ACCOUNT = 50;
+
 /** How long a rotated-out secret keeps signing by default: a day, for receivers to switch over. */
 const DEFAULT_ROTATION_SECONDS = 24 * 3600;
 
@@ -35,6 +38,9 @@ export class WebhookService {
   }
 
   async create(accountId: string, input: WebhookInput): Promise<{ webhook: Webhook; secret: string }> {
+    if ((await this.webhooks.list(accountId)).length >= MAX_WEBHOOKS_PER_ACCOUNT) {
+      throw new DomainError('invalid', 'too_many_webhooks', `an account has at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhook endpoints; one endpoint can take several event types`);
+    }
     await this.guard.checkUrl(input.url);
     const secret = input.secret ?? generateSecret();
     checkSecret(secret);
