@@ -14,7 +14,6 @@ import { ErrorFilter } from './http/error.filter';
 import { registerCsvParser } from './imports/csv-body';
 import { finishDocument } from './http/openapi';
 import { registerFormParsers } from './http/form-body';
-import { registerFormParsers } from './http/form-body';
 import { TextInputPipe } from './http/text-input.pipe';
 
 /**
@@ -52,8 +51,6 @@ export async function createHttpApp(root: DynamicModule, config: AppConfig, logg
   // HTML forms: the one-click unsubscribe POST (RFC 8058) and the public pages' forms.
   registerFormParsers(fastify);
   registerCsvParser(fastify);
-  // HTML forms: the one-click unsubscribe POST (RFC 8058) and the public pages' forms.
-  registerFormParsers(fastify);
   // Everything a request runs (hooks, guards, the handler and the libs it calls) logs under its
   // id, and what it stores for later (a message and its jobs) keeps the id. Reading the body
   // leaves that context, so the handler's hook enters it again.
