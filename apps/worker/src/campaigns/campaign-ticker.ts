@@ -4,7 +4,7 @@ import { CampaignDispatcher } from '@mailroom/newsletter';
 
 /** Between ticks when the last one found nothing to do. */
 const IDLE_MS = 1_000;
-/** Between ticks while campaigns are being fed: soon, to top their windows up as mail goes out. */
+/** Between ticks while campaigns are being fed or wait on a full window: soon, to top it up as mail goes out. */
 const BUSY_MS = 100;
 
 /**
@@ -43,7 +43,7 @@ export class CampaignTicker implements OnApplicationBootstrap, BeforeApplication
       this.running = this.dispatcher
         .tick()
         .then(
-          (result) => result.messages + result.skipped + result.started > 0,
+          (result) => result.messages + result.skipped + result.started + result.full > 0,
           (error: unknown) => {
             this.warn(error);
             return false;

@@ -22,6 +22,8 @@ export interface TickResult {
   messages: number;
   skipped: number;
   completed: number;
+  /** Campaigns whose in-flight window was full: worth another look soon, as mail goes out. */
+  full: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export class CampaignDispatcher {
   ) {}
 
   async tick(): Promise<TickResult> {
-    const result: TickResult = { started: 0, messages: 0, skipped: 0, completed: 0 };
+    const result: TickResult = { started: 0, messages: 0, skipped: 0, completed: 0, full: 0 };
     for (const due of await this.dispatch.due()) {
       try {
         if (due.status === 'scheduled') {
@@ -86,6 +88,7 @@ export class CampaignDispatcher {
         result.skipped += batch.skipped;
         continue;
       }
+      if (batch.state === 'full') result.full++;
       if (batch.state === 'drained' && (await this.dispatch.complete(campaignId))) {
         result.completed++;
         this.logger.info({ campaign: campaignId }, 'campaign sent: every recipient reached a final status');
