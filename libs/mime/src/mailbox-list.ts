@@ -35,12 +35,28 @@ const refuse = (why: string): never => {
  * be (domains, lengths) is the caller's rule.
  */
 export function readMailboxList(value: string): MailboxListReading {
+  const plain = plainMailbox(value);
+  if (plain) return { ok: true, mailboxes: [plain] };
   try {
     return { ok: true, mailboxes: strictMailboxes(value) };
   } catch (error) {
     if (error instanceof Ambiguous) return { ok: false, problem: error.message };
     throw error;
   }
+}
+
+// The common shapes, which every reader reads alike by construction (no quotes, comments, encoded
+// words or specials but "@", "." and the angle brackets), so the general reading and the
+// cross-check are spared: `local@domain`, and `Name Words <local@domain>` of letters and digits.
+const PLAIN_ADDRESS = "[A-Za-z0-9!#$%&'*+/^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*";
+const PLAIN = new RegExp(`^[ \\t]*(?:(${PLAIN_ADDRESS})|([A-Za-z0-9]+(?:[ \\t]+[A-Za-z0-9]+)*)[ \\t]*<(${PLAIN_ADDRESS})>)[ \\t]*$`);
+
+function plainMailbox(value: string): StrictMailbox | null {
+  const match = PLAIN.exec(value);
+  if (!match) return null;
+  if (match[1]) return { address: match[1], phrase: '', name: '' };
+  const phrase = match[2]!.split(/[ \t]+/).join(' ');
+  return { address: match[3]!, phrase, name: phrase };
 }
 
 function strictMailboxes(value: string): StrictMailbox[] {
