@@ -65,5 +65,5 @@ describe('CLI campaign:send and campaign:status', () => {
     expect(again.stderr).toContain('only a draft or scheduled campaign can be sent');
     const unknown = await cli('campaign:status', '00000000-0000-4000-8000-000000000000');
     expect(unknown.stderr).toContain('campaign not found');
-  });
+  }, 300_000); // seven runs of the built CLI: each starts Nest and Prisma, slow on a busy machine
 });
