@@ -1,5 +1,5 @@
 /**
- * npm run bench:webhooks [-- --n 10000 --rate 1000]
+ * npm run bench:webhooks [-- --n 10000 --rate 1000 --only backlog|burst|paced|503]
  *
  * Delivery events fanned out to a local receiver that verifies every Standard Webhooks
  * signature with the `standardwebhooks` package. The status changes are made by the worker's own
@@ -47,6 +47,7 @@ interface Result {
   p99: number;
   max: number;
   requests: number;
+  connections: number;
   unverified: number;
   received: number;
   workerRssMiB: number;
@@ -147,6 +148,7 @@ async function run(scenario: Scenario): Promise<Result> {
       p99: percentile(latencies, 99),
       max: latencies[latencies.length - 1]!,
       requests: receiver.count,
+      connections: receiver.connections,
       unverified,
       received: firstOk.size,
       workerRssMiB: peakRssMiB(worker.child.pid!),
@@ -178,7 +180,9 @@ async function main(): Promise<void> {
     { name: `paced ${fmt(RATE)}/s`, rate: RATE, fail: 0 },
     { name: '503 half the time', rate: 0, fail: 0.5 },
   ];
-  for (const scenario of scenarios) {
+  // --only backlog (or burst, paced, 503): one run.
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  for (const scenario of scenarios.filter((s) => !only || s.name.startsWith(only))) {
     const r = await run(scenario);
     console.log(
       [
@@ -186,7 +190,7 @@ async function main(): Promise<void> {
         `  status changes written in ${fmt(r.changeSeconds, 2)} s; last event received ${fmt(r.seconds, 2)} s after the first change: ${fmt(r.eventsPerSecond)} events/s`,
         `  worker's first request to the last event: ${fmt(r.drainSeconds, 2)} s: ${fmt(N / r.drainSeconds)} events/s`,
         ...(r.name === 'backlog' ? [] : [`  status change -> receiver: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms`]),
-        `  requests ${fmt(r.requests)} (${fmt(r.requests / N, 2)} per event); worker peak RSS ${fmt(r.workerRssMiB)} MiB, CPU ${fmt(r.workerCpuSeconds, 1)} s (${fmt((r.workerCpuSeconds * 1e6) / r.requests)} us per request)`,
+        `  requests ${fmt(r.requests)} (${fmt(r.requests / N, 2)} per event) over ${fmt(r.connections)} connections; worker peak RSS ${fmt(r.workerRssMiB)} MiB, CPU ${fmt(r.workerCpuSeconds, 1)} s (${fmt((r.workerCpuSeconds * 1e6) / r.requests)} us per request)`,
       ].join('\n'),
     );
   }

@@ -41,6 +41,8 @@ export class WebhookReceiver {
   /** Benchmarks keep only what they count. */
   keep = true;
   count = 0;
+  /** Connections accepted in all: far fewer than requests when senders keep them alive. */
+  connections = 0;
   private server!: Server;
   private readonly sockets = new Set<Socket>();
   private readonly verifiers = new Map<string, Webhook>();
@@ -83,6 +85,7 @@ export class WebhookReceiver {
     });
     receiver.server.keepAliveTimeout = 60_000;
     receiver.server.on('connection', (socket: Socket) => {
+      receiver.connections++;
       receiver.sockets.add(socket);
       socket.on('close', () => receiver.sockets.delete(socket));
     });
