@@ -100,7 +100,9 @@ export function parseSegmentFilter(input: unknown): ParsedSegmentFilter {
     if (result.success) return result.data;
     const issue = result.error.issues[0]!;
     const where = issue.path.length ? `.${issue.path.join('.')}` : '';
-    return fail(`${path}${where}`, issue.message);
+    // A union (a value of several types) says "Invalid input" even when the value is missing.
+    const missing = issue.code === 'invalid_union' && issue.path.length === 1 && !Object.hasOwn(node as object, issue.path[0]!);
+    return fail(`${path}${where}`, missing ? 'Required' : issue.message);
   };
   const filter = visit(input, '', 0);
   return { filter, listIds: [...listIds] };
