@@ -89,7 +89,8 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, BeforeA
   }
 
   private async attempt(delivery: ClaimedWebhookDelivery): Promise<void> {
-    const log = this.logger.child({ webhook: delivery.webhookId, delivery: delivery.id, attempt: delivery.attempt });
+    // A child logger only when something is logged: thousands of attempts a second would make garbage of it.
+    const log = () => this.logger.child({ webhook: delivery.webhookId, delivery: delivery.id, attempt: delivery.attempt });
     if (!delivery.enabled) {
       this.metrics.webhookDeliveries.inc({ result: 'disabled' });
       await this.records.submit({ id: delivery.id, attempt: delivery.attempt, outcome: 'failed', error: 'endpoint disabled', durationMs: 0 });
@@ -108,10 +109,10 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, BeforeA
     try {
       await this.records.submit(result);
     } catch (error) {
-      log.error({ err: error }, 'could not record a webhook attempt; it is tried again once its lock ends');
+      log().error({ err: error }, 'could not record a webhook attempt; it is tried again once its lock ends');
       return;
     }
-    if (log.isLevelEnabled('debug')) log.debug({ outcome: outcome.kind, status: 'status' in outcome ? outcome.status : undefined, next: result.nextAttemptAt }, 'webhook attempt');
+    if (this.logger.isLevelEnabled('debug')) log().debug({ outcome: outcome.kind, status: 'status' in outcome ? outcome.status : undefined, next: result.nextAttemptAt }, 'webhook attempt');
     if (outcome.kind === 'http' && outcome.status === 410) await this.disable(delivery.webhookId, 'the endpoint answered 410 Gone');
     else if (result.outcome !== 'succeeded') await this.disableIfFailingTooLong(delivery.webhookId);
   }
