@@ -41,7 +41,7 @@ export class CampaignTicker implements OnApplicationBootstrap, BeforeApplication
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.dispatcher
-        .tick()
+        .tick(() => this.stopped)
         .then(
           (result) => result.messages + result.skipped + result.started + result.full > 0,
           (error: unknown) => {

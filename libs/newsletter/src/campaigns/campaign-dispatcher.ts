@@ -51,9 +51,11 @@ export class CampaignDispatcher {
     private readonly delivery: DeliveryEnqueuer,
   ) {}
 
-  async tick(): Promise<TickResult> {
+  /** One pass over the due campaigns; `stopping` ends it after the batch in progress (shutdown). */
+  async tick(stopping: () => boolean = () => false): Promise<TickResult> {
     const result: TickResult = { started: 0, messages: 0, skipped: 0, completed: 0, full: 0 };
     for (const due of await this.dispatch.due()) {
+      if (stopping()) break;
       try {
         if (due.status === 'scheduled') {
           const campaign = await this.campaigns.find(due.account_id, due.id);
@@ -63,7 +65,7 @@ export class CampaignDispatcher {
           result.started++;
           this.logger.info({ campaign: due.id, recipients: total }, 'scheduled campaign started; audience frozen');
         }
-        await this.feed(due.id, result);
+        await this.feed(due.id, result, stopping);
       } catch (error) {
         this.logger.error({ err: error, campaign: due.id }, 'campaign dispatch failed; the next tick tries again');
       }
@@ -72,10 +74,10 @@ export class CampaignDispatcher {
   }
 
   /** Batches for one campaign until its window is full, its rate is spent, it is drained, or its turn is over. */
-  private async feed(campaignId: string, result: TickResult): Promise<void> {
+  private async feed(campaignId: string, result: TickResult, stopping: () => boolean): Promise<void> {
     const until = Date.now() + TURN_MS;
     const limits = { batchSize: DISPATCH_BATCH, window: this.config.CAMPAIGN_WINDOW };
-    while (Date.now() < until) {
+    while (Date.now() < until && !stopping()) {
       let jobs: AnyEnqueue[] = [];
       const batch = await this.dispatch.dispatchBatch(campaignId, limits, async (campaign, pending) => {
         const plan = await this.plan(await this.prepare(campaign), pending);
