@@ -91,7 +91,8 @@ export class BenchInstallation {
   }
 
   async waitForApi(): Promise<void> {
-    for (let i = 0; i < 150; i++) {
+    // Up to two minutes: on a machine shared with other work the api took more than 30 s to start.
+    for (let i = 0; i < 600; i++) {
       if (await fetch(`${this.apiBase}/health`).then((r) => r.ok, () => false)) return;
       await new Promise((r) => setTimeout(r, 200));
     }
