@@ -137,6 +137,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
     const row = page.getByRole('row', { name: /ann@inbox\.test/ });
     await containsText(row, 'delivered');
     await containsText(row, '250');
+    // The reply as the server sent it, once: it already begins with its codes.
+    const sent = (await api.request('GET', `/v1/messages/${messageId}`, { key: shop.key })).body.recipients[0].last_response;
+    expect(await row.locator('code').textContent()).toBe(sent);
     const timeline = page.getByRole('list', { name: 'Events, oldest first' });
     await containsText(timeline.getByRole('listitem').first(), 'queued');
     await containsText(timeline, 'delivered');

@@ -80,9 +80,7 @@ export function MessagePage({ id }: { id: string }) {
                 <td>{r.attempts}</td>
                 <td>
                   {r.last_response ? (
-                    <code className="wrap">
-                      {r.last_code ?? ''} {r.last_enhanced_code ?? ''} {r.last_response}
-                    </code>
+                    <code className="wrap">{r.last_response}</code>
                   ) : (
                     '—'
                   )}

@@ -100,7 +100,7 @@ export function OverviewPage() {
             No sending domain yet. <Link href="/domains">Add one</Link> and publish its DNS records.
           </p>
         ) : null}
-        {health.data && health.data.domains.length > 0 && problems.length === 0 ? <p>Every check passes on all {health.data.domains.length} domains.</p> : null}
+        {health.data && health.data.domains.length > 0 && problems.length === 0 ? <p>Every check passes on {health.data.domains.length === 1 ? 'your sending domain' : `all ${health.data.domains.length} domains`}.</p> : null}
         {problems.length ? (
           <ul className="checks">
             {problems.map((p) => (
