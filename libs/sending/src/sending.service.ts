@@ -61,29 +61,23 @@ export class SendingService {
     const validated = await this.drafts.validate(accountId, drafts);
     // Broadcast and tracked mail is stored as its copies, one per recipient.
     const accepted = validated.flatMap((v) => ('message' in v ? (v.copies ?? [v.message]) : []));
-    const results: AcceptResult[] = validated.map((v) =>
-      'message' in v ? { id: v.message.id, status: 'queued', message_id: v.message.messageIdHeader } : { error: { kind: v.error.kind, code: v.error.code, message: v.error.message } },
-    );
-    const copiesOf = new Map(validated.flatMap((v) => ('message' in v && v.copies && v.copies.length > 1 ? [[v.message.id, v.copies] as const] : [])));
 
     // A replay answers from the record and uses none of the hour's quota.
     const previous = idempotency ? await this.messages.previousAnswer(accountId, idempotency.key) : null;
     if (previous) return { results: storedResults(previous.response), replayed: true };
     // The hour's quota counts messages as sent, not the copies they are stored as.
-    const giveBackQuota = await this.quota.take(accountId, results.filter((r) => 'id' in r).length);
+    const giveBackQuota = await this.quota.take(accountId, validated.filter((v) => 'message' in v).length);
     await this.markSuppressed(accountId, accepted);
     const statusOf = (message: NewMessage): AcceptStatus =>
       message.recipients.every((r) => r.suppressed) ? 'suppressed' : message.sendAt && message.sendAt > new Date() ? 'scheduled' : 'queued';
-    for (const result of results) {
-      if (!('id' in result)) continue;
-      const copies = copiesOf.get(result.id);
-      if (!copies) {
-        result.status = statusOf(accepted.find((m) => m.id === result.id)!);
-        continue;
-      }
-      result.messages = copies.map((c) => ({ id: c.id, to: c.recipients[0]!.email, status: statusOf(c), message_id: c.messageIdHeader }));
-      result.status = result.messages.every((c) => c.status === 'suppressed') ? 'suppressed' : (result.messages.find((c) => c.status !== 'suppressed')?.status ?? 'queued');
-    }
+    const results = validated.map((v): AcceptResult => {
+      if (!('message' in v)) return { error: { kind: v.error.kind, code: v.error.code, message: v.error.message } };
+      const copies = (v.copies ?? [v.message]).map((c) => ({ id: c.id, to: c.recipients[0]!.email, status: statusOf(c), message_id: c.messageIdHeader }));
+      // Suppressed only when every copy is; otherwise as the first copy that goes out.
+      const status = copies.find((c) => c.status !== 'suppressed')?.status ?? 'suppressed';
+      const result = { id: v.message.id, status, message_id: v.message.messageIdHeader };
+      return copies.length > 1 ? { ...result, messages: copies } : result;
+    });
 
     const jobs = this.delivery.plan(accepted);
     let stored: Awaited<ReturnType<MessageRepository['accept']>>;

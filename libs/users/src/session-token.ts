@@ -1,12 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A session's (or a mailed link's) secret: 256 random bits, base64url. Only its hash is stored. */
+/** A session's (or a mailed link's) secret: 256 random bits, base64url. Only its sha256Hex is stored, as for API keys. */
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
-}
-
-export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }
 
 /**

@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, notFound } from '@mailroom/common';
 import { parseAddress } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { generatePassword, hashPassword, verifyPassword } from '@mailroom/crypto';
+import { generatePassword, hashPassword, sha256Hex, verifyPassword } from '@mailroom/crypto';
 import { AccountRepository, SessionRepository, UserRepository, type User } from '@mailroom/db';
 import { AuthFailureLimiter } from '@mailroom/ratelimit';
 import { RedisConnection } from '@mailroom/platform';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { ROLES, canManageTeam, type Role } from './roles';
-import { csrfTokenFor, newToken, tokenHash } from './session-token';
+import { csrfTokenFor, newToken } from './session-token';
 import { SystemMailer } from './system-mailer';
 
 export const MIN_USER_PASSWORD = 10;
@@ -99,14 +99,14 @@ export class UserService {
     }
     await this.limiter.succeeded(client.ip, email);
     const token = newToken();
-    await this.sessions.create({ userId: user.id, tokenHash: tokenHash(token), expiresAt: new Date(Date.now() + SESSION_IDLE_DAYS * DAY_MS), ip: client.ip, userAgent: client.userAgent?.slice(0, 500) ?? null });
+    await this.sessions.create({ userId: user.id, tokenHash: sha256Hex(token), expiresAt: new Date(Date.now() + SESSION_IDLE_DAYS * DAY_MS), ip: client.ip, userAgent: client.userAgent?.slice(0, 500) ?? null });
     return { token, csrfToken: csrfTokenFor(token), user: view(user), accounts: await this.accountsFor(view(user)) };
   }
 
   /** The signed-in user behind a session cookie's token, or null (unknown, expired, signed out). */
   async session(token: string): Promise<SessionUser | null> {
     if (!token || token.length > 100) return null;
-    const session = await this.sessions.findLive(tokenHash(token));
+    const session = await this.sessions.findLive(sha256Hex(token));
     if (!session) return null;
     if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
       await this.sessions.touch(session.id, new Date(Date.now() + SESSION_IDLE_DAYS * DAY_MS));
@@ -221,7 +221,7 @@ export class UserService {
   /** Sets the password from a mailed link (invitation or reset) and ends the user's other sessions. */
   async setPasswordWithToken(token: string, password: string): Promise<void> {
     checkUserPassword(password);
-    const used = token && token.length <= 100 ? await this.users.useToken(tokenHash(token)) : null;
+    const used = token && token.length <= 100 ? await this.users.useToken(sha256Hex(token)) : null;
     if (!used) throw new DomainError('invalid', 'invalid_token', 'this link is not valid: it was used already or has expired');
     await this.users.setPassword(used.userId, await hashPassword(password));
     await this.sessions.deleteForUser(used.userId);
@@ -238,7 +238,7 @@ export class UserService {
 
   private async issueToken(userId: string, kind: 'invite' | 'reset', ttlMs: number): Promise<string> {
     const token = newToken();
-    await this.users.createToken({ tokenHash: tokenHash(token), userId, kind, expiresAt: new Date(Date.now() + ttlMs) });
+    await this.users.createToken({ tokenHash: sha256Hex(token), userId, kind, expiresAt: new Date(Date.now() + ttlMs) });
     return token;
   }
 

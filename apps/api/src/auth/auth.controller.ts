@@ -4,11 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DomainError } from '@mailroom/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
-import { UserService, csrfMatches, csrfTokenFor, type AccountChoice, type UserView } from '@mailroom/users';
+import { UserService, csrfTokenFor, type AccountChoice, type UserView } from '@mailroom/users';
 import { Public } from '../http/auth';
 import { ApiDoc } from '../http/openapi';
 import { ZodPipe } from '../http/zod';
-import { CSRF_HEADER, clearSessionCookie, sessionToken, setSessionCookie } from './session-cookie';
+import { clearSessionCookie, liveSession, requireCsrf, sessionToken, setSessionCookie } from './session-cookie';
 
 const loginSchema = z.object({ email: z.string().min(3).max(320), password: z.string().min(1).max(256) }).strict();
 const resetSchema = z.object({ email: z.string().min(3).max(320) }).strict();
@@ -101,12 +101,9 @@ export class AuthController {
 
   private async current(request: FastifyRequest, write = false) {
     const token = sessionToken(request);
-    const session = token ? await this.users.session(token) : null;
+    const session = token ? await liveSession(request, this.users, token) : null;
     if (!token || !session) throw new DomainError('unauthenticated', 'unauthenticated', 'not signed in');
-    const given = request.headers[CSRF_HEADER];
-    if (write && !csrfMatches(token, typeof given === 'string' ? given : undefined)) {
-      throw new DomainError('forbidden', 'csrf_failed', 'a signed-in write must carry the X-CSRF-Token header from the session');
-    }
+    if (write) requireCsrf(request, token);
     return { token, session };
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '@mailroom/common';
 import type { AppConfig } from '@mailroom/config';
-import { SESSION_IDLE_DAYS, type SessionUser } from '@mailroom/users';
+import { SESSION_IDLE_DAYS, csrfMatches, type SessionUser, type UserService } from '@mailroom/users';
 
 export const SESSION_COOKIE = 'mailroom_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -22,6 +23,19 @@ export function sessionToken(request: FastifyRequest): string | undefined {
     if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim()) || undefined;
   }
   return undefined;
+}
+
+/** The live session behind `token`: the one the body gate already looked up for this request, else looked up now. */
+export async function liveSession(request: SessionRequest, users: UserService, token: string): Promise<SessionUser | null> {
+  return request.cookieSession !== undefined ? request.cookieSession : users.session(token);
+}
+
+/** A write on a session must carry the session's CSRF token in X-CSRF-Token. */
+export function requireCsrf(request: FastifyRequest, token: string): void {
+  const given = request.headers[CSRF_HEADER];
+  if (!csrfMatches(token, typeof given === 'string' && given ? given : undefined)) {
+    throw new DomainError('forbidden', 'csrf_failed', 'a signed-in write must carry the X-CSRF-Token header from the session');
+  }
 }
 
 /** Secure cookies whenever the browser reached us over HTTPS, directly or through a proxy. */

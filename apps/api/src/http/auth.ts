@@ -9,8 +9,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DomainError, isUuid } from '@mailroom/common';
 import { AccountService, ApiKeyAuthenticator, type Principal } from '@mailroom/tenancy';
-import { UserService, canWrite, csrfMatches, type Role, type UserView } from '@mailroom/users';
-import { ACCOUNT_HEADER, CSRF_HEADER, isSafeMethod, sessionToken, type CookieSession } from '../auth/session-cookie';
+import { UserService, canWrite, type Role, type UserView } from '@mailroom/users';
+import { ACCOUNT_HEADER, isSafeMethod, liveSession, requireCsrf, sessionToken, type CookieSession } from '../auth/session-cookie';
 
 const PUBLIC = 'mailroom:public';
 const ADMIN = 'mailroom:admin';
@@ -73,11 +73,9 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async sessionGuard(request: AuthedRequest, token: string, adminOnly: boolean): Promise<boolean> {
-    const session = request.cookieSession !== undefined ? request.cookieSession : await this.users.session(token);
+    const session = await liveSession(request, this.users, token);
     if (!session) throw new DomainError('unauthenticated', 'session_expired', 'your session has ended; sign in again');
-    if (!isSafeMethod(request.method) && !csrfMatches(token, headerValue(request, CSRF_HEADER))) {
-      throw new DomainError('forbidden', 'csrf_failed', 'a signed-in write must carry the X-CSRF-Token header from the session');
-    }
+    if (!isSafeMethod(request.method)) requireCsrf(request, token);
     if (adminOnly && !session.user.admin) throw new DomainError('forbidden', 'admin_required', 'this needs an admin user');
     request.user = session.user;
     request.principal = { keyId: `session:${session.sessionId}`, accountId: null, admin: session.user.admin };

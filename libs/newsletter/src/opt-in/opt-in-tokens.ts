@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Secrets } from '@mailroom/crypto';
+import { bytesUuid, uuidBytes } from '../tracking/signed-token';
 
 /** How long a confirmation link works. */
 export const OPT_IN_TOKEN_DAYS = 7;
@@ -8,12 +9,6 @@ const PAYLOAD_CHARS = 48; // base64url of 36 bytes
 const MAC_BYTES = 16;
 
 export type OptInTokenCheck = { ok: true; listId: string; contactId: string } | { ok: false; reason: 'invalid' | 'expired' };
-
-const uuidBytes = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex');
-const uuidText = (bytes: Buffer) => {
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-};
 
 /**
  * Double opt-in links: list id, contact id and expiry, MACed with a key derived from SECRET_KEY
@@ -39,6 +34,6 @@ export class OptInTokens {
     if (!this.secrets.verify('opt-in', text, token.slice(PAYLOAD_CHARS), MAC_BYTES)) return { ok: false, reason: 'invalid' };
     const payload = Buffer.from(text, 'base64url');
     if (payload.readUInt32BE(32) * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
-    return { ok: true, listId: uuidText(payload.subarray(0, 16)), contactId: uuidText(payload.subarray(16, 32)) };
+    return { ok: true, listId: bytesUuid(payload.subarray(0, 16)), contactId: bytesUuid(payload.subarray(16, 32)) };
   }
 }

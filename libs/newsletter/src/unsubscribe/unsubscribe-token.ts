@@ -72,10 +72,8 @@ export class UnsubscribeTokens {
     const match = MAILTO_RE.exec(local.toLowerCase());
     if (!match) return null;
     const [, hex, mac] = match;
-    const expected = this.mailtoMac(hex!);
-    let diff = 0;
-    for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ mac!.charCodeAt(i);
-    return diff === 0 ? bytesUuid(Buffer.from(hex!, 'hex')) : null;
+    const signature = Buffer.from(mac!, 'hex').toString('base64url');
+    return this.secrets.verify('unsubscribe', `mailto:${hex}`, signature, MAILTO_MAC_BYTES) ? bytesUuid(Buffer.from(hex!, 'hex')) : null;
   }
 
   /** Whether a local part is shaped like a mailto unsubscribe address (signed or not). */
