@@ -4,9 +4,9 @@ import { SendingModule } from '@mailroom/sending';
 import { TenancyModule } from '@mailroom/tenancy';
 import { UsersModule } from '@mailroom/users';
 import { AccountsController } from './accounts/accounts.controller';
-import { AuthController } from './auth/auth.controller';
 import { CampaignsApiModule } from './campaigns/campaigns-api.module';
 import { ContactsApiModule } from './contacts/contacts-api.module';
+import { AuthController } from './auth/auth.controller';
 import { CredentialsController } from './credentials/credentials.controller';
 import { DashboardServingModule } from './dashboard-serving/dashboard-serving.module';
 import { DomainsController } from './domains/domains.controller';
@@ -24,7 +24,7 @@ import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 
 /** The REST API; needs PlatformModule in scope. */
 @Module({
-  imports: [TenancyModule, SendingModule, PublicLinksModule, CampaignsApiModule, UsersModule, DashboardServingModule, ContactsApiModule, WebhooksApiModule, StatsApiModule],
+  imports: [TenancyModule, SendingModule, PublicLinksModule, UsersModule, DashboardServingModule, CampaignsApiModule, ContactsApiModule, WebhooksApiModule, StatsApiModule],
   controllers: [OpsController, AccountsController, DomainsController, CredentialsController, MailboxesController, MessagesController, TemplatesController, SuppressionsController, AuthController, TeamController],
   providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, HttpDrain],
 })

@@ -4,8 +4,11 @@ import { EventRepository, WebhookDeliveryRepository, type DueWebhookDelivery } f
 import { LOGGER, repeatedWarning, type Logger } from '@mailroom/logger';
 import { Queues, type Enqueue } from '@mailroom/queue';
 
-/** How often the pump asks PostgreSQL for due deliveries when the last look found few. */
-const POLL_MS = 100;
+/**
+ * How often the pump looks without being woken: retries come due and lost work is found within
+ * this. New deliveries wake it at once (NOTIFY mailroom_webhooks, sent on commit).
+ */
+const POLL_MS = 1_000;
 /** Deliveries taken per look; a full take looks again at once. */
 const TAKE = 2_000;
 /** Deliveries to one endpoint per job (sent concurrently by the processor). */
@@ -13,20 +16,24 @@ const PER_JOB = 20;
 const PRUNE_EVERY_MS = 3600_000;
 
 /**
- * Drives webhook delivery from PostgreSQL. Every POLL_MS it takes the deliveries that are due
- * and not on the queue (new events, retries whose time has come, and work Redis lost or a dead
- * worker held: queued or locked longer ago than SWEEP_INTERVAL_SECONDS) and puts them on the
- * `webhooks` queue, a job per endpoint and PER_JOB deliveries. PostgreSQL keeps every
- * delivery's state, so a flushed Redis or a worker killed between commit and send loses nothing.
- * Each worker runs one; they take disjoint rows. Once an hour it also deletes events older
- * than EVENT_RETENTION_DAYS.
+ * Drives webhook delivery from PostgreSQL. When a transaction that wrote deliveries commits
+ * (NOTIFY), and at least every POLL_MS, it takes the deliveries that are due and not on the
+ * queue (new events, retries whose time has come, and work Redis lost or a dead worker held:
+ * queued or locked longer ago than SWEEP_INTERVAL_SECONDS) and puts them on the `webhooks`
+ * queue, a job per endpoint and PER_JOB deliveries. PostgreSQL keeps every delivery's state, so
+ * a flushed Redis or a worker killed between commit and send loses nothing, and a lost NOTIFY
+ * only costs the rest of a second. Each worker runs one; they take disjoint rows. Once an hour
+ * it also deletes events older than EVENT_RETENTION_DAYS.
  */
 @Injectable()
 export class WebhookPump implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Woken while a look was running: look again right after it. */
+  private again = false;
   private stopped = false;
   private lastPrune = 0;
+  private listener?: { close(): Promise<void> };
   private readonly warn: (error: unknown) => void;
 
   constructor(
@@ -40,28 +47,41 @@ export class WebhookPump implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.wake();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await this.listener?.close().catch(() => undefined);
+    this.listener = undefined;
   }
 
-  private schedule(ms: number): void {
+  /** Looks now (or right after the look in progress), then every POLL_MS. */
+  private wake(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        this.schedule(POLL_MS);
-      });
-    }, ms);
-    this.timer.unref();
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.tick().finally(() => {
+      this.running = undefined;
+      if (this.stopped) return;
+      if (this.again) {
+        this.again = false;
+        setImmediate(() => this.wake());
+      } else {
+        this.timer = setTimeout(() => this.wake(), POLL_MS);
+        this.timer.unref();
+      }
+    });
   }
 
   private async tick(): Promise<void> {
     try {
+      await this.ensureListening();
       while (!this.stopped && (await this.pump()) === TAKE);
       if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = Date.now();
@@ -71,6 +91,19 @@ export class WebhookPump implements OnApplicationBootstrap, BeforeApplicationShu
     } catch (error) {
       this.warn(error);
     }
+  }
+
+  /** LISTEN on a connection of its own; after a lost connection, again on the next look. */
+  private async ensureListening(): Promise<void> {
+    if (this.listener || this.stopped) return;
+    const listener = await this.deliveries.listen(
+      () => this.wake(),
+      (error) => {
+        this.logger.warn({ err: error }, 'lost the webhook notification connection; polling every second until it is back');
+        if (this.listener === listener) this.listener = undefined;
+      },
+    );
+    this.listener = listener;
   }
 
   /** One take: returns how many deliveries went on the queue. */

@@ -57,10 +57,14 @@ export class EventRepository {
        ev AS (
          INSERT INTO events (account_id, type, payload)
          SELECT $2, $3, jsonb_build_object('type', $3::text, 'timestamp', mailroom_event_time(now()), 'data', $4::jsonb) FROM hook
-         RETURNING id)
-       INSERT INTO webhook_deliveries (webhook_id, account_id, event_id, event_type)
-       SELECT hook.id, $2, ev.id, $3 FROM hook, ev
-       RETURNING event_id, id AS delivery_id`,
+         RETURNING id),
+       d AS (
+         INSERT INTO webhook_deliveries (webhook_id, account_id, event_id, event_type)
+         SELECT hook.id, $2, ev.id, $3 FROM hook, ev
+         RETURNING event_id, id AS delivery_id),
+       -- Wakes the workers' pumps on commit (see mailroom_emit_events).
+       notified AS (SELECT pg_notify('mailroom_webhooks', '') FROM d)
+       SELECT event_id, delivery_id FROM d, (SELECT count(*) FROM notified) n`,
       [webhookId, accountId, type, JSON.stringify(data)],
     );
     return rows[0] ? { eventId: rows[0].event_id, deliveryId: rows[0].delivery_id } : null;

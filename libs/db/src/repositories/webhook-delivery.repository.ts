@@ -186,6 +186,34 @@ export class WebhookDeliveryRepository {
     return rows.map((r) => ({ id: r.id, accountId: r.account_id, url: r.url, reason: r.disabled_reason, failingSince: r.failing_since }));
   }
 
+  /**
+   * Calls `onNotify` whenever a transaction that wrote webhook deliveries commits (NOTIFY
+   * mailroom_webhooks), over a connection of the pool kept for it. `lost` is called if that
+   * connection breaks; listen again then.
+   */
+  async listen(onNotify: () => void, lost: (error: Error) => void): Promise<{ close(): Promise<void> }> {
+    const client = await this.sql.pool.connect();
+    let broken: Error | undefined;
+    client.on('notification', onNotify);
+    client.on('error', (error: Error) => {
+      broken = error;
+      lost(error);
+    });
+    try {
+      await client.query('LISTEN mailroom_webhooks');
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    return {
+      async close() {
+        client.removeListener('notification', onNotify);
+        if (!broken) await client.query('UNLISTEN mailroom_webhooks').catch((error: Error) => (broken = error));
+        client.release(broken);
+      },
+    };
+  }
+
   /** Seconds since the oldest due delivery not yet sent became due (0 when none): /metrics. */
   async oldestDueSeconds(): Promise<number> {
     const [row] = await this.sql.query<{ age: number | null }>(

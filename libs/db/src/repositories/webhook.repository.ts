@@ -139,8 +139,9 @@ export class WebhookRepository {
   async replay(accountId: string, webhookId: string, deliveryId: string): Promise<'replayed' | 'pending' | null> {
     const [row] = await this.sql.query<{ replayed: boolean }>(
       `WITH d AS (SELECT id, status FROM webhook_deliveries WHERE id = $1 AND webhook_id = $2 AND account_id = $3),
-       upd AS (UPDATE webhook_deliveries w SET ${RESTART} FROM d WHERE w.id = d.id AND d.status <> 'pending' RETURNING w.id)
-       SELECT EXISTS (SELECT 1 FROM upd) AS replayed FROM d`,
+       upd AS (UPDATE webhook_deliveries w SET ${RESTART} FROM d WHERE w.id = d.id AND d.status <> 'pending' RETURNING w.id),
+       notified AS (SELECT pg_notify('mailroom_webhooks', '') FROM upd)
+       SELECT EXISTS (SELECT 1 FROM upd) AS replayed FROM d, (SELECT count(*) FROM notified) n`,
       [deliveryId, webhookId, accountId],
     );
     if (!row) return null;
@@ -153,8 +154,9 @@ export class WebhookRepository {
       `WITH upd AS (
          UPDATE webhook_deliveries SET ${RESTART}
           WHERE webhook_id = $1 AND account_id = $2 AND status = 'failed' AND created_at >= $3 AND ($4::timestamptz IS NULL OR created_at < $4)
-          RETURNING 1)
-       SELECT count(*)::int AS n FROM upd`,
+          RETURNING 1),
+       notified AS (SELECT pg_notify('mailroom_webhooks', '') FROM (SELECT 1 FROM upd LIMIT 1) u)
+       SELECT (SELECT count(*)::int FROM upd) AS n FROM (SELECT count(*) FROM notified) x`,
       [webhookId, accountId, since, until ?? null],
     );
     return rows[0]?.n ?? 0;
