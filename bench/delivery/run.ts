@@ -6,6 +6,7 @@
  * status tracked in PostgreSQL. Prints accepted/s, delivered/s, API latency, peak RSS and CPU
  * per message of each process. The sink is the lean one (bench/lib/lean-sink.ts) unless
  * `--sink smtp-server` asks for the tests' smtp-server sink, which costs the machine more.
+ * `--peers` runs the side-by-side comparison with Postfix and Postfix + OpenDKIM instead (peers.ts).
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
@@ -13,6 +14,7 @@ import { SmtpSink } from '@mailroom/testing';
 import { LeanSink } from '../lib/lean-sink';
 import { BenchInstallation } from '../lib/installation';
 import { cpuSeconds, cpuSecondsOf, fmt, option, peakRssMiB, percentile } from '../lib/measure';
+import { peers } from './peers';
 
 const N = option('n', 'BENCH_N', 20_000);
 const BATCH = option('batch', 'BENCH_BATCH', 500);
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+(process.argv.includes('--peers') ? peers() : main()).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);

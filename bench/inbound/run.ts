@@ -6,6 +6,7 @@
  * (dist/apps/smtp/src/main.js). Every message goes through SPF/DKIM/DMARC/ARC (DNS on loopback)
  * and is stored in a mailbox INBOX before the 250; the run then checks PostgreSQL holds every
  * one. Prints messages/s accepted-and-stored per size, per-message latency and peak RSS.
+ * `--peers` compares the inbound MX with Postfix under Postfix's smtp-source instead (peers.ts).
  */
 import 'reflect-metadata';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -15,6 +16,7 @@ import { Client } from 'pg';
 import { freePort, spawnBuilt, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
 import { createBenchDatabase } from '../lib/installation';
 import { fmt, option, peakRssMiB, percentile } from '../lib/measure';
+import { peers } from './peers';
 
 const N_SMALL = option('n', 'BENCH_N', 5000);
 const N_LARGE = option('n100k', 'BENCH_N100K', 1000);
@@ -162,7 +164,7 @@ async function waitForSmtp(port: number): Promise<void> {
   throw new Error('the smtp app did not start listening');
 }
 
-main().then(
+(process.argv.includes('--peers') ? peers(waitForSmtp) : main()).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);

@@ -84,7 +84,7 @@ export class BenchInstallation {
     return `http://127.0.0.1:${this.env.HTTP_PORT}`;
   }
 
-  start(name: string, app: 'api' | 'worker' | 'smtp' | 'imap'): BenchProcess {
+  start(name: string, app: 'api' | 'worker' | 'smtp' | 'imap' | 'mailroom'): BenchProcess {
     const child = spawnBuilt(`dist/apps/${app}/src/main.js`, this.env);
     this.processes[name] = child;
     return child;
