@@ -1,5 +1,6 @@
 /**
  * npm run bench:imap [-- --messages 10000 --sessions 50 --seconds 20]
+ * npm run bench:imap -- --mix ...   (Mailroom against Dovecot, or any server: see mix.ts)
  *
  * Many concurrent IMAP sessions against a real `imap` process (dist/apps/imap/src/main.js) whose
  * INBOX holds 10,000 messages (bounce reports, some multipart). Each session logs in, selects
@@ -22,6 +23,7 @@ import { freePort, spawnBuilt, TEST_REDIS_URL } from '@mailroom/testing';
 import { createBenchDatabase } from '../lib/installation';
 import { bounceMessage, seedFolder } from '../lib/mail-seed';
 import { cpuSeconds, fmt, option, peakRssMiB, percentile } from '../lib/measure';
+import { runMix } from './mix';
 
 const MESSAGES = option('messages', 'BENCH_MESSAGES', 10_000);
 const SESSIONS = option('sessions', 'BENCH_SESSIONS', 50);
@@ -269,7 +271,8 @@ async function waitForImap(port: number, output: () => string): Promise<void> {
   throw new Error(`imap process did not start:\n${output().slice(-2000)}`);
 }
 
-main().then(
+// --mix: the mixed workload of issue 15 against Mailroom and Dovecot, or any server (mix.ts).
+(process.argv.includes('--mix') ? runMix() : main()).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);
