@@ -9,6 +9,7 @@ export class ImapMetrics {
   readonly commands: Counter<'command' | 'status'>;
   readonly commandDuration: Histogram<'command'>;
   readonly logins: Counter<'result'>;
+  readonly loginCache: Counter<'result'>;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -27,5 +28,11 @@ export class ImapMetrics {
       registers,
     });
     this.logins = new Counter({ name: 'mailroom_imap_logins_total', help: 'IMAP logins by result: ok, failed, limited', labelNames: ['result'], registers });
+    this.loginCache = new Counter({
+      name: 'mailroom_imap_login_cache_total',
+      help: 'Password checks of IMAP and POP3 logins: hit (verified within the last minute, no scrypt) or miss',
+      labelNames: ['result'],
+      registers,
+    });
   }
 }
