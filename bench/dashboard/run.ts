@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { chromium, type Page } from 'playwright-core';
 import { hashPassword } from '@mailroom/crypto';
 import { BenchInstallation } from '../lib/installation';
-import { fmt, option, percentile } from '../lib/measure';
+import { fmt, option, percentile, waitForQuiet } from '../lib/measure';
 
 /**
  * npm run bench:dashboard: the dashboard's pages in headless Chromium against a real API process
@@ -11,7 +11,8 @@ import { fmt, option, percentile } from '../lib/measure';
  * contacts (default 1,000,000 each), generated with INSERT … SELECT. Each page is loaded --loads
  * times (default 20) by navigating to it; a load's time runs from the navigation to the moment
  * the page shows its first data (the element named below). Prints p50/p95/max per page, and the
- * API calls behind them timed alone.
+ * API calls behind them timed alone. --quiet-below L seeds at once but measures only once the
+ * one-minute load average is under L.
  */
 
 const MESSAGES = option('messages', 'BENCH_MESSAGES', 1_000_000);
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
     const middle = (await pg.query<{ id: string }>(`SELECT md5('m' || $1)::uuid AS id`, [Math.floor(MESSAGES / 2)])).rows[0]!.id;
     const contact = (await pg.query<{ id: string }>(`SELECT md5('c' || $1)::uuid AS id`, [Math.floor(CONTACTS / 2)])).rows[0]!.id;
     await pg.end();
+    await waitForQuiet();
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

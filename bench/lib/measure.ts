@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 /** Peak resident set size of a process in MiB (VmHWM), or NaN when it is gone. */
 export function peakRssMiB(pid: number): number {
@@ -51,4 +52,24 @@ export function cpuSecondsOf(command: string): number {
     }
   }
   return total;
+}
+
+/**
+ * `--quiet-below L`: waits (up to an hour, printing the load) until the machine's one-minute
+ * load average is under L before the timed part starts, so a long seeding can run while the
+ * machine is busy and the measuring while it is not. Without the option it returns at once.
+ */
+export async function waitForQuiet(): Promise<void> {
+  const below = option('quiet-below', 'BENCH_QUIET_BELOW', 0);
+  if (!below) return;
+  const until = Date.now() + 3600_000;
+  let said = 0;
+  while (loadavg()[0]! >= below && Date.now() < until) {
+    if (Date.now() - said > 60_000) {
+      console.log(`  waiting for the load average (${fmt(loadavg()[0]!, 1)}) to fall under ${below}`);
+      said = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
+  console.log(`  measuring at load average ${loadavg().map((l) => fmt(l, 1)).join(', ')}`);
 }
