@@ -74,6 +74,7 @@ export class FolderStore {
       if (await this.rows.find(mailboxId, to, tx)) throw new DomainError('conflict', 'folder_exists', `folder ${to} exists`);
       const moved = await this.rows.renameTree(tx, mailboxId, from, to, FOLDER_SEPARATOR);
       if (!moved.length) throw new DomainError('not_found', 'folder_not_found', `folder ${from} not found`);
+      await this.rows.renameSubscriptions(tx, mailboxId, from, to, FOLDER_SEPARATOR);
       const segments = to.split(FOLDER_SEPARATOR);
       for (let i = 1; i < segments.length; i++) await this.create(mailboxId, segments.slice(0, i).join(FOLDER_SEPARATOR), null, tx);
       return moved;
@@ -81,8 +82,20 @@ export class FolderStore {
     for (const folderId of ids) await this.notifier.announce({ mailboxId, folderId, kind: 'folder' });
   }
 
-  async setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<void> {
-    if (!(await this.rows.setSubscribed(mailboxId, name, subscribed))) throw new DomainError('not_found', 'folder_not_found', `folder ${name} not found`);
+  /** Subscribed names, whether or not a folder has the name now (RFC 3501 6.3.6). */
+  subscriptions(mailboxId: string): Promise<string[]> {
+    return this.rows.subscriptions(mailboxId);
+  }
+
+  /** SUBSCRIBE: only an existing folder's name (as Dovecot); subscribing it again is no error. */
+  async subscribe(mailboxId: string, name: string): Promise<void> {
+    if (!(await this.rows.find(mailboxId, name))) throw new DomainError('not_found', 'folder_not_found', `folder ${name} not found`);
+    await this.rows.subscribe(mailboxId, name);
+  }
+
+  /** UNSUBSCRIBE: any name, also of a folder deleted since; a name not subscribed is no error (as Dovecot). */
+  async unsubscribe(mailboxId: string, name: string): Promise<void> {
+    await this.rows.unsubscribe(mailboxId, name);
   }
 
   /** STATUS counts, read in one statement so they agree with each other. */

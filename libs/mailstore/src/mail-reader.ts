@@ -69,9 +69,9 @@ export class MailReader {
     return this.storedMail.firstUnseenUid(mailboxId, folderId);
   }
 
-  /** Keywords in use in the folder, for the FLAGS response of SELECT. */
-  keywords(mailboxId: string, folderId: string): Promise<string[]> {
-    return this.storedMail.keywords(mailboxId, folderId);
+  /** Keywords in use in the folder (on messages changed after `sinceModseq`), for the FLAGS response of SELECT. */
+  keywords(mailboxId: string, folderId: string, sinceModseq = 0): Promise<string[]> {
+    return this.storedMail.keywords(mailboxId, folderId, sinceModseq);
   }
 
   /** UIDs (with MODSEQ) of the messages up to `largestUid` that match, ascending. */

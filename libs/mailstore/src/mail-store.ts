@@ -129,12 +129,14 @@ export class MailStore {
   async expunge(mailboxId: string, folderId: string, uids: readonly number[], options: { deletedOnly?: boolean } = {}): Promise<number[]> {
     if (!uids.length) return [];
     const deletedOnly = options.deletedOnly ?? true;
-    const removed = await this.sql.transaction(async (tx) => {
-      if (deletedOnly && !(await this.expunges.anyDeleted(tx, mailboxId, folderId, uids))) return [];
-      if (!deletedOnly && !(await this.folderRows.lock(tx, mailboxId, [folderId])).length) return [];
-      const modseq = await this.bumpModseq(tx, folderId);
-      return this.expunges.remove(tx, folderId, uids, modseq, deletedOnly);
-    });
+    // IMAP's EXPUNGE: check, MODSEQ and removal in one statement (one round trip, not five).
+    const removed = deletedOnly
+      ? await this.expunges.removeDeleted(mailboxId, folderId, uids)
+      : await this.sql.transaction(async (tx) => {
+          if (!(await this.folderRows.lock(tx, mailboxId, [folderId])).length) return [];
+          const modseq = await this.bumpModseq(tx, folderId);
+          return this.expunges.remove(tx, folderId, uids, modseq, false);
+        });
     if (removed.length) await this.notifier.announce({ mailboxId, folderId, kind: 'expunge' });
     return removed;
   }

@@ -104,14 +104,30 @@ export function parseAddressList(value: string | undefined): EnvelopeAddress[] |
   return out.length ? out : null;
 }
 
-/** `Name <mailbox@host>` forms for listings and SEARCH FROM/TO, display names decoded. */
+/**
+ * `Name <mailbox@host>` forms for listings and SEARCH FROM/TO, display names decoded; a group
+ * keeps its display name in RFC 5322 group syntax (`Team: a@x, b@y;`), so SEARCH TO finds it.
+ */
 export function formatAddresses(addresses: readonly EnvelopeAddress[] | null, decode: (text: string) => string): string {
   if (!addresses) return '';
-  return addresses
-    .filter((a) => a.host !== null)
-    .map((a) => {
-      const email = `${a.mailbox}@${a.host}`;
-      return a.name ? `${decode(a.name)} <${email}>` : email;
-    })
-    .join(', ');
+  const entries: string[] = [];
+  let group: { name: string; members: string[] } | null = null;
+  for (const a of addresses) {
+    if (a.host === null) {
+      // Group start (mailbox = the group's name) or end (mailbox null).
+      if (a.mailbox !== null) {
+        group = { name: decode(a.mailbox), members: [] };
+      } else if (group) {
+        entries.push(`${group.name}: ${group.members.join(', ')};`.replace(': ;', ':;'));
+        group = null;
+      }
+      continue;
+    }
+    const email = `${a.mailbox}@${a.host}`;
+    const entry = a.name ? `${decode(a.name)} <${email}>` : email;
+    if (group) group.members.push(entry);
+    else entries.push(entry);
+  }
+  if (group) entries.push(`${group.name}: ${group.members.join(', ')};`.replace(': ;', ':;'));
+  return entries.join(', ');
 }

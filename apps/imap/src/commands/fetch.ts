@@ -98,6 +98,7 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
       const seq = folder.seqOf(message.uid);
       if (!seq) continue;
       const withFlags = seenNow.has(message.uid) && !items.some((x) => x.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
+      if (withFlags.some((x) => x.kind === 'FLAGS')) await session.writeLines(folder.announceKeywords(message.flags));
       await session.write(fetchResponse(session, seq, message, withFlags));
     }
   }

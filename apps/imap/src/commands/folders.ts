@@ -1,11 +1,11 @@
 import { DomainError } from '@mailroom/common';
-import { folderNameProblem, type FolderInfo } from '@mailroom/mailstore';
+import { folderNameProblem } from '@mailroom/mailstore';
 import { Args, ParseError, literalBytes, tokenText, type Token } from '../protocol/command-parser';
 import { formatSequenceSet, inRanges, parseSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 import { decodeMailboxName, encodeMailboxName, normalizeFolderName } from '../protocol/mailbox-name';
-import { ResponseBuilder, astring } from '../protocol/response-writer';
+import { ResponseBuilder } from '../protocol/response-writer';
 import type { CommandSession } from '../session/command-session';
-import { SYSTEM_FLAGS, SelectedFolder } from '../session/selected-folder';
+import { SelectedFolder } from '../session/selected-folder';
 import { AUTHENTICATED, no, ok, type CommandHandler, type CommandResult } from './command';
 import { parseFlagList } from './flags';
 
@@ -67,15 +67,9 @@ function selectCommand(readOnly: boolean): CommandHandler {
         const claim = await session.storage.claimRecent(user, folder.id);
         selected.claimRecent(claim.from, claim.to);
       }
-      const keywords = await session.storage.keywords(user, folder.id);
+      selected.announceKeywords(await session.storage.keywords(user, folder.id, snapshot.highestModseq));
       const firstUnseen = snapshot.firstUnseenUid;
-      const flags = [...SYSTEM_FLAGS, ...keywords.map(astring)].join(' ');
-      const lines = [
-        `* FLAGS (${flags})`,
-        `* OK [PERMANENTFLAGS (${readOnly ? '' : `${flags} \\*`})] Flags permitted`,
-        `* ${selected.exists} EXISTS`,
-        `* ${selected.recentCount} RECENT`,
-      ];
+      const lines = [...selected.flagsResponses(), `* ${selected.exists} EXISTS`, `* ${selected.recentCount} RECENT`];
       const unseenSeq = firstUnseen === null ? 0 : selected.seqOf(firstUnseen);
       if (unseenSeq) lines.push(`* OK [UNSEEN ${unseenSeq}] First unseen`);
       lines.push(`* OK [UIDVALIDITY ${snapshot.uidValidity}] UIDs valid`, `* OK [UIDNEXT ${snapshot.uidNext}] Predicted next UID`, `* OK [HIGHESTMODSEQ ${snapshot.highestModseq}] Highest`);
@@ -210,43 +204,84 @@ function wildcardMatch(pattern: string, name: string): boolean {
 
 interface ListRequest {
   patterns: string[];
-  subscribedOnly: boolean;
-  specialUseOnly: boolean;
+  /** Selection options (RFC 5258 3.1). */
+  selectSubscribed: boolean;
+  selectSpecialUse: boolean;
+  recursiveMatch: boolean;
+  /** Return options (RFC 5258 3.2, RFC 5819). */
   returnSubscribed: boolean;
-  lsub: boolean;
+  status: string[] | null;
 }
 
+const SELECTION_OPTIONS = ['SUBSCRIBED', 'SPECIAL-USE', 'REMOTE', 'RECURSIVEMATCH'];
+
+/** The names above `name` in the hierarchy, nearest last: `a/b/c` -> `a`, `a/b`. */
+function ancestors(name: string): string[] {
+  const levels = name.split('/');
+  const out: string[] = [];
+  for (let i = 1; i < levels.length; i++) out.push(levels.slice(0, i).join('/'));
+  return out;
+}
+
+function matcherOf(patterns: string[], reference: string): (name: string) => boolean {
+  const matchers = patterns.map((p) => patternMatcher(decodedName(reference + p, 'mailbox pattern')));
+  return (name) => matchers.some((m) => m(name));
+}
+
+/**
+ * LIST (RFC 3501 6.3.8 with RFC 5258): existing folders, or with the SUBSCRIBED selection the
+ * subscribed names, existing or not (`\NonExistent`). With RECURSIVEMATCH a name the pattern
+ * matches is also listed, with CHILDINFO ("SUBSCRIBED"), when it has a subscribed inferior the
+ * pattern does not match.
+ */
 async function list(session: CommandSession, request: ListRequest, reference: string): Promise<void> {
-  const command = request.lsub ? 'LSUB' : 'LIST';
   if (request.patterns.length === 1 && request.patterns[0] === '') {
-    await session.write(`* ${command} (\\Noselect) "/" ""\r\n`);
+    await session.write('* LIST (\\Noselect) "/" ""\r\n');
     return;
   }
   const folders = await session.storage.listFolders(session.user!);
-  const names = new Set(folders.map((f) => f.name));
-  const matchers = request.patterns.map((p) => patternMatcher(decodedName(reference + p, 'mailbox pattern')));
+  const byName = new Map(folders.map((f) => [f.name, f]));
+  const subscribed = new Set(request.selectSubscribed || request.returnSubscribed ? await session.storage.subscriptions(session.user!) : []);
+  const matches = matcherOf(request.patterns, reference);
+  const selected = (name: string) => (!request.selectSubscribed || subscribed.has(name)) && (!request.selectSpecialUse || Boolean(byName.get(name)?.specialUse));
+  const candidates = new Set(byName.keys());
+  if (request.selectSubscribed) for (const name of subscribed) candidates.add(name);
+  const childInfo = new Set<string>();
+  if (request.recursiveMatch && request.selectSubscribed) {
+    for (const name of candidates) if (selected(name) && !matches(name)) for (const parent of ancestors(name)) if (matches(parent)) childInfo.add(parent);
+  }
+  for (const name of childInfo) candidates.add(name);
+  const names = [...candidates].filter((name) => matches(name) && (selected(name) || childInfo.has(name))).sort();
+  const sortedFolders = [...byName.keys()].sort();
+  const hasChildren = (name: string) => {
+    // The first folder name after `name/` in sorted order starts with it when any does.
+    const prefix = `${name}/`;
+    let lo = 0;
+    let hi = sortedFolders.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedFolders[mid] < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < sortedFolders.length && sortedFolders[lo].startsWith(prefix);
+  };
   const lines: string[] = [];
-  for (const folder of folders) {
-    if (!matchers.some((m) => m(folder.name))) continue;
-    if ((request.subscribedOnly || request.lsub) && !folder.subscribed) continue;
-    if (request.specialUseOnly && !folder.specialUse) continue;
-    lines.push(`* ${command} (${attributes(folder, names, request).join(' ')}) "/" ${quotedName(folder.name)}`);
+  for (const name of names) {
+    const folder = byName.get(name);
+    const attrs: string[] = [];
+    if (!folder) attrs.push('\\NonExistent');
+    else attrs.push(hasChildren(name) ? '\\HasChildren' : '\\HasNoChildren');
+    if ((request.returnSubscribed || request.selectSubscribed) && subscribed.has(name)) attrs.push('\\Subscribed');
+    if (folder?.specialUse) attrs.push(folder.specialUse);
+    lines.push(`* LIST (${attrs.join(' ')}) "/" ${quotedName(name)}${childInfo.has(name) ? ' (CHILDINFO ("SUBSCRIBED"))' : ''}`);
+    if (request.status && folder) {
+      // RFC 5819: the STATUS of each selectable folder listed, right after its LIST.
+      const line = await statusLine(session, name, request.status);
+      if (line) lines.push(line);
+    }
   }
   await session.writeLines(lines);
 }
-
-function attributes(folder: FolderInfo, names: Set<string>, request: ListRequest): string[] {
-  const attrs: string[] = [];
-  if (!request.lsub) {
-    const prefix = folder.name + '/';
-    attrs.push([...names].some((n) => n.startsWith(prefix)) ? '\\HasChildren' : '\\HasNoChildren');
-    if ((request.returnSubscribed || request.subscribedOnly) && folder.subscribed) attrs.push('\\Subscribed');
-  }
-  if (folder.specialUse) attrs.push(folder.specialUse);
-  return attrs;
-}
-
-const listTexts = (token: Token, what: string) => (token.type === 'list' ? token.items.map((t) => tokenText(t, what).toUpperCase()) : [tokenText(token, what).toUpperCase()]);
 
 /** LIST with the RFC 5258 extended syntax: selection options, several patterns, RETURN options. */
 export const LIST: CommandHandler = {
@@ -257,22 +292,31 @@ export const LIST: CommandHandler = {
     const reference = decodedName(args.astring('reference'), 'reference');
     const patternToken = args.next('mailbox pattern');
     const patterns = patternToken.type === 'list' ? patternToken.items.map((t) => tokenText(t, 'pattern')) : [tokenText(patternToken, 'pattern')];
-    let returns: string[] = [];
+    let returnSubscribed = false;
+    let status: string[] | null = null;
     if (args.remaining) {
       if (args.atom('RETURN').toUpperCase() !== 'RETURN') throw new ParseError('expected RETURN');
-      returns = listTexts({ type: 'list', items: args.list('return options') }, 'return option');
+      const options = args.list('return options');
+      for (let i = 0; i < options.length; i++) {
+        const option = tokenText(options[i], 'return option').toUpperCase();
+        if (option === 'SUBSCRIBED') returnSubscribed = true;
+        else if (option === 'STATUS' && options[i + 1]?.type === 'list') status = statusItems((options[++i] as { items: Token[] }).items);
+        else if (option !== 'CHILDREN' && option !== 'SPECIAL-USE') throw new ParseError(`unknown return option ${option.slice(0, 20)}`);
+      }
     }
     args.end();
-    for (const option of selection) if (!['SUBSCRIBED', 'SPECIAL-USE', 'REMOTE', 'RECURSIVEMATCH'].includes(option)) throw new ParseError(`unknown selection option ${option.slice(0, 20)}`);
-    if (selection.includes('RECURSIVEMATCH') && selection.length === 1) throw new ParseError('RECURSIVEMATCH needs another selection option');
+    for (const option of selection) if (!SELECTION_OPTIONS.includes(option)) throw new ParseError(`unknown selection option ${option.slice(0, 20)}`);
+    // RFC 5258 3.1: RECURSIVEMATCH alone (or with REMOTE only) is a syntax error.
+    if (selection.includes('RECURSIVEMATCH') && !selection.some((o) => o === 'SUBSCRIBED' || o === 'SPECIAL-USE')) throw new ParseError('RECURSIVEMATCH needs another selection option than REMOTE');
     await list(
       session,
       {
         patterns,
-        subscribedOnly: selection.includes('SUBSCRIBED'),
-        specialUseOnly: selection.includes('SPECIAL-USE'),
-        returnSubscribed: returns.includes('SUBSCRIBED'),
-        lsub: false,
+        selectSubscribed: selection.includes('SUBSCRIBED'),
+        selectSpecialUse: selection.includes('SPECIAL-USE'),
+        recursiveMatch: selection.includes('RECURSIVEMATCH'),
+        returnSubscribed,
+        status,
       },
       reference,
     );
@@ -280,6 +324,11 @@ export const LIST: CommandHandler = {
   },
 };
 
+/**
+ * LSUB (RFC 3501 6.3.9): the subscribed names the pattern matches, folders or not; a name the
+ * pattern matches that is not subscribed itself but has a subscribed inferior the pattern does
+ * not match is listed with \Noselect (`LSUB "" a/%` with only `a/b/c` subscribed gives `a/b`).
+ */
 export const LSUB: CommandHandler = {
   states: AUTHENTICATED,
   async run(session, command) {
@@ -287,34 +336,57 @@ export const LSUB: CommandHandler = {
     const reference = decodedName(args.astring('reference'), 'reference');
     const pattern = args.astring('mailbox pattern');
     args.end();
-    await list(session, { patterns: [pattern], subscribedOnly: true, specialUseOnly: false, returnSubscribed: false, lsub: true }, reference);
+    if (pattern === '') {
+      await session.write('* LSUB (\\Noselect) "/" ""\r\n');
+      return ok('LSUB completed');
+    }
+    const subscribed = new Set(await session.storage.subscriptions(session.user!));
+    const matches = matcherOf([pattern], reference);
+    const entries = new Map<string, string>();
+    for (const name of subscribed) {
+      if (matches(name)) entries.set(name, '');
+      else for (const parent of ancestors(name)) if (!subscribed.has(parent) && matches(parent)) entries.set(parent, '\\Noselect');
+    }
+    await session.writeLines([...entries.keys()].sort().map((name) => `* LSUB (${entries.get(name)}) "/" ${quotedName(name)}`));
     return ok('LSUB completed');
   },
 };
 
 const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ'] as const;
 
+function statusItems(tokens: Token[]): string[] {
+  const items = tokens.map((t) => tokenText(t, 'status item').toUpperCase());
+  if (!items.length) throw new ParseError('empty status item list');
+  for (const item of items) if (!(STATUS_ITEMS as readonly string[]).includes(item)) throw new ParseError(`unknown status item ${item.slice(0, 20)}`);
+  return items;
+}
+
+/** `* STATUS name (...)`, or null when there is no such folder. */
+async function statusLine(session: CommandSession, name: string, items: string[]): Promise<string | null> {
+  const status = await session.storage.status(session.user!, name);
+  if (!status) return null;
+  const values: Record<string, number> = {
+    MESSAGES: status.messages,
+    RECENT: status.recent,
+    UIDNEXT: status.uidNext,
+    UIDVALIDITY: status.uidValidity,
+    UNSEEN: status.unseen,
+    HIGHESTMODSEQ: status.highestModseq,
+  };
+  if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
+  return `* STATUS ${quotedName(name)} (${items.map((i) => `${i} ${values[i]}`).join(' ')})`;
+}
+
 export const STATUS: CommandHandler = {
   states: AUTHENTICATED,
   async run(session, command) {
     const args = new Args(command.args);
     const name = folderArg(args);
-    const items = args.list('status items').map((t) => tokenText(t, 'status item').toUpperCase());
+    const items = statusItems(args.list('status items'));
     args.end();
-    if (!items.length) throw new ParseError('empty status item list');
-    for (const item of items) if (!(STATUS_ITEMS as readonly string[]).includes(item)) throw new ParseError(`unknown status item ${item.slice(0, 20)}`);
-    const status = await session.storage.status(session.user!, name);
-    if (!status) return no(`no folder named ${name}`, 'NONEXISTENT');
-    const values: Record<string, number> = {
-      MESSAGES: status.messages,
-      RECENT: status.recent,
-      UIDNEXT: status.uidNext,
-      UIDVALIDITY: status.uidValidity,
-      UNSEEN: status.unseen,
-      HIGHESTMODSEQ: status.highestModseq,
-    };
-    if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
-    await session.write(`* STATUS ${quotedName(name)} (${items.map((i) => `${i} ${values[i]}`).join(' ')})\r\n`);
+    const line = await statusLine(session, name, items);
+    if (!line) return no(`no folder named ${name}`, 'NONEXISTENT');
+    await session.write(`${line}\r\n`);
     return ok('STATUS completed');
   },
 };

@@ -71,8 +71,8 @@ async function store(session: CommandSession, args: Args, byUid: boolean): Promi
   const rest = args.rest();
   const flagTokens: Token[] = rest.length === 1 && rest[0].type === 'list' ? rest[0].items : rest;
   if (rest.some((t) => t.type === 'list') && rest.length !== 1) throw new ParseError('bad flag list');
+  // An empty list is valid (RFC 3501 `flag-list = "(" [flag *(SP flag)] ")"`): +FLAGS () changes nothing.
   const flags = parseFlagList(flagTokens);
-  if (!flags.length && item[1]) throw new ParseError('no flags given');
   const operation: FlagOperation = item[1] === '+' ? 'add' : item[1] === '-' ? 'remove' : 'set';
   const silent = Boolean(item[2]);
   if (folder.readOnly) return no('folder is read-only', 'READ-ONLY');
@@ -81,6 +81,8 @@ async function store(session: CommandSession, args: Args, byUid: boolean): Promi
   const modified = new Set(result.modified);
   const lines: string[] = [];
   for (const message of result.messages) {
+    // A keyword new to the client is announced first, .SILENT or not (RFC 3501 7.2.6).
+    for (const line of folder.announceKeywords(message.flags)) lines.push(line);
     if (message.changed) folder.noteOwnFlagChange(message.uid, message.modseq);
     if (modified.has(message.uid)) continue;
     // .SILENT still reports MODSEQ of changed messages to a CONDSTORE client (RFC 7162 3.2).

@@ -35,7 +35,7 @@ export async function searchMessages(session: CommandSession, args: Args, byUid:
   const found: number[] = [];
   let highest = 0;
   for await (const group of messageBatches(session, candidates, needs.raw)) {
-    const rows = await session.storage.messages(session.user!, folder.folderId, group, { summary: needs.summary, raw: needs.raw, structure: needs.raw });
+    const rows = await session.storage.messages(session.user!, folder.folderId, group, { summary: needs.summary, raw: needs.raw, structure: needs.structure });
     for (const message of rows) {
       const seq = folder.seqOf(message.uid);
       if (!seq) continue;

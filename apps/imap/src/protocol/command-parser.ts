@@ -4,7 +4,8 @@ import type { CommandFrame } from './command-reader';
  * The generic IMAP syntax of a command: tag, name and arguments as atoms, strings (quoted or
  * literal) and parenthesized lists. Atoms are read loosely (flags `\Seen`, sets `1:*`, patterns
  * `%`) and a bracketed section such as `BODY[HEADER.FIELDS (From To)]<0.10>` stays one atom;
- * each command then checks the arguments it expects.
+ * each command then checks the arguments it expects. Anywhere else `[` is an atom character
+ * like any other (RFC 3501: only `]` is a resp-special), so `CREATE br[x` names `br[x`.
  */
 export type Token =
   | { type: 'atom'; value: string }
@@ -24,6 +25,8 @@ export class ParseError extends Error {}
 /** Tags: ASTRING-CHARs except `+` (RFC 3501 9), kept short. */
 const TAG = /^[\x21\x23-\x27\x2a\x2c-\x5b\x5d-\x7a\x7c-\x7e]{1,64}$/;
 const MAX_DEPTH = 16;
+/** Fetch attributes whose `[section]` may hold spaces and lists (RFC 3501, RFC 3516). */
+const SECTION_NAME = /^(BODY|BODY\.PEEK|BINARY|BINARY\.PEEK|BINARY\.SIZE)$/i;
 
 export function parseCommand(frame: CommandFrame): ParsedCommand {
   const tokens = new Tokenizer(frame).all();
@@ -116,7 +119,7 @@ class Tokenizer {
       if (ch === ' ' || ch === '(' || ch === ')' || ch === '"') break;
       const code = ch.charCodeAt(0);
       if (code < 0x20 || code === 0x7f) throw new ParseError('control character in atom');
-      if (ch === '[') {
+      if (ch === '[' && SECTION_NAME.test(text.slice(start, i))) {
         i = this.section(text, i);
         continue;
       }

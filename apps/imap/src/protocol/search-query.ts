@@ -170,8 +170,8 @@ export function parseSearchDate(text: string): number {
 }
 
 /** Whether the program reads anything but flags, UIDs and sequence numbers. */
-export function searchNeeds(key: SearchKey): { summary: boolean; raw: boolean } {
-  const needs = { summary: false, raw: false };
+export function searchNeeds(key: SearchKey): { summary: boolean; raw: boolean; structure: boolean } {
+  const needs = { summary: false, raw: false, structure: false };
   const visit = (k: SearchKey) => {
     switch (k.type) {
       case 'and':
@@ -192,10 +192,12 @@ export function searchNeeds(key: SearchKey): { summary: boolean; raw: boolean } 
         needs.raw = true;
         break;
       case 'date':
-        if (k.field === 'sent') needs.summary = true;
+        // The Date: header's day as written comes from the ENVELOPE.
+        if (k.field === 'sent') needs.structure = true;
         break;
     }
   };
   visit(key);
+  if (needs.raw) needs.structure = true;
   return needs;
 }

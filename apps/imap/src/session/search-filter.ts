@@ -6,7 +6,7 @@ const DAY = 24 * 3600 * 1000;
 
 /**
  * The SEARCH program as a filter PostgreSQL evaluates, or null when it needs the message
- * bytes (BODY, TEXT, HEADER, CC, BCC), which SearchMatcher then checks message by message.
+ * bytes (BODY, TEXT, HEADER, CC, BCC) or the Date: header as written (SENT*), which SearchMatcher then checks message by message.
  * Sequence numbers and \Recent are session state, so they become lists of UIDs.
  */
 export function searchFilter(key: SearchKey, folder: SelectedFolder): MessageFilter | null {
@@ -43,6 +43,8 @@ export function searchFilter(key: SearchKey, folder: SelectedFolder): MessageFil
     case 'size':
       return key.op === 'larger' ? { op: 'size', larger: key.value } : { op: 'size', smaller: key.value };
     case 'date': {
+      // SENT* compare the day written in the Date: header, whatever its zone: read per message.
+      if (key.field === 'sent') return null;
       const day = new Date(key.day);
       const next = new Date(key.day + DAY);
       if (key.op === 'before') return { op: 'date', field: key.field, before: day };

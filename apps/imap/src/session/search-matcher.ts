@@ -1,4 +1,4 @@
-import { searchableBody, type MimePart, type StoredMessage } from '@mailroom/mailstore';
+import { searchableBody, writtenDay, type MimePart, type StoredMessage } from '@mailroom/mailstore';
 import { decodeWords, parseHeaderFields } from '@mailroom/mime';
 import { inRanges } from '../protocol/sequence-set';
 import type { SearchKey } from '../protocol/search-query';
@@ -17,7 +17,8 @@ const RAW_TEXT_LIMIT = 4 * 1024 * 1024;
 /**
  * Evaluates a SEARCH program against one message. Text keys match case-insensitively as
  * substrings of decoded values (RFC 3501 leaves matching to the server; this is what Dovecot
- * does without a full-text index). Dates compare whole days in UTC.
+ * does without a full-text index). INTERNALDATE compares whole days in UTC, the Date: header
+ * the day as written.
  */
 export class SearchMatcher {
   private cache = new WeakMap<StoredMessage, { headers?: string[]; lowerHeaders?: Map<string, string[]>; body?: string; raw?: string }>();
@@ -47,9 +48,11 @@ export class SearchMatcher {
       case 'size':
         return key.op === 'larger' ? c.message.size > key.value : c.message.size < key.value;
       case 'date': {
-        const date = key.field === 'internal' ? c.message.internalDate : c.message.sentDate;
-        if (!date) return false;
-        const day = Math.floor(date.getTime() / DAY) * DAY;
+        // INTERNALDATE by its day in UTC; the Date: header by the day written in it, its time
+        // and zone disregarded (RFC 3501 6.4.4).
+        const written = c.message.envelope?.date;
+        const day = key.field === 'internal' ? Math.floor(c.message.internalDate.getTime() / DAY) * DAY : written ? writtenDay(written) : null;
+        if (day === null) return false;
         return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
       }
       case 'text':

@@ -23,6 +23,8 @@ export class SelectedFolder {
   private readonly pendingExpunges = new Set<number>();
   /** Flag changes this session made and already reported (or was asked not to, .SILENT). */
   private readonly selfReported = new Map<number, number>();
+  /** Keywords the client has been told of in FLAGS and PERMANENTFLAGS (RFC 3501 7.2.6). */
+  private readonly keywords = new Set<string>();
 
   constructor(
     readonly folderId: string,
@@ -103,6 +105,26 @@ export class SelectedFolder {
     return picked;
   }
 
+  /** The FLAGS and PERMANENTFLAGS responses for the system flags and the keywords known so far. */
+  flagsResponses(): string[] {
+    const flags = [...SYSTEM_FLAGS, ...this.keywords].join(' ');
+    return [`* FLAGS (${flags})`, `* OK [PERMANENTFLAGS (${this.readOnly ? '' : `${flags} \\*`})] Flags permitted`];
+  }
+
+  /**
+   * Takes note of the keywords among `flags`; when one is new to the client, the FLAGS and
+   * PERMANENTFLAGS responses that announce it, to be sent before any response carrying it.
+   */
+  announceKeywords(flags: readonly string[]): string[] {
+    let fresh = false;
+    for (const flag of flags) {
+      if (flag.startsWith('\\') || this.keywords.has(flag)) continue;
+      this.keywords.add(flag);
+      fresh = true;
+    }
+    return fresh ? this.flagsResponses() : [];
+  }
+
   noteOwnFlagChange(uid: number, modseq: number): void {
     this.selfReported.set(uid, modseq);
   }
@@ -121,12 +143,16 @@ export class SelectedFolder {
     const fresh: number[] = [];
     for (const change of changes.changed) {
       if (change.uid > largest) {
-        if (!this.pendingExpunges.has(change.uid)) fresh.push(change.uid);
+        if (!this.pendingExpunges.has(change.uid)) {
+          fresh.push(change.uid);
+          for (const line of this.announceKeywords(change.flags)) lines.push(line);
+        }
         continue;
       }
       if (this.pendingExpunges.has(change.uid) || this.selfReported.get(change.uid) === change.modseq) continue;
       const seq = this.seqOf(change.uid);
       if (!seq) continue;
+      for (const line of this.announceKeywords(change.flags)) lines.push(line);
       lines.push(`* ${seq} FETCH (UID ${change.uid} FLAGS (${this.flagList(change.uid, change.flags)})${options.condstore ? ` MODSEQ (${change.modseq})` : ''})`);
     }
     // Loops, not spread arguments: these lists can be as long as the folder.

@@ -22,8 +22,6 @@ import {
 import { ImapMetrics } from '../imap-metrics';
 import { CredentialCache } from './credential-cache';
 
-const KEYWORD_CACHE_MS = 30_000;
-
 export interface ImapUser {
   mailboxId: string;
   address: string;
@@ -37,7 +35,7 @@ export interface ImapUser {
 @Injectable()
 export class ImapStorage {
   private dummyHash?: Promise<string>;
-  private readonly keywordCache = new Map<string, { keywords: string[]; until: number }>();
+  private readonly keywordCache = new Map<string, { keywords: string[]; modseq: number }>();
   /** Passwords verified within the last minute (IMAP and POP3 logins alike). */
   readonly credentials = new CredentialCache();
 
@@ -106,7 +104,12 @@ export class ImapStorage {
   }
 
   setSubscribed(user: ImapUser, name: string, subscribed: boolean): Promise<void> {
-    return this.folders.setSubscribed(user.mailboxId, name, subscribed);
+    return subscribed ? this.folders.subscribe(user.mailboxId, name) : this.folders.unsubscribe(user.mailboxId, name);
+  }
+
+  /** Subscribed names, folders or not. */
+  subscriptions(user: ImapUser): Promise<string[]> {
+    return this.folders.subscriptions(user.mailboxId);
   }
 
   status(user: ImapUser, name: string): Promise<FolderStatus | null> {
@@ -138,16 +141,19 @@ export class ImapStorage {
   }
 
   /**
-   * Keywords in use, for SELECT's FLAGS. Reading them scans the folder, so the answer is kept
-   * for a short while per folder; PERMANENTFLAGS has \* anyway, so new keywords work at once.
+   * Keywords in use, for SELECT's FLAGS, as of the folder's HIGHESTMODSEQ `modseq`. A keyword
+   * can only appear with a change that raises the folder's MODSEQ, so the set read once is kept
+   * with the MODSEQ it was read at, and later only the messages changed since are looked at. A
+   * keyword no message carries any more may stay listed (as Dovecot keeps them): harmless.
    */
-  async keywords(user: ImapUser, folderId: string): Promise<string[]> {
+  async keywords(user: ImapUser, folderId: string, modseq: number): Promise<string[]> {
     const key = `${user.mailboxId}/${folderId}`;
     const cached = this.keywordCache.get(key);
-    if (cached && cached.until > Date.now()) return cached.keywords;
-    const keywords = await this.reader.keywords(user.mailboxId, folderId);
+    if (cached && cached.modseq >= modseq) return cached.keywords;
+    const added = await this.reader.keywords(user.mailboxId, folderId, cached?.modseq ?? 0);
+    const keywords = cached ? [...new Set([...cached.keywords, ...added])] : added;
     if (this.keywordCache.size > 10_000) this.keywordCache.clear();
-    this.keywordCache.set(key, { keywords, until: Date.now() + KEYWORD_CACHE_MS });
+    this.keywordCache.set(key, { keywords, modseq });
     return keywords;
   }
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '../sql';
-import { OWNED_FOLDER } from './stored-mail.repository';
+import { Sql, type Tx } from '../sql';
 
 /** Removes the messages (all of them, or those in `uids`) and records their UIDs as expunged. */
 const EXPUNGE = (onlyDeleted: boolean) => `
@@ -14,19 +13,41 @@ const EXPUNGE = (onlyDeleted: boolean) => `
   SELECT uid FROM recorded ORDER BY uid`;
 
 /**
+ * EXPUNGE in one statement: when any of the UIDs carries \Deleted, the folder's MODSEQ is bumped
+ * under its row lock (mailbox checked), and those messages are removed and recorded under it.
+ */
+const EXPUNGE_DELETED = `
+  WITH bump AS (
+    UPDATE folders SET highest_modseq = highest_modseq + 1
+     WHERE id = $1 AND mailbox_id = $3
+       AND EXISTS (SELECT 1 FROM stored_mail WHERE folder_id = $1 AND uid = ANY($2::int[]) AND '\\Deleted' = ANY(flags))
+     RETURNING highest_modseq),
+  gone AS (
+    DELETE FROM stored_mail s USING bump
+     WHERE s.folder_id = $1 AND s.uid = ANY($2::int[]) AND '\\Deleted' = ANY(s.flags)
+     RETURNING s.uid, bump.highest_modseq AS modseq),
+  recorded AS (
+    INSERT INTO expunged_mail (folder_id, uid, modseq) SELECT $1, uid, modseq FROM gone
+    ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, expunged_at = now()
+    RETURNING uid)
+  SELECT uid FROM recorded ORDER BY uid`;
+
+/**
  * Expunges: messages leave a folder and their UIDs are recorded with the MODSEQ of the
  * expunge, which QRESYNC's VANISHED and other sessions' change feeds read back. Raw SQL: the
  * delete and the record are one statement over an array of UIDs (EXPUNGE and MOVE of thousands).
  */
 @Injectable()
 export class ExpungeRepository {
-  /** Whether any of `uids` in the mailbox's folder carries \Deleted. */
-  async anyDeleted(tx: Tx, mailboxId: string, folderId: string, uids: readonly number[]): Promise<boolean> {
-    const rows = await tx.query(
-      `SELECT 1 FROM stored_mail WHERE folder_id = ${OWNED_FOLDER('$1', '$3')} AND uid = ANY($2::int[]) AND '\\Deleted' = ANY(flags) LIMIT 1`,
-      [folderId, uids, mailboxId],
-    );
-    return (rows.rowCount ?? 0) > 0;
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Removes those of `uids` in the mailbox's folder that carry \Deleted, in one round trip (no
+   * BEGIN/COMMIT); the UIDs removed, ascending.
+   */
+  async removeDeleted(mailboxId: string, folderId: string, uids: readonly number[]): Promise<number[]> {
+    const rows = await this.sql.query<{ uid: number }>(EXPUNGE_DELETED, [folderId, uids, mailboxId]);
+    return rows.map((r) => r.uid);
   }
 
   /**

@@ -7,7 +7,6 @@ export interface FolderRecord {
   id: string;
   name: string;
   specialUse: string | null;
-  subscribed: boolean;
   uidValidity: number;
   uidNext: number;
   highestModseq: number;
@@ -63,13 +62,12 @@ export const countersOf = (row: { uid_validity: number; uid_next: number; highes
   highestModseq: Number(row.highest_modseq),
 });
 
-const FOLDER_COLUMNS = 'id, name, special_use, subscribed, uid_validity, uid_next, highest_modseq';
+const FOLDER_COLUMNS = 'id, name, special_use, uid_validity, uid_next, highest_modseq';
 
 interface FolderRow {
   id: string;
   name: string;
   special_use: string | null;
-  subscribed: boolean;
   uid_validity: number;
   uid_next: number;
   highest_modseq: string;
@@ -79,7 +77,6 @@ const toFolder = (row: FolderRow): FolderRecord => ({
   id: row.id,
   name: row.name,
   specialUse: row.special_use,
-  subscribed: row.subscribed,
   uidValidity: row.uid_validity,
   uidNext: row.uid_next,
   highestModseq: Number(row.highest_modseq),
@@ -135,9 +132,30 @@ export class FolderRepository {
     return moved.rows.map((r) => r.id);
   }
 
-  /** False when there is no such folder. */
-  async setSubscribed(mailboxId: string, name: string, subscribed: boolean): Promise<boolean> {
-    return (await this.sql.query('UPDATE folders SET subscribed = $3 WHERE mailbox_id = $1 AND name = $2 RETURNING id', [mailboxId, name, subscribed])).length > 0;
+  /** Subscribed names of the mailbox (folders or not), in name order. */
+  async subscriptions(mailboxId: string): Promise<string[]> {
+    const rows = await this.sql.query<{ name: string }>('SELECT name FROM folder_subscriptions WHERE mailbox_id = $1 ORDER BY name', [mailboxId]);
+    return rows.map((r) => r.name);
+  }
+
+  /** Subscribes a name; false when it was subscribed already. */
+  async subscribe(mailboxId: string, name: string, tx?: Tx): Promise<boolean> {
+    return (await this.run(tx, 'INSERT INTO folder_subscriptions (mailbox_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING name', [mailboxId, name])).length > 0;
+  }
+
+  /** Drops a subscription; false when the name was not subscribed. */
+  async unsubscribe(mailboxId: string, name: string): Promise<boolean> {
+    return (await this.sql.query('DELETE FROM folder_subscriptions WHERE mailbox_id = $1 AND name = $2 RETURNING name', [mailboxId, name])).length > 0;
+  }
+
+  /** RENAME carries the subscriptions of `from` and its inferiors to the new names. */
+  async renameSubscriptions(tx: Tx, mailboxId: string, from: string, to: string, separator: string): Promise<void> {
+    await tx.query(
+      `UPDATE folder_subscriptions SET name = $3 || substr(name, length($2) + 1)
+        WHERE mailbox_id = $1 AND (name = $2 OR starts_with(name, $2 || $4))
+          AND NOT EXISTS (SELECT 1 FROM folder_subscriptions t WHERE t.mailbox_id = $1 AND t.name = $3 || substr(folder_subscriptions.name, length($2) + 1))`,
+      [mailboxId, from, to, separator],
+    );
   }
 
   /** STATUS counts, read in one statement so they agree with each other. */

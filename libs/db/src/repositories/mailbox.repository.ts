@@ -19,7 +19,7 @@ export type MailboxWithFolders = Mailbox & { folders: Folder[] };
 export class MailboxRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Creates the mailbox with its default folders in one transaction. */
+  /** Creates the mailbox with its default folders, subscribed, in one transaction. */
   create(input: { accountId: string; domainId: string; address: string; passwordHash: string }): Promise<MailboxWithFolders> {
     const uidValidity = Math.floor(Date.now() / 1000);
     return this.prisma.mailbox.create({
@@ -27,6 +27,8 @@ export class MailboxRepository {
         id: newId(),
         ...input,
         folders: { create: DEFAULT_FOLDERS.map((f) => ({ id: newId(), name: f.name, specialUse: f.specialUse, uidValidity })) },
+        // The standard folders start subscribed (clients that show subscribed folders only see them).
+        subscriptions: { create: DEFAULT_FOLDERS.map((f) => ({ name: f.name })) },
       },
       include: { folders: { orderBy: { name: 'asc' } } },
     });

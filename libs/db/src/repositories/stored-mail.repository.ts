@@ -215,12 +215,12 @@ export class StoredMailRepository {
     return rows[0]?.uid ?? null;
   }
 
-  /** Keywords (flags not starting with a backslash) in use in the folder, at most 200. */
-  async keywords(mailboxId: string, folderId: string): Promise<string[]> {
+  /** Keywords (flags not starting with a backslash) on the folder's messages changed after `sinceModseq`, at most 200. */
+  async keywords(mailboxId: string, folderId: string, sinceModseq = 0): Promise<string[]> {
     const rows = await this.sql.query<{ flag: string }>(
       `SELECT DISTINCT f AS flag FROM stored_mail, unnest(flags) f
-        WHERE folder_id = ${OWNED_FOLDER('$1', '$2')} AND NOT starts_with(f, '\\') ORDER BY 1 LIMIT 200`,
-      [folderId, mailboxId],
+        WHERE folder_id = ${OWNED_FOLDER('$1', '$2')} AND modseq > $3 AND NOT starts_with(f, '\\') ORDER BY 1 LIMIT 200`,
+      [folderId, mailboxId, sinceModseq],
     );
     return rows.map((r) => r.flag);
   }

@@ -31,6 +31,27 @@ export function parseMailDate(value: string): Date | null {
   return date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999 ? null : date;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * The day a Date: header names as written, disregarding its time and zone (what SEARCH SENTON,
+ * SENTBEFORE and SENTSINCE compare, RFC 3501 6.4.4), as midnight UTC of that day in
+ * milliseconds; null when no day can be read. Two- and three-digit years as RFC 5322 4.3 says.
+ */
+export function writtenDay(value: string): number | null {
+  const cleaned = value.replace(/\([^)]*\)/g, ' ');
+  const match = /(?:^|[\s,])(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{2,4})(?=\s|$)/.exec(cleaned);
+  if (!match) return null;
+  const month = MONTHS.indexOf(match[2].toLowerCase());
+  if (month === -1) return null;
+  let year = Number(match[3]);
+  if (match[3].length === 2) year += year < 50 ? 2000 : 1900;
+  else if (match[3].length === 3) year += 1900;
+  const day = Number(match[1]);
+  if (day < 1 || day > 31) return null;
+  return Date.UTC(year, month, day);
+}
+
 /** Header fields decoded for searching: `name: value` lines with encoded words decoded. */
 export function searchableHeaders(fields: readonly HeaderField[]): string {
   return fields.map((field) => `${field.name}: ${decodeWords(field.value)}`).join('\n');
