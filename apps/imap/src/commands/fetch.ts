@@ -2,7 +2,7 @@ import { bodyStructureData, envelopeData, type MimePart, type StoredMessage } fr
 import { Args, ParseError, tokenText } from '../protocol/command-parser';
 import { parseFetchItems, type FetchItem } from '../protocol/fetch-items';
 import { ResponseBuilder, formatInternalDate } from '../protocol/response-writer';
-import { formatSequenceSet, inRanges, parseSequenceSet } from '../protocol/sequence-set';
+import { formatSequenceSet, inRanges } from '../protocol/sequence-set';
 import { bodySection } from '../session/body-section';
 import type { CommandSession } from '../session/command-session';
 import { ok, type CommandResult } from './command';
@@ -68,7 +68,7 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
   const needsModseq = changedSince !== null || (session.condstore && items.some((i) => i.kind === 'FLAGS'));
   if (needsModseq && !items.some((i) => i.kind === 'MODSEQ')) items.push({ kind: 'MODSEQ' });
   if (items.some((i) => i.kind === 'MODSEQ')) session.condstore = true;
-  const ranges = parseSequenceSet(setText, byUid ? folder.largestUid : folder.exists);
+  const ranges = folder.setRanges(setText, byUid);
   const uids = folder.resolve(ranges, byUid);
   if (vanished && changedSince !== null) {
     // RFC 7162 3.2.6: expunges since CHANGEDSINCE within the requested UIDs, before the FETCHes.

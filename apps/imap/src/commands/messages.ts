@@ -1,6 +1,6 @@
 import type { FlagOperation } from '@mailroom/mailstore';
 import { Args, ParseError, tokenText, type ParsedCommand, type Token } from '../protocol/command-parser';
-import { formatSequenceSet, parseSequenceSet } from '../protocol/sequence-set';
+import { formatSequenceSet } from '../protocol/sequence-set';
 import type { CommandSession } from '../session/command-session';
 import { SELECTED, bad, no, ok, type CommandHandler, type CommandResult } from './command';
 import { fetchMessages } from './fetch';
@@ -76,7 +76,7 @@ async function store(session: CommandSession, args: Args, byUid: boolean): Promi
   const operation: FlagOperation = item[1] === '+' ? 'add' : item[1] === '-' ? 'remove' : 'set';
   const silent = Boolean(item[2]);
   if (folder.readOnly) return no('folder is read-only', 'READ-ONLY');
-  const uids = folder.resolve(parseSequenceSet(set, byUid ? folder.largestUid : folder.exists), byUid);
+  const uids = folder.resolve(folder.setRanges(set, byUid), byUid);
   const result = await session.storage.storeFlags(session.user!, { folderId: folder.folderId, uids, operation, flags, unchangedSince });
   const modified = new Set(result.modified);
   const lines: string[] = [];
@@ -109,7 +109,7 @@ async function copy(session: CommandSession, args: Args, byUid: boolean, move: b
   const target = folderArg(args, 'destination folder');
   args.end();
   if (move && folder.readOnly) return no('folder is read-only', 'READ-ONLY');
-  const uids = folder.resolve(parseSequenceSet(set, byUid ? folder.largestUid : folder.exists), byUid);
+  const uids = folder.resolve(folder.setRanges(set, byUid), byUid);
   const destination = await session.storage.findFolder(session.user!, target);
   if (!destination) return missingTarget(target);
   const name = move ? 'MOVE' : 'COPY';
@@ -140,7 +140,7 @@ export const STORE: CommandHandler = {
 export const SEARCH: CommandHandler = {
   states: SELECTED,
   expungeAllowed: () => false,
-  run: (session, command) => searchMessages(session, new Args(command.args), false),
+  run: (session, command) => searchMessages(session, new Args(command.args), false, command.tag),
 };
 
 export const COPY: CommandHandler = {
@@ -165,7 +165,7 @@ export const UID: CommandHandler = {
       case 'STORE':
         return store(session, args, true);
       case 'SEARCH':
-        return searchMessages(session, args, true);
+        return searchMessages(session, args, true, command.tag);
       case 'COPY':
         return copy(session, args, true, false);
       case 'MOVE':
@@ -174,7 +174,7 @@ export const UID: CommandHandler = {
         const folder = session.selected!;
         const set = args.atom('sequence set');
         args.end();
-        return expunge(session, folder.resolve(parseSequenceSet(set, folder.largestUid), true), true);
+        return expunge(session, folder.resolve(folder.setRanges(set, true), true), true);
       }
       default:
         return bad(`unknown UID command ${sub.slice(0, 20)}`);

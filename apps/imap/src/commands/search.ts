@@ -1,53 +1,95 @@
-import { Args } from '../protocol/command-parser';
+import { Args, ParseError, tokenText } from '../protocol/command-parser';
 import { BadCharsetError, parseSearch, searchNeeds, type SearchKey } from '../protocol/search-query';
-import { inRanges, type SequenceRange } from '../protocol/sequence-set';
+import { formatSequenceSet, inRanges, type SequenceRange } from '../protocol/sequence-set';
 import type { CommandSession } from '../session/command-session';
 import { searchFilter } from '../session/search-filter';
 import { SearchMatcher } from '../session/search-matcher';
+import type { SelectedFolder } from '../session/selected-folder';
 import { no, ok, type CommandResult } from './command';
 import { messageBatches } from './fetch';
 
-/** SEARCH and UID SEARCH: the whole RFC 3501 grammar, plus MODSEQ (RFC 7162). */
-export async function searchMessages(session: CommandSession, args: Args, byUid: boolean): Promise<CommandResult> {
+const RETURN_OPTIONS = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE'];
+
+/**
+ * SEARCH and UID SEARCH: the whole RFC 3501 grammar, plus MODSEQ (RFC 7162), OLDER and YOUNGER
+ * (WITHIN, RFC 5032), `SEARCH RETURN (MIN MAX ALL COUNT)` answered by ESEARCH (RFC 4731), and
+ * RETURN (SAVE) with `$` (SEARCHRES, RFC 5182).
+ */
+export async function searchMessages(session: CommandSession, args: Args, byUid: boolean, tag: string): Promise<CommandResult> {
   const folder = session.selected!;
+  const tokens = args.rest();
+  let returns: Set<string> | null = null;
+  if (tokens[0]?.type === 'atom' && tokens[0].value.toUpperCase() === 'RETURN') {
+    const options = tokens[1];
+    if (options?.type !== 'list') throw new ParseError('RETURN needs a list of options');
+    returns = new Set(options.items.map((t) => tokenText(t, 'return option').toUpperCase()));
+    for (const option of returns) if (!RETURN_OPTIONS.includes(option)) throw new ParseError(`unknown SEARCH return option ${option.slice(0, 20)}`);
+    // RETURN () is RETURN (ALL) (RFC 4731 3.1).
+    if (!returns.size) returns.add('ALL');
+    tokens.splice(0, 2);
+  }
+  // A failed SEARCH ... RETURN (SAVE) leaves `$` empty (RFC 5182 2.1); the old value is read first.
+  const saved = folder.saved;
+  if (returns?.has('SAVE')) folder.saved = [];
   let key: SearchKey;
   try {
-    key = parseSearch(args.rest(), { messages: folder.exists, largestUid: folder.largestUid });
+    key = parseSearch(tokens, { messages: folder.exists, largestUid: folder.largestUid, saved });
   } catch (error) {
     if (error instanceof BadCharsetError) return no(`charset ${error.message} is not supported`, 'BADCHARSET (US-ASCII UTF-8)');
     throw error;
   }
   const usesModseq = mentionsModseq(key);
   if (usesModseq) session.condstore = true;
+  const hits = await findMatches(session, folder, key);
+  const name = byUid ? 'UID SEARCH' : 'SEARCH';
+  const numbers = hits.map((m) => (byUid ? m.uid : folder.seqOf(m.uid)));
+  const highest = hits.reduce((max, m) => Math.max(max, m.modseq), 0);
+  if (!returns) {
+    await session.write(`* SEARCH${numbers.map((n) => ` ${n}`).join('')}${usesModseq && hits.length ? ` (MODSEQ ${highest})` : ''}\r\n`);
+    return ok(`${name} completed`);
+  }
+  const min = returns.has('MIN');
+  const max = returns.has('MAX');
+  if (returns.has('SAVE')) {
+    // With MIN or MAX alone only those are saved (RFC 5182 2.4).
+    const saveAll = (!min && !max) || returns.has('ALL') || returns.has('COUNT');
+    const uids = hits.map((m) => m.uid);
+    folder.saved = saveAll || !uids.length ? uids : [...new Set([...(min ? [uids[0]] : []), ...(max ? [uids[uids.length - 1]] : [])])];
+    if (returns.size === 1) return ok(`${name} completed, result saved`);
+  }
+  let line = `* ESEARCH (TAG ${JSON.stringify(tag)})${byUid ? ' UID' : ''}`;
+  if (numbers.length) {
+    if (min) line += ` MIN ${numbers[0]}`;
+    if (max) line += ` MAX ${numbers[numbers.length - 1]}`;
+    if (returns.has('ALL')) line += ` ALL ${formatSequenceSet(numbers)}`;
+  }
+  if (returns.has('COUNT')) line += ` COUNT ${numbers.length}`;
+  if (usesModseq && hits.length) line += ` MODSEQ ${highest}`;
+  await session.write(`${line}\r\n`);
+  return ok(`${name} completed`);
+}
+
+/** The messages of the session's view that match, ascending by UID. */
+async function findMatches(session: CommandSession, folder: SelectedFolder, key: SearchKey): Promise<Array<{ uid: number; modseq: number }>> {
   const filter = searchFilter(key, folder);
   if (filter) {
     // Evaluated by PostgreSQL: only matching UIDs come back.
     const matches = await session.storage.search(session.user!, folder.folderId, filter, folder.largestUid);
-    const hits = matches.filter((m) => folder.seqOf(m.uid));
-    const highestMatch = hits.reduce((max, m) => Math.max(max, m.modseq), 0);
-    const numbers = hits.map((m) => (byUid ? m.uid : folder.seqOf(m.uid)));
-    await session.write(`* SEARCH${numbers.map((n) => ` ${n}`).join('')}${usesModseq && hits.length ? ` (MODSEQ ${highestMatch})` : ''}\r\n`);
-    return ok(`${byUid ? 'UID SEARCH' : 'SEARCH'} completed`);
+    return matches.filter((m) => folder.seqOf(m.uid));
   }
   const candidates = narrow(key, folder.uids);
   const needs = searchNeeds(key);
   const matcher = new SearchMatcher();
-  const found: number[] = [];
-  let highest = 0;
+  const found: Array<{ uid: number; modseq: number }> = [];
   for await (const group of messageBatches(session, candidates, needs.raw)) {
     const rows = await session.storage.messages(session.user!, folder.folderId, group, { summary: needs.summary, raw: needs.raw, structure: needs.structure });
     for (const message of rows) {
       const seq = folder.seqOf(message.uid);
       if (!seq) continue;
-      if (matcher.matches(key, { seq, recent: folder.isRecent(message.uid), message })) {
-        found.push(byUid ? message.uid : seq);
-        highest = Math.max(highest, message.modseq);
-      }
+      if (matcher.matches(key, { seq, recent: folder.isRecent(message.uid), message })) found.push({ uid: message.uid, modseq: message.modseq });
     }
   }
-  const modseq = usesModseq && found.length ? ` (MODSEQ ${highest})` : '';
-  await session.write(`* SEARCH${found.map((n) => ` ${n}`).join('')}${modseq}\r\n`);
-  return ok(`${byUid ? 'UID SEARCH' : 'SEARCH'} completed`);
+  return found;
 }
 
 function mentionsModseq(key: SearchKey): boolean {

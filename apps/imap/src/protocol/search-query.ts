@@ -1,5 +1,5 @@
 import { ParseError, tokenText, type Token } from './command-parser';
-import { parseSequenceSet, type SequenceRange } from './sequence-set';
+import { mergeRanges, parseSequenceSet, type SequenceRange } from './sequence-set';
 
 /** A SEARCH program (RFC 3501 6.4.4, MODSEQ from RFC 7162), as a tree. */
 export type SearchKey =
@@ -15,13 +15,19 @@ export type SearchKey =
   | { type: 'size'; op: 'larger' | 'smaller'; value: number }
   | { type: 'uid'; ranges: SequenceRange[] }
   | { type: 'seq'; ranges: SequenceRange[] }
-  | { type: 'modseq'; value: number };
+  | { type: 'modseq'; value: number }
+  /** WITHIN (RFC 5032): INTERNALDATE at or before (OLDER) or after (YOUNGER) an instant, in ms. */
+  | { type: 'within'; older: boolean; limit: number };
 
 export interface SearchContext {
   /** Messages in the selected folder (largest sequence number). */
   messages: number;
   /** Largest UID in the selected folder's view (what `*` means in a UID set). */
   largestUid: number;
+  /** UIDs of the saved search result, what `$` names (RFC 5182). */
+  saved?: readonly number[];
+  /** Now, in ms: what OLDER and YOUNGER count back from. */
+  now?: number;
 }
 
 export class BadCharsetError extends Error {}
@@ -136,6 +142,14 @@ class SearchParser {
       case 'OR': {
         const left = this.key(depth + 1);
         return { type: 'or', left, right: this.key(depth + 1) };
+      }
+      case 'OLDER':
+      case 'YOUNGER': {
+        const seconds = this.number(name);
+        return { type: 'within', older: name === 'OLDER', limit: (this.context.now ?? Date.now()) - seconds * 1000 };
+      }
+      case '$': {
+        return { type: 'uid', ranges: mergeRanges((this.context.saved ?? []).map((uid): SequenceRange => [uid, uid])) };
       }
       case 'MODSEQ': {
         // MODSEQ [entry-name entry-type] value: the metadata entry is accepted and ignored.

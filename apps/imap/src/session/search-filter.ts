@@ -51,6 +51,9 @@ export function searchFilter(key: SearchKey, folder: SelectedFolder): MessageFil
       if (key.op === 'on') return { op: 'date', field: key.field, from: day, before: next };
       return { op: 'date', field: key.field, from: day };
     }
+    case 'within':
+      // OLDER: at or before the limit; YOUNGER: after it (INTERNALDATE has millisecond precision).
+      return key.older ? { op: 'date', field: 'internal', before: new Date(key.limit + 1) } : { op: 'date', field: 'internal', from: new Date(key.limit + 1) };
     case 'text':
       return key.field === 'subject' || key.field === 'from' || key.field === 'to' ? { op: 'contains', field: key.field, text: key.value } : null;
     case 'header':

@@ -55,6 +55,8 @@ export class SearchMatcher {
         if (day === null) return false;
         return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
       }
+      case 'within':
+        return key.older ? c.message.internalDate.getTime() <= key.limit : c.message.internalDate.getTime() > key.limit;
       case 'text':
         return this.text(key.field, key.value.toLowerCase(), c.message);
       case 'header':

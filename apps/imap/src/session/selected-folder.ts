@@ -1,6 +1,6 @@
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 import type { FolderFeed } from './folder-feed';
-import { formatSequenceSet, mergeRanges, type SequenceRange } from '../protocol/sequence-set';
+import { formatSequenceSet, mergeRanges, parseSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 
 /** System flags a client may set, and \Recent which only the server reports. */
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
@@ -25,6 +25,8 @@ export class SelectedFolder {
   private readonly selfReported = new Map<number, number>();
   /** Keywords the client has been told of in FLAGS and PERMANENTFLAGS (RFC 3501 7.2.6). */
   private readonly keywords = new Set<string>();
+  /** SEARCHRES (RFC 5182): the UIDs of the last SEARCH ... RETURN (SAVE), which `$` names. */
+  saved: number[] = [];
 
   constructor(
     readonly folderId: string,
@@ -123,6 +125,16 @@ export class SelectedFolder {
       fresh = true;
     }
     return fresh ? this.flagsResponses() : [];
+  }
+
+  /**
+   * A sequence set from the client as ranges of UIDs (byUid) or sequence numbers: `$` is the
+   * saved search result (RFC 5182), of which expunged messages are no longer part.
+   */
+  setRanges(text: string, byUid: boolean): SequenceRange[] {
+    if (text !== '$') return parseSequenceSet(text, byUid ? this.largestUid : this.exists);
+    const values = byUid ? this.saved.filter((uid) => this.seqOf(uid)) : this.saved.map((uid) => this.seqOf(uid)).filter((seq) => seq > 0);
+    return mergeRanges(values.map((v): SequenceRange => [v, v]));
   }
 
   noteOwnFlagChange(uid: number, modseq: number): void {
