@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@mailroom/common';
+import { Batcher, DomainError } from '@mailroom/common';
 import { ExpungeRepository, FolderRepository, Sql, StoredMailRepository, type FlagOperation, type StoreFlagsInput, type Tx } from '@mailroom/db';
 import { FolderStore } from './folder-store';
 import { MailNotifier } from './mail-notifier';
-import { prepareMessage } from './prepared-message';
+import { prepareMessage, type PreparedMessage } from './prepared-message';
 
 export interface AppendInput {
   mailboxId: string;
@@ -55,6 +55,20 @@ export interface CopyResult {
 /** Upper bound of a stored flag or keyword (IMAP atoms; clients never come close). */
 const MAX_FLAG_LENGTH = 128;
 
+/** Most appends filed in one transaction (one commit). */
+const MAX_APPENDS_PER_COMMIT = 64;
+
+/** An append waiting for its group's transaction. */
+interface PendingAppend {
+  input: AppendInput;
+  message: PreparedMessage;
+  flags: string[];
+  internalDate: Date;
+}
+
+/** What one append of a group came to: filed, its folder missing (null), or its own error. */
+type FilingOutcome = { filed: AppendResult | null } | { error: unknown };
+
 /**
  * The mail store: what the inbound MTA files and the IMAP server reads. The UID and MODSEQ rules
  * live here: a UID and a MODSEQ are taken from the folder's row (under its lock) in the same
@@ -72,39 +86,78 @@ export class MailStore {
   ) {}
 
   /**
+   * Group commit of appends: while one transaction files messages, the appends that arrive
+   * meanwhile (other SMTP sessions' messages) gather, and the next transaction files them all
+   * with one commit. Idle, an append starts at once; each caller's promise resolves only after
+   * the commit that holds its message.
+   */
+  private readonly filings = new Batcher<PendingAppend, FilingOutcome>((group) => this.fileGroup(group), { maxInFlight: 1, maxSize: MAX_APPENDS_PER_COMMIT });
+
+  /**
    * Files one message into a folder of the mailbox (a missing standard folder is created):
    * UID, MODSEQ, precomputed ENVELOPE/BODYSTRUCTURE and raw bytes in one transaction, then
    * every IMAP session watching the folder, in any process, is told.
    */
   async append(input: AppendInput): Promise<AppendResult> {
-    const message = prepareMessage(input.raw);
-    const flags = normalizeStoredFlags(input.flags ?? []);
-    const internalDate = input.internalDate ?? new Date();
-    const insert = async (): Promise<AppendResult | null> =>
-      this.sql.transaction(async (tx) => {
-        const claimed = await this.folderRows.claimUid(tx, input.mailboxId, input.folder);
-        if (!claimed) return null;
-        await this.storedMail.insert(tx, claimed.folderId, claimed.uid, claimed.modseq, { ...message, flags, internalDate });
-        const filed = { folderId: claimed.folderId, uid: claimed.uid, uidValidity: claimed.uidValidity };
-        await input.onFiled?.(tx, {
-          ...filed,
-          subject: message.subject,
-          from: message.fromAddress,
-          to: message.toAddresses,
-          messageIdHeader: message.messageIdHeader,
-          inReplyTo: message.envelope.inReplyTo,
-          size: message.raw.length,
-        });
-        return filed;
-      });
-    let result = await insert();
+    const pending: PendingAppend = { input, message: prepareMessage(input.raw), flags: normalizeStoredFlags(input.flags ?? []), internalDate: input.internalDate ?? new Date() };
+    const file = async (): Promise<AppendResult | null> => {
+      const outcome = await this.filings.submit(pending);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.filed;
+    };
+    let result = await file();
     if (!result) {
       await this.folders.createDefault(input.mailboxId, input.folder);
-      result = await insert();
+      result = await file();
       if (!result) throw new DomainError('not_found', 'folder_not_found', `folder ${input.folder} not found`);
     }
     await this.notifier.announce({ mailboxId: input.mailboxId, folderId: result.folderId, kind: 'append' });
     return result;
+  }
+
+  /**
+   * Files a group of appends in one transaction, in (mailbox, folder) order so that two groups
+   * lock folder rows in the same order. Should the transaction fail, nothing of it committed:
+   * each append is then filed in a transaction of its own, so that only the bad one fails.
+   */
+  private async fileGroup(group: PendingAppend[]): Promise<FilingOutcome[]> {
+    const order = group.map((_, i) => i).sort((a, b) => compareTarget(group[a]!.input, group[b]!.input));
+    try {
+      const filed = await this.sql.transaction(async (tx) => {
+        const results: Array<AppendResult | null> = new Array(group.length);
+        for (const i of order) results[i] = await this.fileOne(tx, group[i]!);
+        return results;
+      });
+      return filed.map((f) => ({ filed: f }));
+    } catch (error) {
+      if (group.length === 1) return [{ error }];
+      return Promise.all(
+        group.map((pending) =>
+          this.sql.transaction((tx) => this.fileOne(tx, pending)).then(
+            (filed): FilingOutcome => ({ filed }),
+            (one: unknown): FilingOutcome => ({ error: one }),
+          ),
+        ),
+      );
+    }
+  }
+
+  /** UID, MODSEQ and row of one message, and what must commit with it (onFiled); null when the folder is missing. */
+  private async fileOne(tx: Tx, { input, message, flags, internalDate }: PendingAppend): Promise<AppendResult | null> {
+    const claimed = await this.folderRows.claimUid(tx, input.mailboxId, input.folder);
+    if (!claimed) return null;
+    await this.storedMail.insert(tx, claimed.folderId, claimed.uid, claimed.modseq, { ...message, flags, internalDate });
+    const filed = { folderId: claimed.folderId, uid: claimed.uid, uidValidity: claimed.uidValidity };
+    await input.onFiled?.(tx, {
+      ...filed,
+      subject: message.subject,
+      from: message.fromAddress,
+      to: message.toAddresses,
+      messageIdHeader: message.messageIdHeader,
+      inReplyTo: message.envelope.inReplyTo,
+      size: message.raw.length,
+    });
+    return filed;
   }
 
   /**
@@ -197,4 +250,8 @@ export function normalizeStoredFlags(flags: readonly string[]): string[] {
     if (!out.includes(value)) out.push(value);
   }
   return out;
+}
+
+function compareTarget(a: AppendInput, b: AppendInput): number {
+  return a.mailboxId < b.mailboxId ? -1 : a.mailboxId > b.mailboxId ? 1 : a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0;
 }

@@ -63,6 +63,54 @@ describe('MailStore.append', () => {
     expect(uids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
+  it('files concurrent appends in shared commits, each resolved only once committed, and fails only the append whose own work fails', async () => {
+    const boxes = [await createTestMailbox(app), await createTestMailbox(app)];
+    const committedWhenResolved: boolean[] = [];
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        store
+          .append({
+            mailboxId: boxes[i % 2]!.mailboxId,
+            folder: 'INBOX',
+            raw: sampleMessage({ subject: `g${i}` }),
+            onFiled: async () => {
+              if (i === 7) throw new Error('bad one');
+            },
+          })
+          .then(async (filed) => {
+            // Another connection sees the row as soon as the append resolves: it was committed.
+            const seen = await other.get(Sql).query('SELECT 1 FROM stored_mail WHERE folder_id = $1 AND uid = $2', [filed.folderId, filed.uid]);
+            committedWhenResolved.push(seen.length === 1);
+            return filed;
+          }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual(['Error: bad one']);
+    expect(committedWhenResolved).toEqual(Array.from({ length: 29 }, () => true));
+    for (const [b, box] of boxes.entries()) {
+      const uids = results.flatMap((r, i) => (r.status === 'fulfilled' && i % 2 === b ? [r.value.uid] : [])).sort((x, y) => x - y);
+      expect(uids).toEqual(Array.from({ length: b === 1 ? 14 : 15 }, (_, i) => i + 1));
+      const rows = await sql.query<{ subject: string }>('SELECT s.subject FROM stored_mail s JOIN folders f ON f.id = s.folder_id WHERE f.mailbox_id = $1', [box.mailboxId]);
+      expect(rows.map((r) => r.subject).sort()).toEqual(
+        Array.from({ length: 30 }, (_, i) => i)
+          .filter((i) => i % 2 === b && i !== 7)
+          .map((i) => `g${i}`)
+          .sort(),
+      );
+    }
+
+    // Without a bad one, appends that arrive while a transaction files others share the next
+    // one: rows inserted by one transaction carry its id (xmin).
+    const box = await createTestMailbox(app);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: `h${i}` }) })));
+    const [{ n, transactions }] = await sql.query<{ n: number; transactions: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT s.xmin::text)::int AS transactions FROM stored_mail s JOIN folders f ON f.id = s.folder_id WHERE f.mailbox_id = $1',
+      [box.mailboxId],
+    );
+    expect(n).toBe(20);
+    expect(transactions).toBeLessThanOrEqual(2);
+  });
+
   it('recreates a deleted standard folder with a greater UIDVALIDITY, refuses unknown folders', async () => {
     const box = await createTestMailbox(app);
     const before = await store.append({ mailboxId: box.mailboxId, folder: 'Bounces', raw: sampleMessage() });
