@@ -5,10 +5,11 @@ import { ImapMetrics } from './imap-metrics';
 import { DEFAULT_IMAP_OPTIONS, IMAP_OPTIONS, type ImapOptions } from './imap-options';
 import { ImapServer } from './imap-server';
 import { LoginLimiter } from './login-limiter';
+import { PreparedStatements } from './prepared-statements';
 import { Pop3Server } from './pop3/pop3-server';
 import { ImapStorage } from './storage/imap-storage';
 
-const providers = [ImapServer, Pop3Server, ImapStorage, LoginLimiter, ImapMetrics, ConnectionSlots];
+const providers = [ImapServer, Pop3Server, ImapStorage, LoginLimiter, ImapMetrics, ConnectionSlots, PreparedStatements];
 
 /** The IMAP server and its POP3 sibling on the same mailboxes: listeners start on application bootstrap. Needs PlatformModule in scope. */
 @Module({
