@@ -53,6 +53,8 @@ interface Target {
   /** Server CPU seconds so far, by part (e.g. imap + postgres), or null when unknown. */
   cpu: () => Promise<number[] | null>;
   cpuParts: string[];
+  /** PostgreSQL transactions committed so far in the server's database (ours), or null. */
+  transactions?: () => Promise<number>;
   /** Server memory now, in MiB: label -> value. */
   memory: () => Record<string, number>;
 }
@@ -62,6 +64,7 @@ interface Result {
   seconds: number;
   perCommand: Map<string, number[]>;
   cpu: number[] | null;
+  transactions: number | null;
   loginFirst: number;
   loginRest: number[];
   memoryBefore: Record<string, number>;
@@ -211,8 +214,14 @@ async function measure(target: Target): Promise<Result> {
   await mix(target, Math.min(5, SECONDS), new Map());
   const perCommand = new Map<string, number[]>();
   let cpuBefore: number[] | null = null;
-  const { count: commands, seconds } = await mix(target, SECONDS, perCommand, async () => void (cpuBefore = await target.cpu()));
+  let transactionsBefore = 0;
+  const { count: commands, seconds } = await mix(target, SECONDS, perCommand, async () => {
+    cpuBefore = await target.cpu();
+    transactionsBefore = (await target.transactions?.()) ?? 0;
+  });
   const cpuAfter = await target.cpu();
+  // Backends report their counters when idle, within a second.
+  const transactions = target.transactions ? (await new Promise((r) => setTimeout(r, 1500)), (await target.transactions()) - transactionsBefore) : null;
   const before = cpuBefore as number[] | null;
   const cpu = before && cpuAfter ? cpuAfter.map((after, i) => after - before[i]!) : null;
 
@@ -247,7 +256,7 @@ async function measure(target: Target): Promise<Result> {
   await new Promise((r) => setTimeout(r, 1000));
   const memoryAfter = target.memory();
   for (const c of sessions) c.close();
-  return { commands, seconds, perCommand, cpu, loginFirst: logins[0]!, loginRest: logins.slice(1).sort((a, b) => a - b), memoryBefore, memoryAfter, sessionsOpenSeconds };
+  return { commands, seconds, perCommand, cpu, transactions, loginFirst: logins[0]!, loginRest: logins.slice(1).sort((a, b) => a - b), memoryBefore, memoryAfter, sessionsOpenSeconds };
 }
 
 function rssMiB(pid: number): number {
@@ -276,6 +285,7 @@ function report(results: Array<{ target: Target; result: Result }>): void {
   row('commands/s', (r) => fmt(r.commands / r.seconds));
   row('commands', (r) => `${fmt(r.commands)} in ${fmt(r.seconds, 1)} s`);
   row('CPU ms per command', (r, t) => (r.cpu ? `${fmt((sum(r.cpu) / r.commands) * 1000, 2)}${r.cpu.length > 1 ? ` (${t.cpuParts.map((p, i) => `${p} ${fmt((r.cpu![i]! / r.commands) * 1000, 2)}`).join(' + ')})` : ''}` : 'n/a'));
+  row('PostgreSQL transactions per command', (r) => (r.transactions === null ? 'n/a' : fmt(r.transactions / r.commands, 2)));
   for (const name of ['LIST', 'STATUS', 'SELECT', 'FETCH', 'FETCH BODY', 'STORE', 'APPEND', 'EXPUNGE']) {
     row(`${name} p50 / p95 ms`, (r) => {
       const list = [...(r.perCommand.get(name) ?? [])].sort((a, b) => a - b);
@@ -349,6 +359,10 @@ async function startMailroom(password: string): Promise<{ target: Target; stop: 
       const rows = await pg.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
       for (const row of rows.rows) backends.add(row.pid);
       return [cpuSeconds(imap.pid!), sum([...backends].map((pid) => cpuSeconds(pid)))];
+    },
+    async transactions() {
+      const rows = await pg.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()');
+      return Number(rows.rows[0]!.n);
     },
     memory: () => ({ 'imap RSS': rssMiB(imap.pid!) }),
   };
