@@ -54,7 +54,7 @@ describe('operator CLI (npm run cli -- ...)', () => {
 
     const admin = await cli('api-key:create', '--admin', '--json');
     expect(JSON.parse(admin.stdout)).toMatchObject({ scope: 'admin', account_id: null });
-  });
+  }, 600_000); // seventeen runs of the built CLI, each starting Nest and Prisma: over 120 s on a machine at load 15
 
   it('answers mistakes with a clear message and a non-zero exit', async () => {
     const missing = await cli('domain:create', 'x.test');
@@ -69,5 +69,5 @@ describe('operator CLI (npm run cli -- ...)', () => {
     const badConfig = await runBuilt(CLI, ['migrate'], { ...env, DATABASE_URL: 'mysql://nope' });
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toBe('error: Invalid configuration: DATABASE_URL must be a postgresql: or postgres: URL (got "mysql://nope")\n');
-  });
+  }, 300_000); // four runs of the built CLI: 88 s at load 15
 });
