@@ -1,5 +1,6 @@
 export * from './address-list';
 export * from './address-tokens';
+export * from './base-subject';
 export * from './body-text';
 export * from './encoded-words';
 export * from './header-fields';

@@ -2,7 +2,7 @@ import { APPEND, CREATE, DELETE, EXAMINE, LIST, LSUB, RENAME, SELECT, STATUS, SU
 import { AUTHENTICATE, LOGIN, STARTTLS } from './auth';
 import type { CommandHandler } from './command';
 import { CAPABILITY, ENABLE, ID, IDLE, LOGOUT, NAMESPACE, NOOP } from './general';
-import { CHECK, CLOSE, COPY, EXPUNGE, FETCH, MOVE, SEARCH, STORE, UID, UNSELECT } from './messages';
+import { CHECK, CLOSE, COPY, EXPUNGE, FETCH, MOVE, SEARCH, SORT, STORE, THREAD, UID, UNSELECT } from './messages';
 
 /** Every command the server knows, by upper-case name. */
 export const COMMANDS: Record<string, CommandHandler> = {
@@ -32,6 +32,8 @@ export const COMMANDS: Record<string, CommandHandler> = {
   UNSELECT,
   EXPUNGE,
   SEARCH,
+  SORT,
+  THREAD,
   FETCH,
   STORE,
   COPY,

@@ -7,6 +7,7 @@ import { fetchMessages } from './fetch';
 import { parseFlagList } from './flags';
 import { folderArg, missingTarget } from './folders';
 import { searchMessages } from './search';
+import { sortMessages, threadMessages } from './sort';
 
 export const CHECK: CommandHandler = {
   states: SELECTED,
@@ -143,6 +144,18 @@ export const SEARCH: CommandHandler = {
   run: (session, command) => searchMessages(session, new Args(command.args), false, command.tag),
 };
 
+export const SORT: CommandHandler = {
+  states: SELECTED,
+  expungeAllowed: () => false,
+  run: (session, command) => sortMessages(session, new Args(command.args), false),
+};
+
+export const THREAD: CommandHandler = {
+  states: SELECTED,
+  expungeAllowed: () => false,
+  run: (session, command) => threadMessages(session, new Args(command.args), false),
+};
+
 export const COPY: CommandHandler = {
   states: SELECTED,
   run: (session, command) => copy(session, new Args(command.args), false, false),
@@ -153,7 +166,7 @@ export const MOVE: CommandHandler = {
   run: (session, command) => copy(session, new Args(command.args), false, true),
 };
 
-/** UID FETCH/STORE/SEARCH/COPY/MOVE/EXPUNGE: the same commands over UIDs (EXPUNGE may be told). */
+/** UID FETCH/STORE/SEARCH/SORT/THREAD/COPY/MOVE/EXPUNGE: the same commands over UIDs (EXPUNGE may be told). */
 export const UID: CommandHandler = {
   states: SELECTED,
   async run(session: CommandSession, command: ParsedCommand) {
@@ -166,6 +179,10 @@ export const UID: CommandHandler = {
         return store(session, args, true);
       case 'SEARCH':
         return searchMessages(session, args, true, command.tag);
+      case 'SORT':
+        return sortMessages(session, args, true);
+      case 'THREAD':
+        return threadMessages(session, args, true);
       case 'COPY':
         return copy(session, args, true, false);
       case 'MOVE':

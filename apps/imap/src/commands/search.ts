@@ -70,7 +70,7 @@ export async function searchMessages(session: CommandSession, args: Args, byUid:
 }
 
 /** The messages of the session's view that match, ascending by UID. */
-async function findMatches(session: CommandSession, folder: SelectedFolder, key: SearchKey): Promise<Array<{ uid: number; modseq: number }>> {
+export async function findMatches(session: CommandSession, folder: SelectedFolder, key: SearchKey): Promise<Array<{ uid: number; modseq: number }>> {
   const filter = searchFilter(key, folder);
   if (filter) {
     // Evaluated by PostgreSQL: only matching UIDs come back.
@@ -92,7 +92,7 @@ async function findMatches(session: CommandSession, folder: SelectedFolder, key:
   return found;
 }
 
-function mentionsModseq(key: SearchKey): boolean {
+export function mentionsModseq(key: SearchKey): boolean {
   switch (key.type) {
     case 'modseq':
       return true;
