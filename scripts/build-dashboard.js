@@ -14,6 +14,8 @@ const SOURCE = join(ROOT, 'apps/dashboard');
 const OUT = join(ROOT, 'dist/dashboard');
 const STAMP = join(OUT, '.source-digest');
 const BUDGET_KB = 300;
+/** Files from libs/ that the dashboard imports (each must import nothing from the server). */
+const SHARED = ['libs/events/src/event-types.ts'];
 
 /** A digest of every dashboard source (its tests aside) and of the Vite that builds it. */
 function sourceDigest() {
@@ -29,6 +31,8 @@ function sourceDigest() {
     }
   };
   walk(SOURCE);
+  // Outside apps/dashboard but bundled into it (webhooks-page.tsx imports the event types).
+  for (const shared of SHARED) hash.update(shared).update('\0').update(readFileSync(join(ROOT, shared))).update('\0');
   hash.update(require(join(ROOT, 'node_modules/vite/package.json')).version);
   return hash.digest('hex');
 }
