@@ -335,7 +335,8 @@ async function startMailroom(password: string): Promise<{ target: Target; stop: 
     POP3S_PORT: String(await freePort()),
     MAIL_HOSTNAME: 'mx.mailroom.test',
     LOG_LEVEL: 'warn',
-    ...(process.env.BENCH_IMAP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_IMAP_NODE_OPTIONS } : {}),
+    // As docker-compose.yml and npm run start:imap start it; BENCH_IMAP_NODE_OPTIONS replaces this.
+    NODE_OPTIONS: process.env.BENCH_IMAP_NODE_OPTIONS ?? '--max-semi-space-size=2',
   });
   for (let i = 0; ; i++) {
     try {
