@@ -116,7 +116,9 @@ export class RawClient {
     return out;
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 5000): Promise<string> {
+  // A guard against a hang, not a speed limit: with 5 s, ten wrong passwords on each of ten
+  // connections (scrypt each) outlasted it on a machine at load 20.
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.buffer)) {
       if (this.closed) throw new Error(`connection closed while waiting for ${pattern}; got:\n${this.buffer}`);
