@@ -87,7 +87,7 @@ describe('IMAP under concurrent sessions', () => {
               for (const name of FOLDERS) if (!folders.some((f) => f.path === name)) throw new Error(`LIST lacks ${name}`);
             } else if (kind === 'status') {
               const status = await flow.status(folder, { messages: true, uidNext: true, unseen: true });
-              if (typeof status.messages !== 'number') throw new Error('STATUS without MESSAGES');
+              if (!status || typeof status.messages !== 'number') throw new Error('STATUS without MESSAGES');
             } else {
               const lock = await flow.getMailboxLock(folder);
               try {
@@ -152,6 +152,7 @@ describe('IMAP under concurrent sessions', () => {
         }
 
         const status = await check.status(folder, { messages: true, uidNext: true, unseen: true });
+        if (!status) throw new Error(`no STATUS for ${folder}`);
         expect(status.messages, folder).toBe(stored.length);
         expect(status.unseen, folder).toBe(rows.filter((r) => !r.flags.includes('\\Seen')).length);
         expect(status.uidNext, folder).toBeGreaterThan(Math.max(0, ...stored));
