@@ -6,6 +6,7 @@ import { SelectField } from '../ui/field';
 import { formatNumber } from '../ui/format';
 import { Empty, ErrorNote, Loading, Page } from '../ui/page';
 import { rangeQuery, RANGES, type Range } from '../ui/range';
+import { Table } from '../ui/table';
 
 type Breakdown = { by_code: Array<{ code: string | null; count: number; sample: string | null }>; by_domain: Array<{ domain: string; count: number }>; by_provider: Array<{ provider: string; count: number; mx_domains: string[] }>; total: number };
 
@@ -66,59 +67,31 @@ function Breakdowns({ title, breakdown }: { title: string; breakdown: Breakdown 
         <Empty>None in this period.</Empty>
       ) : (
         <div className="breakdowns">
-          <table>
-            <caption>By enhanced status code</caption>
-            <thead>
-              <tr>
-                <th scope="col">Code</th>
-                <th scope="col">Count</th>
-                <th scope="col">Example reply</th>
+          <Table wrap={false} caption="By enhanced status code" columns={['Code', 'Count', 'Example reply']}>
+            {breakdown.by_code.map((r) => (
+              <tr key={r.code ?? 'none'}>
+                <th scope="row">{r.code ?? '—'}</th>
+                <td>{formatNumber(r.count)}</td>
+                <td className="muted">{r.sample ?? ''}</td>
               </tr>
-            </thead>
-            <tbody>
-              {breakdown.by_code.map((r) => (
-                <tr key={r.code ?? 'none'}>
-                  <th scope="row">{r.code ?? '—'}</th>
-                  <td>{formatNumber(r.count)}</td>
-                  <td className="muted">{r.sample ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <table>
-            <caption>By recipient domain</caption>
-            <thead>
-              <tr>
-                <th scope="col">Domain</th>
-                <th scope="col">Count</th>
+            ))}
+          </Table>
+          <Table wrap={false} caption="By recipient domain" columns={['Domain', 'Count']}>
+            {breakdown.by_domain.map((r) => (
+              <tr key={r.domain}>
+                <th scope="row">{r.domain}</th>
+                <td>{formatNumber(r.count)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {breakdown.by_domain.map((r) => (
-                <tr key={r.domain}>
-                  <th scope="row">{r.domain}</th>
-                  <td>{formatNumber(r.count)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <table>
-            <caption>By mailbox provider</caption>
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Count</th>
+            ))}
+          </Table>
+          <Table wrap={false} caption="By mailbox provider" columns={['Provider', 'Count']}>
+            {breakdown.by_provider.map((r) => (
+              <tr key={r.provider}>
+                <th scope="row">{r.provider}</th>
+                <td>{formatNumber(r.count)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {breakdown.by_provider.map((r) => (
-                <tr key={r.provider}>
-                  <th scope="row">{r.provider}</th>
-                  <td>{formatNumber(r.count)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       )}
     </section>

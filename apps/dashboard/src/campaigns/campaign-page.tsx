@@ -1,12 +1,16 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'wouter';
 import { api, data } from '../api/client';
+import { useRefresh } from '../api/refresh';
 import { useSession } from '../auth/session';
+import { ConfirmButton } from '../ui/confirm-button';
 import { Field } from '../ui/field';
 import { formatDate, formatNumber, formatPercent } from '../ui/format';
 import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { InlineForm } from '../ui/inline-form';
 import { Status } from '../ui/status';
+import { Table } from '../ui/table';
 
 /**
  * A campaign: state and live progress while it sends (polled every 3 s), the results (delivered,
@@ -15,7 +19,6 @@ import { Status } from '../ui/status';
  */
 export function CampaignPage({ id }: { id: string }) {
   const { canWrite } = useSession();
-  const queryClient = useQueryClient();
   const [, navigate] = useLocation();
   const [testTo, setTestTo] = useState('');
   const [tested, setTested] = useState('');
@@ -29,7 +32,7 @@ export function CampaignPage({ id }: { id: string }) {
     queryFn: async () => data(await api.GET('/v1/campaigns/{id}/recipients', { params: { path: { id }, query: { status: 'undelivered', limit: 100 } } })),
     enabled: campaign.data !== undefined && campaign.data.status !== 'draft',
   });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['campaigns'] });
+  const refresh = useRefresh('campaigns');
   const action = useMutation({
     mutationFn: async (what: 'send' | 'pause' | 'resume' | 'cancel') => {
       const path = { params: { path: { id } } };
@@ -69,9 +72,9 @@ export function CampaignPage({ id }: { id: string }) {
               </Link>
             ) : null}
             {c.status === 'draft' ? (
-              <button type="button" onClick={() => window.confirm(c.send_at ? `Schedule for ${formatDate(c.send_at)}?` : 'Send this campaign now?') && action.mutate('send')}>
+              <ConfirmButton confirm={c.send_at ? `Schedule for ${formatDate(c.send_at)}?` : 'Send this campaign now?'} onConfirm={() => action.mutate('send')}>
                 {c.send_at ? 'Schedule' : 'Send now'}
-              </button>
+              </ConfirmButton>
             ) : null}
             {c.status === 'sending' ? (
               <button type="button" className="secondary" onClick={() => action.mutate('pause')}>
@@ -84,9 +87,9 @@ export function CampaignPage({ id }: { id: string }) {
               </button>
             ) : null}
             {['scheduled', 'sending', 'paused'].includes(c.status) ? (
-              <button type="button" className="danger" onClick={() => window.confirm('Cancel this campaign for good?') && action.mutate('cancel')}>
+              <ConfirmButton className="danger" confirm="Cancel this campaign for good?" onConfirm={() => action.mutate('cancel')}>
                 Cancel campaign
-              </button>
+              </ConfirmButton>
             ) : null}
           </div>
         ) : null
@@ -159,43 +162,25 @@ export function CampaignPage({ id }: { id: string }) {
             </li>
           </ul>
           {r.links.length ? (
-            <div className="table-wrap">
-              <table>
-                <caption>Clicks per link</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Link</th>
-                    <th scope="col">People</th>
-                    <th scope="col">Clicks</th>
-                    <th scope="col">Machines</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.links.map((l) => (
-                    <tr key={l.url}>
-                      <th scope="row" className="wrap">
-                        {l.url}
-                      </th>
-                      <td>{formatNumber(l.unique_clicks)}</td>
-                      <td>{formatNumber(l.clicks)}</td>
-                      <td>{formatNumber(l.machine_clicks)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table caption="Clicks per link" columns={['Link', 'People', 'Clicks', 'Machines']}>
+              {r.links.map((l) => (
+                <tr key={l.url}>
+                  <th scope="row" className="wrap">
+                    {l.url}
+                  </th>
+                  <td>{formatNumber(l.unique_clicks)}</td>
+                  <td>{formatNumber(l.clicks)}</td>
+                  <td>{formatNumber(l.machine_clicks)}</td>
+                </tr>
+              ))}
+            </Table>
           ) : null}
         </section>
       ) : null}
       {canWrite && (c.status === 'draft' || c.status === 'scheduled') ? (
-        <form className="inline-form card" aria-label="Send a test" onSubmit={(e) => (e.preventDefault(), test.mutate())}>
+        <InlineForm className="inline-form card" label="Send a test" onSubmit={() => test.mutate()} submit="Send test" buttonClassName="secondary" pending={test.isPending} status={tested} error={test.error}>
           <Field label="Test addresses" value={testTo} onChange={(e) => setTestTo(e.target.value)} placeholder="you@example.com, colleague@example.com" required />
-          <button type="submit" className="secondary" disabled={test.isPending}>
-            Send test
-          </button>
-          {tested ? <p role="status">{tested}</p> : null}
-          <ErrorNote error={test.error} />
-        </form>
+        </InlineForm>
       ) : null}
       {undelivered.data ? (
         <section aria-labelledby="undelivered-title">
@@ -209,28 +194,17 @@ export function CampaignPage({ id }: { id: string }) {
                   Send again to those that bounced, were blocked or failed
                 </button>
               ) : null}
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Recipient</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Reply</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {undelivered.data.data.map((u) => (
-                      <tr key={u.id}>
-                        <th scope="row">{u.message_id ? <Link href={`/messages/${u.message_id}`}>{u.email}</Link> : u.email}</th>
-                        <td>
-                          <Status value={u.status} />
-                        </td>
-                        <td className="muted">{u.last_response ?? '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table columns={['Recipient', 'Status', 'Reply']}>
+                {undelivered.data.data.map((u) => (
+                  <tr key={u.id}>
+                    <th scope="row">{u.message_id ? <Link href={`/messages/${u.message_id}`}>{u.email}</Link> : u.email}</th>
+                    <td>
+                      <Status value={u.status} />
+                    </td>
+                    <td className="muted">{u.last_response ?? '—'}</td>
+                  </tr>
+                ))}
+              </Table>
             </>
           )}
         </section>

@@ -3,8 +3,9 @@ import { Link } from 'wouter';
 import { api, data } from '../api/client';
 import { useSession } from '../auth/session';
 import { formatDate, formatNumber } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { Page } from '../ui/page';
 import { Status } from '../ui/status';
+import { QueryTable } from '../ui/table';
 
 const LIVE = new Set(['sending', 'paused', 'scheduled']);
 
@@ -14,39 +15,26 @@ export function CampaignsPage() {
   const list = useQuery({ queryKey: ['campaigns'], queryFn: async () => data(await api.GET('/v1/campaigns', { params: { query: { limit: 50 } } })), refetchInterval: 10_000 });
   return (
     <Page title="Campaigns" actions={canWrite ? <Link href="/campaigns/new" className="button">New campaign</Link> : null}>
-      {list.isPending ? <Loading /> : null}
-      <ErrorNote error={list.error} />
-      {list.data?.data.length === 0 ? <Empty>No campaign yet.</Empty> : null}
-      {list.data?.data.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Campaign</th>
-                <th scope="col">State</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.data.map((c) => (
-                <tr key={c.id}>
-                  <th scope="row">
-                    <Link href={`/campaigns/${c.id}`}>{c.name}</Link>
-                  </th>
-                  <td>
-                    <Status value={c.status} />
-                  </td>
-                  <td>{LIVE.has(c.status) ? <LiveProgress id={c.id} /> : c.status === 'sent' ? `finished ${formatDate(c.finished_at)}` : '—'}</td>
-                  <td>{c.subject}</td>
-                  <td>{formatDate(c.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <QueryTable
+        pending={list.isPending}
+        error={list.error}
+        rows={list.data?.data}
+        empty="No campaign yet."
+        columns={['Campaign', 'State', 'Progress', 'Subject', 'Created']}
+        row={(c) => (
+          <tr key={c.id}>
+            <th scope="row">
+              <Link href={`/campaigns/${c.id}`}>{c.name}</Link>
+            </th>
+            <td>
+              <Status value={c.status} />
+            </td>
+            <td>{LIVE.has(c.status) ? <LiveProgress id={c.id} /> : c.status === 'sent' ? `finished ${formatDate(c.finished_at)}` : '—'}</td>
+            <td>{c.subject}</td>
+            <td>{formatDate(c.created_at)}</td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

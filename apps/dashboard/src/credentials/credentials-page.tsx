@@ -1,20 +1,23 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, data } from '../api/client';
+import { useRefresh } from '../api/refresh';
 import { useSession } from '../auth/session';
+import { ConfirmButton } from '../ui/confirm-button';
 import { Field } from '../ui/field';
 import { formatDate } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { InlineForm } from '../ui/inline-form';
+import { Page } from '../ui/page';
 import { SecretOnce } from '../ui/secret-once';
+import { QueryTable } from '../ui/table';
 
 /** SMTP relay logins (port 587 with STARTTLS, or 465). */
 export function CredentialsPage() {
   const { canWrite } = useSession();
-  const queryClient = useQueryClient();
   const [username, setUsername] = useState('');
   const [created, setCreated] = useState<{ username: string; password: string } | null>(null);
   const list = useQuery({ queryKey: ['smtp-credentials'], queryFn: async () => data(await api.GET('/v1/smtp-credentials')) });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['smtp-credentials'] });
+  const refresh = useRefresh('smtp-credentials');
   const create = useMutation({
     mutationFn: async () => data(await api.POST('/v1/smtp-credentials', { body: username.trim() ? { username: username.trim() } : {} })),
     onSuccess: (credential) => {
@@ -29,47 +32,32 @@ export function CredentialsPage() {
       <p className="muted">For applications that can only speak SMTP: submission on port 587 (STARTTLS) or 465 (TLS), AUTH PLAIN or LOGIN.</p>
       {created ? <SecretOnce label={`Password of ${created.username}`} value={created.password} onDone={() => setCreated(null)} /> : null}
       {canWrite ? (
-        <form className="inline-form" aria-label="Create an SMTP login" onSubmit={(e) => (e.preventDefault(), create.mutate())}>
+        <InlineForm label="Create an SMTP login" onSubmit={() => create.mutate()} submit="Create login" pending={create.isPending} error={create.error}>
           <Field label="User name (optional)" value={username} onChange={(e) => setUsername(e.target.value)} placeholder="billing-app" />
-          <button type="submit" disabled={create.isPending}>
-            Create login
-          </button>
-          <ErrorNote error={create.error} />
-        </form>
+        </InlineForm>
       ) : null}
-      {list.isPending ? <Loading /> : null}
-      <ErrorNote error={list.error ?? remove.error} />
-      {list.data?.length === 0 ? <Empty>No SMTP login yet.</Empty> : null}
-      {list.data?.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">User name</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                {canWrite ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((c) => (
-                <tr key={c.id}>
-                  <th scope="row">{c.username}</th>
-                  <td>{formatDate(c.created_at)}</td>
-                  <td>{formatDate(c.last_used_at)}</td>
-                  {canWrite ? (
-                    <td>
-                      <button type="button" className="small danger" onClick={() => window.confirm(`Delete the login ${c.username}?`) && remove.mutate(c.id)} aria-label={`Delete ${c.username}`}>
-                        Delete
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <QueryTable
+        pending={list.isPending}
+        error={list.error ?? remove.error}
+        rows={list.data}
+        empty="No SMTP login yet."
+        columns={['User name', 'Created', 'Last used']}
+        hiddenColumn={canWrite && 'Actions'}
+        row={(c) => (
+          <tr key={c.id}>
+            <th scope="row">{c.username}</th>
+            <td>{formatDate(c.created_at)}</td>
+            <td>{formatDate(c.last_used_at)}</td>
+            {canWrite ? (
+              <td>
+                <ConfirmButton className="small danger" confirm={`Delete the login ${c.username}?`} onConfirm={() => remove.mutate(c.id)} aria-label={`Delete ${c.username}`}>
+                  Delete
+                </ConfirmButton>
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
     </Page>
   );
 }

@@ -4,8 +4,10 @@ import { Link } from 'wouter';
 import { api, data } from '../api/client';
 import { Field, SelectField } from '../ui/field';
 import { formatDate } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { Page } from '../ui/page';
+import { Pager, useCursors } from '../ui/pager';
 import { Status } from '../ui/status';
+import { QueryTable } from '../ui/table';
 
 const STATUSES = ['active', 'unsubscribed', 'bounced', 'complained'] as const;
 type ContactStatus = (typeof STATUSES)[number];
@@ -15,8 +17,8 @@ export function ContactsPage() {
   const initialList = new URLSearchParams(window.location.search).get('list') ?? '';
   const [form, setForm] = useState({ email: '', status: '', list: initialList });
   const [filter, setFilter] = useState({ email: '', status: '', list: initialList });
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursors();
+  const cursor = pages.cursor;
   const lists = useQuery({ queryKey: ['lists'], queryFn: async () => data(await api.GET('/v1/lists')) });
   const contacts = useQuery({
     queryKey: ['contacts', filter, cursor],
@@ -38,7 +40,7 @@ export function ContactsPage() {
   });
   const search = (event: FormEvent) => {
     event.preventDefault();
-    setCursors([]);
+    pages.reset();
     setFilter({ ...form, email: form.email.trim() });
   };
   return (
@@ -49,45 +51,26 @@ export function ContactsPage() {
         <SelectField label="Status" value={form.status} onChange={(e) => setForm({ ...form, status: e.target.value })} options={[{ value: '', label: 'any' }, ...STATUSES.map((s) => ({ value: s, label: s }))]} />
         <button type="submit">Search</button>
       </form>
-      {contacts.isPending ? <Loading /> : null}
-      <ErrorNote error={contacts.error} />
-      {contacts.data?.data.length === 0 ? <Empty>No contact matches.</Empty> : null}
-      {contacts.data?.data.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Status</th>
-                <th scope="col">Name</th>
-                <th scope="col">Added</th>
-              </tr>
-            </thead>
-            <tbody>
-              {contacts.data.data.map((c) => (
-                <tr key={c.id}>
-                  <th scope="row">
-                    <Link href={`/contacts/${c.id}`}>{c.email}</Link>
-                  </th>
-                  <td>
-                    <Status value={c.status} />
-                  </td>
-                  <td>{typeof c.attributes.name === 'string' ? c.attributes.name : '—'}</td>
-                  <td>{formatDate(c.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <div className="pager">
-        <button type="button" className="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <button type="button" className="secondary" disabled={!contacts.data?.next_cursor} onClick={() => setCursors([...cursors, contacts.data!.next_cursor!])}>
-          Older
-        </button>
-      </div>
+      <QueryTable
+        pending={contacts.isPending}
+        error={contacts.error}
+        rows={contacts.data?.data}
+        empty="No contact matches."
+        columns={['Address', 'Status', 'Name', 'Added']}
+        row={(c) => (
+          <tr key={c.id}>
+            <th scope="row">
+              <Link href={`/contacts/${c.id}`}>{c.email}</Link>
+            </th>
+            <td>
+              <Status value={c.status} />
+            </td>
+            <td>{typeof c.attributes.name === 'string' ? c.attributes.name : '—'}</td>
+            <td>{formatDate(c.created_at)}</td>
+          </tr>
+        )}
+      />
+      <Pager pages={pages} next={contacts.data?.next_cursor} />
     </Page>
   );
 }

@@ -4,6 +4,7 @@ import { ApiError, csrfHeaders } from '../api/client';
 import type { paths } from '../api/schema';
 import { formatNumber } from '../ui/format';
 import { ErrorNote } from '../ui/page';
+import { Table } from '../ui/table';
 
 type ImportAnswer = paths['/v1/imports']['post']['responses']['201']['content']['application/json'];
 
@@ -76,25 +77,15 @@ export function CsvImport({ listId }: { listId?: string }) {
           </p>
           {result.rejects?.length ? (
             <>
-              <table>
-                <caption>Rejected rows{result.rejected > result.rejects.length ? ` (first ${result.rejects.length})` : ''}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Line</th>
-                    <th scope="col">Email</th>
-                    <th scope="col">Why</th>
+              <Table wrap={false} caption={`Rejected rows${result.rejected > result.rejects.length ? ` (first ${result.rejects.length})` : ''}`} columns={['Line', 'Email', 'Why']}>
+                {result.rejects.map((r) => (
+                  <tr key={r.line}>
+                    <td>{r.line}</td>
+                    <td>{r.email ?? '—'}</td>
+                    <td>{r.reason}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {result.rejects.map((r) => (
-                    <tr key={r.line}>
-                      <td>{r.line}</td>
-                      <td>{r.email ?? '—'}</td>
-                      <td>{r.reason}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
               <a href={`/v1/imports/${result.id}/rejects.csv`} download>
                 Download every rejected row (CSV)
               </a>

@@ -4,6 +4,7 @@ import { api, data } from '../api/client';
 import { formatDate } from '../ui/format';
 import { ErrorNote, Loading, Page } from '../ui/page';
 import { Status } from '../ui/status';
+import { Table } from '../ui/table';
 
 const FINAL = new Set(['delivered', 'bounced', 'blocked', 'failed', 'suppressed', 'complained']);
 
@@ -56,41 +57,28 @@ export function MessagePage({ id }: { id: string }) {
         ) : null}
       </dl>
       <h2>Recipients</h2>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Recipient</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Remote server's reply</th>
-              <th scope="col">MX host</th>
-            </tr>
-          </thead>
-          <tbody>
-            {m.recipients.map((r) => (
-              <tr key={`${r.kind}:${r.email}`}>
-                <th scope="row">
-                  {r.email} {r.kind !== 'to' ? <span className="muted">({r.kind})</span> : null}
-                </th>
-                <td>
-                  <Status value={r.status} /> {r.bounce_type ? <span className="muted">{r.bounce_type}</span> : null}
-                  {r.next_attempt_at && r.status === 'deferred' ? <div className="muted">next try {formatDate(r.next_attempt_at)}</div> : null}
-                </td>
-                <td>{r.attempts}</td>
-                <td>
-                  {r.last_response ? (
-                    <code className="wrap">{r.last_response}</code>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td>{r.mx_host ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={['Recipient', 'Status', 'Attempts', "Remote server's reply", 'MX host']}>
+        {m.recipients.map((r) => (
+          <tr key={`${r.kind}:${r.email}`}>
+            <th scope="row">
+              {r.email} {r.kind !== 'to' ? <span className="muted">({r.kind})</span> : null}
+            </th>
+            <td>
+              <Status value={r.status} /> {r.bounce_type ? <span className="muted">{r.bounce_type}</span> : null}
+              {r.next_attempt_at && r.status === 'deferred' ? <div className="muted">next try {formatDate(r.next_attempt_at)}</div> : null}
+            </td>
+            <td>{r.attempts}</td>
+            <td>
+              {r.last_response ? (
+                <code className="wrap">{r.last_response}</code>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>{r.mx_host ?? '—'}</td>
+          </tr>
+        ))}
+      </Table>
       <h2>Timeline</h2>
       <ol className="timeline" aria-label="Events, oldest first">
         {m.events.map((e, index) => (

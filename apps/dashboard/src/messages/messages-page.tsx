@@ -5,8 +5,10 @@ import { api, data } from '../api/client';
 import type { paths } from '../api/schema';
 import { Field, SelectField } from '../ui/field';
 import { formatAgo } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { Page } from '../ui/page';
+import { Pager, useCursors } from '../ui/pager';
 import { Status } from '../ui/status';
+import { QueryTable } from '../ui/table';
 
 type Query = NonNullable<paths['/v1/messages']['get']['parameters']['query']>;
 const STATUSES = ['queued', 'sending', 'delivered', 'deferred', 'bounced', 'blocked', 'failed', 'suppressed', 'complained'] as const;
@@ -15,8 +17,8 @@ const STATUSES = ['queued', 'sending', 'delivered', 'deferred', 'bounced', 'bloc
 export function MessagesPage() {
   const [form, setForm] = useState({ recipient: '', status: '', tag: '', stream: '', from: '', to: '' });
   const [filter, setFilter] = useState<Query>({ limit: 50 });
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursors();
+  const cursor = pages.cursor;
   const messages = useQuery({
     queryKey: ['messages', filter, cursor],
     queryFn: async () => data(await api.GET('/v1/messages', { params: { query: { ...filter, cursor } } })),
@@ -25,7 +27,7 @@ export function MessagesPage() {
   });
   const search = (event: FormEvent) => {
     event.preventDefault();
-    setCursors([]);
+    pages.reset();
     setFilter({
       limit: 50,
       ...(form.recipient ? { recipient: form.recipient.trim() } : {}),
@@ -48,53 +50,34 @@ export function MessagesPage() {
         <Field label="To day" type="date" value={form.to} onChange={(e) => setForm({ ...form, to: e.target.value })} />
         <button type="submit">Search</button>
       </form>
-      {messages.isPending ? <Loading /> : null}
-      <ErrorNote error={messages.error} />
-      {messages.data && messages.data.data.length === 0 ? <Empty>No message matches.</Empty> : null}
-      {messages.data && messages.data.data.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Messages, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                <th scope="col">To</th>
-                <th scope="col">Status</th>
-                <th scope="col">Stream</th>
-                <th scope="col">Sent</th>
-              </tr>
-            </thead>
-            <tbody>
-              {messages.data.data.map((m) => (
-                <tr key={m.id}>
-                  <th scope="row">
-                    <Link href={`/messages/${m.id}`}>{m.subject || '(no subject)'}</Link>
-                  </th>
-                  <td>
-                    {m.recipients[0]?.email}
-                    {m.recipients.length > 1 ? ` +${m.recipients.length - 1}` : ''}
-                  </td>
-                  <td>
-                    {[...new Set(m.recipients.map((r) => r.status))].map((s) => (
-                      <Status key={s} value={s} />
-                    ))}
-                  </td>
-                  <td>{m.stream}</td>
-                  <td>{formatAgo(m.created_at)}</td>
-                </tr>
+      <QueryTable
+        pending={messages.isPending}
+        error={messages.error}
+        rows={messages.data?.data}
+        empty="No message matches."
+        caption="Messages, newest first"
+        captionHidden
+        columns={['Subject', 'To', 'Status', 'Stream', 'Sent']}
+        row={(m) => (
+          <tr key={m.id}>
+            <th scope="row">
+              <Link href={`/messages/${m.id}`}>{m.subject || '(no subject)'}</Link>
+            </th>
+            <td>
+              {m.recipients[0]?.email}
+              {m.recipients.length > 1 ? ` +${m.recipients.length - 1}` : ''}
+            </td>
+            <td>
+              {[...new Set(m.recipients.map((r) => r.status))].map((s) => (
+                <Status key={s} value={s} />
               ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <div className="pager">
-        <button type="button" className="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <button type="button" className="secondary" disabled={!messages.data?.next_cursor} onClick={() => setCursors([...cursors, messages.data!.next_cursor!])}>
-          Older
-        </button>
-      </div>
+            </td>
+            <td>{m.stream}</td>
+            <td>{formatAgo(m.created_at)}</td>
+          </tr>
+        )}
+      />
+      <Pager pages={pages} next={messages.data?.next_cursor} />
     </Page>
   );
 }

@@ -1,10 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { api, data } from '../api/client';
+import { useRefresh } from '../api/refresh';
 import { useSession } from '../auth/session';
 import { Field, SelectField } from '../ui/field';
 import { formatDate } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { InlineForm } from '../ui/inline-form';
+import { Page } from '../ui/page';
+import { Pager, useCursors } from '../ui/pager';
+import { QueryTable } from '../ui/table';
 
 const REASONS = ['hard_bounce', 'complaint', 'unsubscribe', 'manual'] as const;
 type Reason = (typeof REASONS)[number];
@@ -12,19 +16,18 @@ type Reason = (typeof REASONS)[number];
 /** Addresses never sent to: search (by reason, or one address), add, remove, export as CSV. */
 export function SuppressionsPage() {
   const { canWrite } = useSession();
-  const queryClient = useQueryClient();
   const [reason, setReason] = useState<Reason | ''>('');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursors();
   const [lookup, setLookup] = useState('');
   const [found, setFound] = useState<{ email: string; reason: string } | null | undefined>(undefined);
   const [email, setEmail] = useState('');
-  const cursor = cursors.at(-1);
+  const cursor = pages.cursor;
   const list = useQuery({
     queryKey: ['suppressions', reason, cursor],
     queryFn: async () => data(await api.GET('/v1/suppressions', { params: { query: { limit: 100, ...(reason ? { reason } : {}), ...(cursor ? { cursor } : {}) } } })),
     placeholderData: keepPreviousData,
   });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['suppressions'] });
+  const refresh = useRefresh('suppressions');
   const add = useMutation({ mutationFn: async (address: string) => data(await api.POST('/v1/suppressions', { body: { email: address, reason: 'manual' } })), onSuccess: () => (setEmail(''), refresh()) });
   const remove = useMutation({ mutationFn: async (address: string) => data(await api.DELETE('/v1/suppressions/{email}', { params: { path: { email: address } } })), onSuccess: refresh });
   const search = async (event: FormEvent) => {
@@ -55,56 +58,35 @@ export function SuppressionsPage() {
         {found ? <p role="status">{found.email} is suppressed ({found.reason}).</p> : null}
       </form>
       {canWrite ? (
-        <form className="inline-form" aria-label="Suppress an address" onSubmit={(e) => (e.preventDefault(), add.mutate(email.trim()))}>
+        <InlineForm label="Suppress an address" onSubmit={() => add.mutate(email.trim())} submit="Add" error={add.error}>
           <Field label="Suppress address" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          <button type="submit">Add</button>
-          <ErrorNote error={add.error} />
-        </form>
+        </InlineForm>
       ) : null}
-      <SelectField label="Reason" value={reason} onChange={(e) => (setCursors([]), setReason(e.target.value as Reason | ''))} options={[{ value: '', label: 'any' }, ...REASONS.map((r) => ({ value: r, label: r.replace('_', ' ') }))]} />
-      {list.isPending ? <Loading /> : null}
-      <ErrorNote error={list.error ?? remove.error} />
-      {list.data && list.data.data.length === 0 ? <Empty>No suppressed address.</Empty> : null}
-      {list.data && list.data.data.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Detail</th>
-                <th scope="col">Since</th>
-                {canWrite ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.data.map((s) => (
-                <tr key={s.email}>
-                  <th scope="row">{s.email}</th>
-                  <td>{s.reason.replace('_', ' ')}</td>
-                  <td>{s.detail ?? '—'}</td>
-                  <td>{formatDate(s.created_at)}</td>
-                  {canWrite ? (
-                    <td>
-                      <button type="button" className="small secondary" onClick={() => remove.mutate(s.email)} aria-label={`Remove ${s.email}`}>
-                        Remove
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <div className="pager">
-        <button type="button" className="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <button type="button" className="secondary" disabled={!list.data?.next_cursor} onClick={() => setCursors([...cursors, list.data!.next_cursor!])}>
-          Next
-        </button>
-      </div>
+      <SelectField label="Reason" value={reason} onChange={(e) => (pages.reset(), setReason(e.target.value as Reason | ''))} options={[{ value: '', label: 'any' }, ...REASONS.map((r) => ({ value: r, label: r.replace('_', ' ') }))]} />
+      <QueryTable
+        pending={list.isPending}
+        error={list.error ?? remove.error}
+        rows={list.data?.data}
+        empty="No suppressed address."
+        columns={['Address', 'Reason', 'Detail', 'Since']}
+        hiddenColumn={canWrite && 'Actions'}
+        row={(s) => (
+          <tr key={s.email}>
+            <th scope="row">{s.email}</th>
+            <td>{s.reason.replace('_', ' ')}</td>
+            <td>{s.detail ?? '—'}</td>
+            <td>{formatDate(s.created_at)}</td>
+            {canWrite ? (
+              <td>
+                <button type="button" className="small secondary" onClick={() => remove.mutate(s.email)} aria-label={`Remove ${s.email}`}>
+                  Remove
+                </button>
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
+      <Pager pages={pages} next={list.data?.next_cursor} back="Previous" forward="Next" />
     </Page>
   );
 }

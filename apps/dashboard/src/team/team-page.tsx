@@ -1,10 +1,14 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, data } from '../api/client';
+import { useRefresh } from '../api/refresh';
 import { useSession, type Role } from '../auth/session';
+import { ConfirmButton } from '../ui/confirm-button';
 import { Field, SelectField } from '../ui/field';
 import { formatDate } from '../ui/format';
+import { InlineForm } from '../ui/inline-form';
 import { ErrorNote, Loading, Page } from '../ui/page';
+import { Table } from '../ui/table';
 
 const ROLES: Array<{ value: Role; label: string }> = [
   { value: 'owner', label: 'owner: everything, and the team' },
@@ -16,12 +20,11 @@ const ROLES: Array<{ value: Role; label: string }> = [
 export function TeamPage() {
   const { account, session } = useSession();
   const owner = account?.role === 'owner';
-  const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [sent, setSent] = useState('');
   const team = useQuery({ queryKey: ['team'], queryFn: async () => data(await api.GET('/v1/team')) });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['team'] });
+  const refresh = useRefresh('team');
   const invite = useMutation({
     mutationFn: async () => data(await api.POST('/v1/team/invites', { body: { email: email.trim(), role } })),
     onSuccess: (invited) => {
@@ -38,61 +41,44 @@ export function TeamPage() {
   return (
     <Page title="Team">
       {owner ? (
-        <form className="inline-form" aria-label="Invite a person" onSubmit={(e) => (e.preventDefault(), invite.mutate())}>
+        <InlineForm label="Invite a person" onSubmit={() => invite.mutate()} submit="Invite" pending={invite.isPending} status={sent} error={invite.error}>
           <Field label="Email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
           <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} options={ROLES} />
-          <button type="submit" disabled={invite.isPending}>
-            Invite
-          </button>
-          {sent ? <p role="status">{sent}</p> : null}
-          <ErrorNote error={invite.error} />
-        </form>
+        </InlineForm>
       ) : null}
       {team.isPending ? <Loading /> : null}
       <ErrorNote error={team.error ?? change.error ?? remove.error} />
       {team.data ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Role</th>
-                <th scope="col">Since</th>
-                {owner ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {team.data.data.map((m) => (
-                <tr key={m.user_id}>
-                  <th scope="row">
-                    {m.email} {m.email === session.user.email ? <span className="muted">(you)</span> : null} {!m.active ? <span className="muted">(invited)</span> : null}
-                  </th>
-                  <td>
-                    {owner ? (
-                      <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => change.mutate({ userId: m.user_id, role: e.target.value as Role })}>
-                        {ROLES.map((r) => (
-                          <option key={r.value} value={r.value}>
-                            {r.value}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      m.role
-                    )}
-                  </td>
-                  <td>{formatDate(m.created_at)}</td>
-                  {owner ? (
-                    <td>
-                      <button type="button" className="small danger" onClick={() => window.confirm(`Remove ${m.email} from the account?`) && remove.mutate(m.user_id)} aria-label={`Remove ${m.email}`}>
-                        Remove
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Person', 'Role', 'Since']} hiddenColumn={owner && 'Actions'}>
+          {team.data.data.map((m) => (
+            <tr key={m.user_id}>
+              <th scope="row">
+                {m.email} {m.email === session.user.email ? <span className="muted">(you)</span> : null} {!m.active ? <span className="muted">(invited)</span> : null}
+              </th>
+              <td>
+                {owner ? (
+                  <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => change.mutate({ userId: m.user_id, role: e.target.value as Role })}>
+                    {ROLES.map((r) => (
+                      <option key={r.value} value={r.value}>
+                        {r.value}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  m.role
+                )}
+              </td>
+              <td>{formatDate(m.created_at)}</td>
+              {owner ? (
+                <td>
+                  <ConfirmButton className="small danger" confirm={`Remove ${m.email} from the account?`} onConfirm={() => remove.mutate(m.user_id)} aria-label={`Remove ${m.email}`}>
+                    Remove
+                  </ConfirmButton>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </Table>
       ) : null}
     </Page>
   );

@@ -1,12 +1,16 @@
 import { useState } from 'react';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'wouter';
 import { api, data } from '../api/client';
+import { useRefresh } from '../api/refresh';
 import { useSession } from '../auth/session';
+import { ConfirmButton } from '../ui/confirm-button';
 import { SelectField } from '../ui/field';
 import { formatDate } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { ErrorNote, Loading, Page } from '../ui/page';
+import { Pager, useCursors } from '../ui/pager';
 import { Status } from '../ui/status';
+import { QueryTable } from '../ui/table';
 
 type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 const TONE: Record<DeliveryStatus, string> = { pending: 'queued', succeeded: 'delivered', failed: 'failed' };
@@ -14,12 +18,11 @@ const TONE: Record<DeliveryStatus, string> = { pending: 'queued', succeeded: 'de
 /** One endpoint: its delivery log (with each attempt's answer), replay, a test event, enable or delete. */
 export function WebhookPage({ id }: { id: string }) {
   const { canWrite } = useSession();
-  const queryClient = useQueryClient();
   const [, navigate] = useLocation();
   const [status, setStatus] = useState<DeliveryStatus | ''>('');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursors();
   const [note, setNote] = useState('');
-  const cursor = cursors.at(-1);
+  const cursor = pages.cursor;
   const hook = useQuery({ queryKey: ['webhooks', id], queryFn: async () => data(await api.GET('/v1/webhooks/{id}', { params: { path: { id } } })) });
   const deliveries = useQuery({
     queryKey: ['webhooks', id, 'deliveries', status, cursor],
@@ -27,7 +30,7 @@ export function WebhookPage({ id }: { id: string }) {
     placeholderData: keepPreviousData,
     refetchInterval: cursor ? false : 10_000,
   });
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+  const refresh = useRefresh('webhooks');
   const test = useMutation({ mutationFn: async () => data(await api.POST('/v1/webhooks/{id}/test', { params: { path: { id } } })), onSuccess: () => (setNote('Test event queued.'), refresh()) });
   const replay = useMutation({
     mutationFn: async (deliveryId: string) => data(await api.POST('/v1/webhooks/{id}/deliveries/{deliveryId}/replay', { params: { path: { id, deliveryId } } })),
@@ -50,9 +53,9 @@ export function WebhookPage({ id }: { id: string }) {
             <button type="button" className="secondary" onClick={() => enable.mutate(!h.enabled)}>
               {h.enabled ? 'Disable' : 'Enable'}
             </button>
-            <button type="button" className="danger" onClick={() => window.confirm('Delete this endpoint?') && remove.mutate()}>
+            <ConfirmButton className="danger" confirm="Delete this endpoint?" onConfirm={() => remove.mutate()}>
               Delete
-            </button>
+            </ConfirmButton>
           </div>
         ) : null
       }
@@ -66,56 +69,36 @@ export function WebhookPage({ id }: { id: string }) {
         <Status value={h.enabled ? 'active' : 'cancelled'} /> {h.events.join(', ')} {h.disabled_reason ? `— ${h.disabled_reason}` : ''}
       </p>
       <h2>Delivery log</h2>
-      <SelectField label="Status" value={status} onChange={(e) => (setCursors([]), setStatus(e.target.value as DeliveryStatus | ''))} options={[{ value: '', label: 'any' }, { value: 'pending', label: 'pending' }, { value: 'succeeded', label: 'succeeded' }, { value: 'failed', label: 'failed' }]} />
-      {deliveries.isPending ? <Loading /> : null}
-      <ErrorNote error={deliveries.error} />
-      {deliveries.data?.data.length === 0 ? <Empty>No delivery.</Empty> : null}
-      {deliveries.data?.data.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col">When</th>
-                {canWrite ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.data.map((d) => (
-                <tr key={d.id}>
-                  <th scope="row">{d.event_type}</th>
-                  <td>
-                    <Status value={TONE[d.status]} /> {d.next_attempt_at && d.status === 'pending' ? <span className="muted">next {formatDate(d.next_attempt_at)}</span> : null}
-                  </td>
-                  <td>{d.attempts}</td>
-                  <td className="wrap">
-                    {d.last_status_code ?? ''} {d.last_error ?? d.last_response ?? ''} {d.last_duration_ms !== null ? <span className="muted">({d.last_duration_ms} ms)</span> : null}
-                  </td>
-                  <td>{formatDate(d.last_attempt_at ?? d.created_at)}</td>
-                  {canWrite ? (
-                    <td>
-                      <button type="button" className="small secondary" onClick={() => replay.mutate(d.id)} aria-label={`Replay ${d.event_type} delivery`}>
-                        Replay
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-      <div className="pager">
-        <button type="button" className="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <button type="button" className="secondary" disabled={!deliveries.data?.next_cursor} onClick={() => setCursors([...cursors, deliveries.data!.next_cursor!])}>
-          Older
-        </button>
-      </div>
+      <SelectField label="Status" value={status} onChange={(e) => (pages.reset(), setStatus(e.target.value as DeliveryStatus | ''))} options={[{ value: '', label: 'any' }, { value: 'pending', label: 'pending' }, { value: 'succeeded', label: 'succeeded' }, { value: 'failed', label: 'failed' }]} />
+      <QueryTable
+        pending={deliveries.isPending}
+        error={deliveries.error}
+        rows={deliveries.data?.data}
+        empty="No delivery."
+        columns={['Event', 'Status', 'Attempts', 'Last answer', 'When']}
+        hiddenColumn={canWrite && 'Actions'}
+        row={(d) => (
+          <tr key={d.id}>
+            <th scope="row">{d.event_type}</th>
+            <td>
+              <Status value={TONE[d.status]} /> {d.next_attempt_at && d.status === 'pending' ? <span className="muted">next {formatDate(d.next_attempt_at)}</span> : null}
+            </td>
+            <td>{d.attempts}</td>
+            <td className="wrap">
+              {d.last_status_code ?? ''} {d.last_error ?? d.last_response ?? ''} {d.last_duration_ms !== null ? <span className="muted">({d.last_duration_ms} ms)</span> : null}
+            </td>
+            <td>{formatDate(d.last_attempt_at ?? d.created_at)}</td>
+            {canWrite ? (
+              <td>
+                <button type="button" className="small secondary" onClick={() => replay.mutate(d.id)} aria-label={`Replay ${d.event_type} delivery`}>
+                  Replay
+                </button>
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
+      <Pager pages={pages} next={deliveries.data?.next_cursor} />
     </Page>
   );
 }

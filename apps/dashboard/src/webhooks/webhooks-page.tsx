@@ -1,13 +1,15 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { api, data } from '../api/client';
+import { useRefresh } from '../api/refresh';
 import { useSession } from '../auth/session';
 import { Field } from '../ui/field';
 import { formatDate } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { ErrorNote, Page } from '../ui/page';
 import { SecretOnce } from '../ui/secret-once';
 import { Status } from '../ui/status';
+import { QueryTable } from '../ui/table';
 // Straight from the file, not '@mailroom/events' (whose index brings the server's EventWriter):
 // event-types.ts imports nothing, so the API's list is bundled as it is.
 import { EVENT_TYPES } from '../../../../libs/events/src/event-types';
@@ -15,17 +17,17 @@ import { EVENT_TYPES } from '../../../../libs/events/src/event-types';
 /** Webhook endpoints: add one (its signing secret shown once), see which are failing. */
 export function WebhooksPage() {
   const { canWrite } = useSession();
-  const queryClient = useQueryClient();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>(['*']);
   const [secret, setSecret] = useState<string | null>(null);
+  const refresh = useRefresh('webhooks');
   const hooks = useQuery({ queryKey: ['webhooks'], queryFn: async () => data(await api.GET('/v1/webhooks')), refetchInterval: 30_000 });
   const create = useMutation({
     mutationFn: async () => data(await api.POST('/v1/webhooks', { body: { url: url.trim(), events } })),
     onSuccess: (hook) => {
       setUrl('');
       setSecret(hook.secret);
-      void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+      refresh();
     },
   });
   const toggle = (type: string) => setEvents(events.includes(type) ? events.filter((e) => e !== type) : [...events.filter((e) => e !== '*'), type]);
@@ -54,37 +56,25 @@ export function WebhooksPage() {
           </button>
         </form>
       ) : null}
-      {hooks.isPending ? <Loading /> : null}
-      <ErrorNote error={hooks.error} />
-      {hooks.data?.data.length === 0 ? <Empty>No endpoint yet.</Empty> : null}
-      {hooks.data?.data.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Endpoint</th>
-                <th scope="col">State</th>
-                <th scope="col">Events</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {hooks.data.data.map((h) => (
-                <tr key={h.id}>
-                  <th scope="row" className="wrap">
-                    <Link href={`/webhooks/${h.id}`}>{h.url}</Link>
-                  </th>
-                  <td>
-                    <Status value={!h.enabled ? 'cancelled' : h.failing_since ? 'failed' : 'active'} /> {h.disabled_reason ?? (h.failing_since ? `failing since ${formatDate(h.failing_since)}` : '')}
-                  </td>
-                  <td>{h.events.join(', ')}</td>
-                  <td>{formatDate(h.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <QueryTable
+        pending={hooks.isPending}
+        error={hooks.error}
+        rows={hooks.data?.data}
+        empty="No endpoint yet."
+        columns={['Endpoint', 'State', 'Events', 'Created']}
+        row={(h) => (
+          <tr key={h.id}>
+            <th scope="row" className="wrap">
+              <Link href={`/webhooks/${h.id}`}>{h.url}</Link>
+            </th>
+            <td>
+              <Status value={!h.enabled ? 'cancelled' : h.failing_since ? 'failed' : 'active'} /> {h.disabled_reason ?? (h.failing_since ? `failing since ${formatDate(h.failing_since)}` : '')}
+            </td>
+            <td>{h.events.join(', ')}</td>
+            <td>{formatDate(h.created_at)}</td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }
