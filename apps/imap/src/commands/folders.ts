@@ -391,27 +391,41 @@ export const STATUS: CommandHandler = {
   },
 };
 
+/**
+ * APPEND, and MULTIAPPEND (RFC 3502): one or more messages, each with its own flags and date,
+ * stored together or not at all. Every message is checked before any is stored; should storing
+ * one fail, those already stored are removed again before the answer (no session is told of
+ * them in between but one that polls at that very moment). APPENDUID names every new UID.
+ */
 export const APPEND: CommandHandler = {
   states: AUTHENTICATED,
   async run(session, command) {
     const args = new Args(command.args);
     const name = folderArg(args);
-    const flags = args.peek()?.type === 'list' ? parseFlagList(args.list('flags')) : [];
-    let date: Date | undefined;
-    if (args.remaining > 1) date = parseDateTime(args.astring('date-time'));
-    const message = literalBytes(args.next('message'), 'the message');
-    args.end();
-    if (!message.length) return no('empty message', 'CANNOT');
-    if (message.length > session.deps.maxAppendSize) return no('message too large', 'TOOBIG');
+    const messages: Array<{ message: Buffer; flags: string[]; date?: Date }> = [];
+    do {
+      const flags = args.peek()?.type === 'list' ? parseFlagList(args.list('flags')) : [];
+      const next = args.peek();
+      // A quoted string is the date when a message follows it; else it is a message not sent as a literal.
+      const date = next?.type === 'string' && !next.literal && args.remaining > 1 ? parseDateTime(args.astring('date-time')) : undefined;
+      messages.push({ message: literalBytes(args.next('message'), 'the message'), flags, date });
+    } while (args.remaining);
+    for (const { message } of messages) {
+      if (!message.length) return no('empty message', 'CANNOT');
+      if (message.length > session.deps.maxAppendSize) return no('message too large', 'TOOBIG');
+    }
     const folder = await session.storage.findFolder(session.user!, name);
     if (!folder) return missingTarget(name);
+    const stored: Array<{ folderId: string; uid: number; uidValidity: number }> = [];
     try {
-      const result = await session.storage.append(session.user!, name, message, flags, date);
-      return ok('APPEND completed', `APPENDUID ${result.uidValidity} ${result.uid}`);
+      for (const { message, flags, date } of messages) stored.push(await session.storage.append(session.user!, name, message, flags, date));
     } catch (error) {
+      if (stored.length) await session.storage.remove(session.user!, stored[0].folderId, stored.map((s) => s.uid));
       if (error instanceof DomainError && error.code === 'folder_not_found') return missingTarget(name);
       throw error;
     }
+    const uids = stored.map((s) => s.uid);
+    return ok('APPEND completed', `APPENDUID ${stored[0].uidValidity} ${uids.length === 1 ? uids[0] : formatSequenceSet(uids)}`);
   },
 };
 
