@@ -12,6 +12,11 @@ export default defineConfig({
     include: ['{apps,libs}/**/*.spec.ts', '{apps,libs}/**/*.int-spec.ts'],
     globalSetup: ['libs/testing/src/global-setup.ts'],
     pool: 'forks',
+    // Two test files at a time (Vitest would run one on a 2-core machine): most of a file's time
+    // is waiting on the processes, sockets and databases it drives, and each file has its own
+    // database and Redis prefix. The suite took 940 s one file at a time on a quiet machine.
+    maxWorkers: Number(process.env.TEST_MAX_WORKERS ?? 2),
+    minWorkers: 1,
     // Guards against a hang, not speed limits: tests that start processes (the built CLI, npm
     // start, whole installations) take several times as long on a machine busy with other work,
     // and a 30 s limit failed them there. Waits inside tests are bounded by condition (until()).
