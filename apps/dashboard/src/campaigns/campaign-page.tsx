@@ -5,9 +5,10 @@ import { api, data } from '../api/client';
 import { useRefresh } from '../api/refresh';
 import { useSession } from '../auth/session';
 import { ConfirmButton } from '../ui/confirm-button';
+import { Fact } from '../ui/facts';
 import { Field } from '../ui/field';
 import { formatDate, formatNumber, formatPercent } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { BackLink, Empty, ErrorNote, Loading, Page } from '../ui/page';
 import { InlineForm } from '../ui/inline-form';
 import { Status } from '../ui/status';
 import { Table } from '../ui/table';
@@ -95,33 +96,16 @@ export function CampaignPage({ id }: { id: string }) {
         ) : null
       }
     >
-      <p>
-        <Link href="/campaigns">← All campaigns</Link>
-      </p>
+      <BackLink href="/campaigns">All campaigns</BackLink>
       <ErrorNote error={action.error ?? resend.error} />
       <dl className="facts">
-        <div>
-          <dt>State</dt>
-          <dd>
-            <Status value={c.status} /> {c.status === 'scheduled' ? `for ${formatDate(c.send_at)}` : ''}
-          </dd>
-        </div>
-        <div>
-          <dt>Subject</dt>
-          <dd>{c.subject}</dd>
-        </div>
-        <div>
-          <dt>From</dt>
-          <dd>{c.from}</dd>
-        </div>
-        <div>
-          <dt>Started</dt>
-          <dd>{formatDate(c.started_at)}</dd>
-        </div>
-        <div>
-          <dt>Finished</dt>
-          <dd>{formatDate(c.finished_at)}</dd>
-        </div>
+        <Fact term="State">
+          <Status value={c.status} /> {c.status === 'scheduled' ? `for ${formatDate(c.send_at)}` : ''}
+        </Fact>
+        <Fact term="Subject">{c.subject}</Fact>
+        <Fact term="From">{c.from}</Fact>
+        <Fact term="Started">{formatDate(c.started_at)}</Fact>
+        <Fact term="Finished">{formatDate(c.finished_at)}</Fact>
       </dl>
       {c.status !== 'draft' ? (
         <section className="card" aria-labelledby="progress-title">

@@ -1,10 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link } from 'wouter';
 import { api, data } from '../api/client';
 import { useSession } from '../auth/session';
 import { CopyButton } from '../ui/copy-button';
 import { formatDate } from '../ui/format';
-import { ErrorNote, Loading, Page } from '../ui/page';
+import { BackLink, ErrorNote, Loading, Page } from '../ui/page';
+import { Fact } from '../ui/facts';
 import { Status } from '../ui/status';
 
 const PURPOSE: Record<string, string> = {
@@ -45,9 +45,7 @@ export function DomainPage({ id }: { id: string }) {
         ) : null
       }
     >
-      <p>
-        <Link href="/domains">← All domains</Link>
-      </p>
+      <BackLink href="/domains">All domains</BackLink>
       <p>
         <Status value={d.verified ? 'verified' : 'pending'} />{' '}
         {d.verified ? 'Ready to send.' : 'Publish these records at your DNS host, then verify. Sending needs ownership, DKIM, SPF and the return path.'}
@@ -69,22 +67,13 @@ export function DomainPage({ id }: { id: string }) {
                 {PURPOSE[r.purpose] ?? r.purpose} {state ? <Status value={state} /> : null}
               </h2>
               <dl>
-                <div>
-                  <dt>Type</dt>
-                  <dd>{r.type}</dd>
-                </div>
-                <div>
-                  <dt>Name</dt>
-                  <dd>
-                    <code>{r.name}</code> <CopyButton value={r.name} label={`${r.purpose} record name`} />
-                  </dd>
-                </div>
-                <div>
-                  <dt>Value</dt>
-                  <dd>
-                    <code className="wrap">{value}</code> <CopyButton value={value} label={`${r.purpose} record value`} />
-                  </dd>
-                </div>
+                <Fact term="Type">{r.type}</Fact>
+                <Fact term="Name">
+                  <code>{r.name}</code> <CopyButton value={r.name} label={`${r.purpose} record name`} />
+                </Fact>
+                <Fact term="Value">
+                  <code className="wrap">{value}</code> <CopyButton value={value} label={`${r.purpose} record value`} />
+                </Fact>
               </dl>
             </li>
           );

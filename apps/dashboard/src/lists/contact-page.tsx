@@ -2,7 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { api, data } from '../api/client';
 import { formatDate } from '../ui/format';
-import { Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { BackLink, Empty, ErrorNote, Loading, Page } from '../ui/page';
+import { Fact } from '../ui/facts';
 import { Status } from '../ui/status';
 
 /** A contact: attributes, consent, list memberships and the messages it got with their events. */
@@ -13,25 +14,16 @@ export function ContactPage({ id }: { id: string }) {
   const c = contact.data;
   return (
     <Page title={c.email}>
-      <p>
-        <Link href="/contacts">← All contacts</Link>
-      </p>
+      <BackLink href="/contacts">All contacts</BackLink>
       <dl className="facts">
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <Status value={c.status} />
-          </dd>
-        </div>
-        <div>
-          <dt>Consent</dt>
-          <dd>{c.consent.at ? `${c.consent.method ?? ''} on ${formatDate(c.consent.at)}${c.consent.ip ? ` from ${c.consent.ip}` : ''}` : '—'}</dd>
-        </div>
+        <Fact term="Status">
+          <Status value={c.status} />
+        </Fact>
+        <Fact term="Consent">{c.consent.at ? `${c.consent.method ?? ''} on ${formatDate(c.consent.at)}${c.consent.ip ? ` from ${c.consent.ip}` : ''}` : '—'}</Fact>
         {Object.entries(c.attributes).map(([key, value]) => (
-          <div key={key}>
-            <dt>{key}</dt>
-            <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
-          </div>
+          <Fact key={key} term={key}>
+            {typeof value === 'string' ? value : JSON.stringify(value)}
+          </Fact>
         ))}
       </dl>
       <h2>Lists</h2>

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link } from 'wouter';
 import { api, data } from '../api/client';
 import { formatDate } from '../ui/format';
-import { ErrorNote, Loading, Page } from '../ui/page';
+import { BackLink, ErrorNote, Loading, Page } from '../ui/page';
+import { Fact } from '../ui/facts';
 import { Status } from '../ui/status';
 import { Table } from '../ui/table';
 
@@ -21,39 +21,19 @@ export function MessagePage({ id }: { id: string }) {
   const m = message.data;
   return (
     <Page title={m.subject || '(no subject)'}>
-      <p>
-        <Link href="/messages">← All messages</Link>
-      </p>
+      <BackLink href="/messages">All messages</BackLink>
       <dl className="facts">
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <Status value={m.status} />
-          </dd>
-        </div>
-        <div>
-          <dt>From</dt>
-          <dd>{m.from}</dd>
-        </div>
-        <div>
-          <dt>Stream</dt>
-          <dd>{m.stream}</dd>
-        </div>
-        <div>
-          <dt>Accepted</dt>
-          <dd>{formatDate(m.created_at)}</dd>
-        </div>
-        <div>
-          <dt>Message-ID</dt>
-          <dd>
-            <code className="wrap">{m.message_id}</code>
-          </dd>
-        </div>
+        <Fact term="Status">
+          <Status value={m.status} />
+        </Fact>
+        <Fact term="From">{m.from}</Fact>
+        <Fact term="Stream">{m.stream}</Fact>
+        <Fact term="Accepted">{formatDate(m.created_at)}</Fact>
+        <Fact term="Message-ID">
+          <code className="wrap">{m.message_id}</code>
+        </Fact>
         {m.tags.length ? (
-          <div>
-            <dt>Tags</dt>
-            <dd>{m.tags.join(', ')}</dd>
-          </div>
+          <Fact term="Tags">{m.tags.join(', ')}</Fact>
         ) : null}
       </dl>
       <h2>Recipients</h2>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { Link } from 'wouter';
 import { isApiError } from '../api/client';
 
 /**
@@ -45,4 +46,13 @@ export function ErrorNote({ error }: { error: unknown }) {
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/** The way back from one item to the list it is in ("← All messages"). */
+export function BackLink({ href, children }: { href: string; children: string }) {
+  return (
+    <p>
+      <Link href={href}>← {children}</Link>
+    </p>
+  );
 }

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { Link, useLocation } from 'wouter';
+import { useLocation } from 'wouter';
 import { api, data } from '../api/client';
 import { useRefresh } from '../api/refresh';
 import { useSession } from '../auth/session';
 import { ConfirmButton } from '../ui/confirm-button';
 import { SelectField } from '../ui/field';
 import { formatDate } from '../ui/format';
-import { ErrorNote, Loading, Page } from '../ui/page';
+import { BackLink, ErrorNote, Loading, Page } from '../ui/page';
 import { Pager, useCursors } from '../ui/pager';
 import { Status } from '../ui/status';
 import { QueryTable } from '../ui/table';
@@ -60,9 +60,7 @@ export function WebhookPage({ id }: { id: string }) {
         ) : null
       }
     >
-      <p>
-        <Link href="/webhooks">← All endpoints</Link>
-      </p>
+      <BackLink href="/webhooks">All endpoints</BackLink>
       <ErrorNote error={test.error ?? replay.error ?? enable.error ?? remove.error} />
       {note ? <p role="status">{note}</p> : null}
       <p>
