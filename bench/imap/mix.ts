@@ -335,8 +335,10 @@ async function startMailroom(password: string): Promise<{ target: Target; stop: 
     POP3S_PORT: String(await freePort()),
     MAIL_HOSTNAME: 'mx.mailroom.test',
     LOG_LEVEL: 'warn',
-    // As docker-compose.yml and npm run start:imap start it; BENCH_IMAP_NODE_OPTIONS replaces this.
+    // As docker-compose.yml and npm run start:imap start it; BENCH_IMAP_NODE_OPTIONS and
+    // BENCH_IMAP_MALLOC_MMAP_THRESHOLD replace these.
     NODE_OPTIONS: process.env.BENCH_IMAP_NODE_OPTIONS ?? '--max-semi-space-size=2',
+    MALLOC_MMAP_THRESHOLD_: process.env.BENCH_IMAP_MALLOC_MMAP_THRESHOLD ?? '131072',
   });
   for (let i = 0; ; i++) {
     try {
