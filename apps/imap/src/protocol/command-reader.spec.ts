@@ -88,6 +88,9 @@ describe('CommandReader', () => {
     expect(frames('t1 APPEND INBOX {1001}\r\n')).toEqual([{ kind: 'error', tag: 't1', tooBig: true, message: 'literal of 1001 bytes is over the limit of 1000' }]);
     const ok = frames(`t2 APPEND INBOX {500+}\r\n${'m'.repeat(500)}\r\n`);
     expect(ok[0].kind).toBe('command');
+    // MULTIAPPEND: messages each within the limit but together over the command's bound.
+    const multi = frames(`t3 APPEND INBOX {900+}\r\n${'m'.repeat(900)} {900+}\r\n${'n'.repeat(900)}\r\n`);
+    expect(multi).toEqual([{ kind: 'error', tag: 't3', tooBig: true, message: 'literals of this command are over the size limit' }]);
   });
 
   it('limits the number of literals in one command', () => {

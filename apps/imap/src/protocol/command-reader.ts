@@ -145,7 +145,8 @@ export class CommandReader {
         const error = this.error(
           size > limit ? `literal of ${size} bytes is over the limit of ${limit}` : total > totalLimit ? 'literals of this command are over the size limit' : 'too many literals',
         );
-        error.tooBig = this.isAppend && size > limit;
+        // An APPEND (or a MULTIAPPEND's messages together) over its size is TOOBIG (RFC 7889), not a syntax error.
+        error.tooBig = this.isAppend && (size > limit || total > totalLimit);
         if (!nonSync) return this.finishWithError(error); // the client waits for "+" and sends nothing
         this.mode = { kind: 'discard-literal', remaining: size, error };
         continue;
