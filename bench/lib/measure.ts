@@ -73,3 +73,23 @@ export async function waitForQuiet(): Promise<void> {
   }
   console.log(`  measuring at load average ${loadavg().map((l) => fmt(l, 1)).join(', ')}`);
 }
+
+/**
+ * CPU seconds used so far by the PostgreSQL backends connected to database `db`: on a machine
+ * shared with other work, every postgres process would count other sessions' queries too. The
+ * shared background processes (WAL writer, checkpointer) are not counted.
+ */
+export function cpuSecondsOfDatabase(db: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${db} `)) continue;
+      total += cpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
