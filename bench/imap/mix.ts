@@ -345,8 +345,15 @@ async function startMailroom(password: string): Promise<{ target: Target; stop: 
       (await MixClient.open('127.0.0.1', port, 0)).close();
       break;
     } catch {
-      if (i > 300) throw new Error(`imap process did not start:\n${imap.output().slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 200));
+      if (i <= 300 && imap.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      // Leave no database behind when the process never came up (a bad BENCH_IMAP_NODE_OPTIONS).
+      imap.kill('SIGTERM');
+      await pg.end();
+      await db.drop();
+      throw new Error(`imap process did not start:\n${imap.output().slice(-2000)}`);
     }
   }
   // PostgreSQL: the backends serving this benchmark's database only (other work shares the server).
