@@ -155,8 +155,11 @@ describe('IMAP: NUL bytes, folder names and APPEND syntax', () => {
     expect(tagged(await raw('APPEND INBOX (\\Seen) hello'))).toMatch(/^BAD .*literal/);
     expect(tagged(await raw('APPEND INBOX (\\Seen) " 1-Feb-2026 10:00:00 +0200" hello'))).toMatch(/^BAD .*literal/);
     expect(tagged(await raw('APPEND INBOX NIL'))).toMatch(/^BAD .*literal/);
-    expect(tagged(await raw('APPEND INBOX ~{3+}\r\nabc'))).toMatch(/^BAD literal8 .*BINARY/);
+    // A literal8 is for APPEND's message only (RFC 3516).
+    expect(tagged(await raw('APPEND INBOX ~ ~{3+}\r\nabc'))).toMatch(/^BAD/);
+    expect(tagged(await raw('STATUS ~{5+}\r\nINBOX (MESSAGES)'))).toMatch(/^BAD .*literal8/);
     expect(await raw('STATUS INBOX (MESSAGES)')).toBe(before.replace(/^n\d+/m, `n${counter}`));
     expect(tagged(await raw('APPEND INBOX {3+}\r\nabc'))).toMatch(/^OK \[APPENDUID/);
+    expect(tagged(await raw('APPEND INBOX ~{3+}\r\na\0c'))).toMatch(/^OK \[APPENDUID/);
   });
 });

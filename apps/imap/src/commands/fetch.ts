@@ -3,9 +3,9 @@ import { Args, ParseError, tokenText } from '../protocol/command-parser';
 import { parseFetchItems, type FetchItem } from '../protocol/fetch-items';
 import { ResponseBuilder, formatInternalDate } from '../protocol/response-writer';
 import { formatSequenceSet, inRanges } from '../protocol/sequence-set';
-import { bodySection } from '../session/body-section';
+import { binarySection, bodySection } from '../session/body-section';
 import type { CommandSession } from '../session/command-session';
-import { ok, type CommandResult } from './command';
+import { no, ok, type CommandResult } from './command';
 
 /** Messages per database round trip, and bytes of raw messages held at once per session. */
 const BATCH_WITH_BODY = 100;
@@ -77,10 +77,10 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
     if (gone.length) await session.write(`* VANISHED (EARLIER) ${formatSequenceSet(gone)}\r\n`);
   }
 
-  const wantsBody = items.some((i) => i.kind === 'section');
+  const wantsBody = items.some((i) => i.kind === 'section' || i.kind === 'binary');
   const wantsStructure = wantsBody || items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
-  // Reading a body without PEEK sets \Seen (RFC 3501 6.4.5); the new flags go in the response.
-  const setsSeen = !folder.readOnly && items.some((i) => i.kind === 'section' && !i.peek);
+  // Reading a body without PEEK sets \Seen (RFC 3501 6.4.5, RFC 3516); the new flags go in the response.
+  const setsSeen = !folder.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
   const seenNow = new Set<number>();
   if (setsSeen && uids.length) {
     const result = await session.storage.storeFlags(session.user!, { folderId: folder.folderId, uids, operation: 'add', flags: ['\\Seen'] });
@@ -99,16 +99,19 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
       if (!seq) continue;
       const withFlags = seenNow.has(message.uid) && !items.some((x) => x.kind === 'FLAGS') ? [...items, { kind: 'FLAGS' } as FetchItem] : items;
       if (withFlags.some((x) => x.kind === 'FLAGS')) await session.writeLines(folder.announceKeywords(message.flags));
-      await session.write(fetchResponse(session, seq, message, withFlags));
+      const response = fetchResponse(session, seq, message, withFlags);
+      // RFC 3516 4.3: a part whose encoding cannot be undone fails the command.
+      if (response === 'unknown-cte') return no(`message ${seq} has a content transfer encoding the server cannot decode`, 'UNKNOWN-CTE');
+      await session.write(response);
     }
   }
   return ok(`${byUid ? 'UID FETCH' : 'FETCH'} completed`);
 }
 
-function fetchResponse(session: CommandSession, seq: number, message: StoredMessage, items: FetchItem[]): Buffer {
+function fetchResponse(session: CommandSession, seq: number, message: StoredMessage, items: FetchItem[]): Buffer | 'unknown-cte' {
   const folder = session.selected!;
   const out = new ResponseBuilder().raw(`* ${seq} FETCH (`);
-  items.forEach((item, index) => {
+  for (const [index, item] of items.entries()) {
     if (index) out.raw(' ');
     switch (item.kind) {
       case 'UID':
@@ -140,7 +143,15 @@ function fetchResponse(session: CommandSession, seq: number, message: StoredMess
         out.raw(`${item.label} `).nstring(bytes === null ? null : bytes);
         break;
       }
+      case 'binary': {
+        const bytes = binarySection(message.raw!, message.bodyStructure as MimePart, item);
+        if (bytes === 'unknown-cte') return bytes;
+        if (item.sizeOnly) out.raw(`${item.label} ${bytes === null ? 0 : bytes.length}`);
+        else if (bytes === null) out.raw(`${item.label} NIL`);
+        else out.raw(`${item.label} `).literal8(bytes);
+        break;
+      }
     }
-  });
+  }
   return out.raw(')\r\n').build();
 }

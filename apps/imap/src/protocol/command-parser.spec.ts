@@ -78,6 +78,10 @@ describe('strings with NUL, and the APPEND literal', () => {
     for (const text of ['a APPEND INBOX hello', 'a APPEND INBOX "hello"', 'a APPEND INBOX NIL']) {
       expect(() => literalBytes(parseCommand(frame(text)).args[1], 'the message')).toThrow(/must be a literal/);
     }
-    expect(() => parseCommand(frame('a APPEND INBOX ~', Buffer.from('abc'), ''))).toThrow(/literal8/);
+    // A literal8 (RFC 3516) is APPEND's message; as any other argument it is refused.
+    const binary = parseCommand(frame('a APPEND INBOX ~', Buffer.from('a\0c'), ''));
+    expect(literalBytes(binary.args[1], 'the message')).toEqual(Buffer.from('a\0c'));
+    expect(() => tokenText(parseCommand(frame('a LOGIN ~', Buffer.from('abc'), ' x')).args[0], 'user name')).toThrow(/literal8/);
+    expect(() => parseCommand(frame('a APPEND INBOX x~', Buffer.from('abc'), ''))).toThrow(/literal8/);
   });
 });

@@ -9,7 +9,7 @@ import type { CommandFrame } from './command-reader';
  */
 export type Token =
   | { type: 'atom'; value: string }
-  | { type: 'string'; value: string; literal?: Buffer }
+  | { type: 'string'; value: string; literal?: Buffer; binary?: boolean }
   | { type: 'list'; items: Token[] };
 
 export interface ParsedCommand {
@@ -67,10 +67,13 @@ class Tokenizer {
       if (this.at >= text.length) {
         // End of a segment: the literal that followed it, or the end of the command.
         const literal = this.frame.literals[this.segment];
-        if (literal && text.endsWith('~')) throw new ParseError('literal8 (~{n}) is for BINARY, which this server does not offer; send a literal {n}');
+        // A literal8 (`~{n}`, RFC 3516): the `~` was read as an atom of its own just before.
+        const binary = Boolean(literal) && text.endsWith('~') && tokens[tokens.length - 1]?.type === 'atom' && (tokens[tokens.length - 1] as { value: string }).value === '~';
+        if (literal && text.endsWith('~') && !binary) throw new ParseError('bad literal8');
+        if (binary) tokens.pop();
         this.segment++;
         this.at = 0;
-        if (literal) tokens.push({ type: 'string', value: '', literal });
+        if (literal) tokens.push(binary ? { type: 'string', value: '', literal, binary: true } : { type: 'string', value: '', literal });
         continue;
       }
       const ch = text[this.at];
@@ -222,6 +225,7 @@ export class Args {
  */
 export function tokenText(token: Token, what: string): string {
   if (token.type === 'list') throw new ParseError(`${what} must be a string`);
+  if (token.type === 'string' && token.binary) throw new ParseError(`${what} cannot be a literal8 (~{n}): only APPEND's message can (RFC 3516)`);
   if (token.type === 'string' && token.literal) {
     if (token.literal.includes(0)) throw new ParseError(`${what} contains a NUL, which an IMAP literal cannot carry`);
     return token.literal.toString('utf8');

@@ -3,7 +3,34 @@ import { ParseError, tokenText, type Token } from './command-parser';
 /** What a FETCH asks for, RFC 3501 6.4.5 (plus MODSEQ, RFC 7162). */
 export type FetchItem =
   | { kind: 'FLAGS' | 'UID' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ' }
-  | BodySectionItem;
+  | BodySectionItem
+  | BinaryItem;
+
+/** BINARY[part]<partial>, BINARY.PEEK[...] and BINARY.SIZE[part] (RFC 3516): a part's content transfer encoding undone. */
+export interface BinaryItem {
+  kind: 'binary';
+  /** `BINARY[1.2]<0>` or `BINARY.SIZE[1.2]`. */
+  label: string;
+  peek: boolean;
+  sizeOnly: boolean;
+  path: number[];
+  partial: { start: number; length: number } | null;
+}
+
+const BINARY = /^BINARY(\.PEEK|\.SIZE)?\[([\d.]*)\](?:<(\d{1,10})\.(\d{1,10})>)?$/i;
+
+function parseBinary(text: string): BinaryItem | null {
+  const match = BINARY.exec(text);
+  if (!match) return null;
+  const [, variant = '', spec, start, length] = match;
+  const path = spec ? spec.split('.').map((n) => (/^\d{1,5}$/.test(n) && Number(n) >= 1 ? Number(n) : NaN)) : [];
+  if (path.some(Number.isNaN)) throw new ParseError(`bad section ${spec.slice(0, 40)}`);
+  const sizeOnly = variant.toUpperCase() === '.SIZE';
+  const partial = start === undefined ? null : { start: Number(start), length: Number(length) };
+  if (partial && (sizeOnly || partial.length === 0)) throw new ParseError(sizeOnly ? 'BINARY.SIZE takes no partial' : 'partial length must be positive');
+  const label = `${sizeOnly ? 'BINARY.SIZE' : 'BINARY'}[${path.join('.')}]${partial ? `<${partial.start}>` : ''}`;
+  return { kind: 'binary', label, peek: sizeOnly || variant.toUpperCase() === '.PEEK', sizeOnly, path, partial };
+}
 
 export type SectionText = '' | 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
 
@@ -45,6 +72,8 @@ function parseItem(text: string): FetchItem {
   if (upper === 'RFC822') return section('RFC822', false, [], '', [], null);
   if (upper === 'RFC822.HEADER') return section('RFC822.HEADER', true, [], 'HEADER', [], null);
   if (upper === 'RFC822.TEXT') return section('RFC822.TEXT', false, [], 'TEXT', [], null);
+  const binary = parseBinary(text);
+  if (binary) return binary;
   const match = SECTION.exec(text);
   if (!match) throw new ParseError(`unknown fetch item ${text.slice(0, 40)}`);
   const [, name, spec, start, length] = match;

@@ -25,6 +25,14 @@ export class ResponseBuilder {
     return this;
   }
 
+  /** Bytes as a literal; a literal8 (`~{n}`, RFC 3516) when they hold a NUL, which `{n}` cannot carry. */
+  literal8(bytes: Buffer): this {
+    this.text += `${bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`;
+    this.flushText();
+    this.parts.push(bytes);
+    return this;
+  }
+
   nstring(value: string | Buffer | null | undefined): this {
     return value === null || value === undefined ? this.raw('NIL') : this.string(value);
   }

@@ -1,6 +1,6 @@
 import type { MimePart } from '@mailroom/mailstore';
-import { findBodyStart, parseHeaderFields } from '@mailroom/mime';
-import type { BodySectionItem } from '../protocol/fetch-items';
+import { decodeTransferEncoding, findBodyStart, parseHeaderFields } from '@mailroom/mime';
+import type { BinaryItem, BodySectionItem } from '../protocol/fetch-items';
 
 const CRLF = Buffer.from('\r\n');
 
@@ -69,4 +69,33 @@ function messageSection(raw: Buffer, start: number, bodyStart: number, end: numb
       return Buffer.concat(pieces);
     }
   }
+}
+
+/**
+ * BINARY[part] (RFC 3516): the part's body with base64 or quoted-printable undone (7bit, 8bit
+ * and binary as they are); a multipart or message part, and BINARY[] (the whole message), as
+ * stored. Null for a part that does not exist; 'unknown-cte' for an encoding it cannot undo.
+ */
+export function binarySection(raw: Buffer, root: MimePart, item: BinaryItem): Buffer | null | 'unknown-cte' {
+  let bytes: Buffer;
+  if (!item.path.length) {
+    bytes = raw;
+  } else {
+    const body = bodySection(raw, root, { kind: 'section', label: '', peek: true, path: item.path, text: '', fields: [], partial: null });
+    if (body === null) return null;
+    let part: MimePart = root;
+    for (let i = 0; i < item.path.length; i++) {
+      if (i > 0 && part.message) part = part.message.root;
+      if (part.parts) part = part.parts[item.path[i] - 1]!;
+    }
+    const encoding = (part.encoding ?? '').toLowerCase();
+    if (part.parts || part.message || ['', '7bit', '8bit', 'binary'].includes(encoding)) bytes = body;
+    else if (encoding === 'base64' || encoding === 'quoted-printable') bytes = decodeTransferEncoding(body, encoding);
+    else return 'unknown-cte';
+  }
+  if (item.partial) {
+    const start = Math.min(item.partial.start, bytes.length);
+    bytes = bytes.subarray(start, Math.min(bytes.length, start + item.partial.length));
+  }
+  return bytes;
 }
