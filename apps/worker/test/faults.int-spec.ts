@@ -165,7 +165,8 @@ describe('worker faults', () => {
   it('rolls over from one worker to another (both up, then SIGTERM of the first; then kill -9 of the second with a third up) with nothing lost', async () => {
     sink.behaviour = { delayMs: 100 };
     const first = await startWorker();
-    const ids = await send(240, 'roll');
+    // Enough that the run outlasts the steps below (messages of a run flow back to back now).
+    const ids = await send(720, 'roll');
     await sink.waitFor(sink.count + 10, 60_000);
     const second = await startWorker();
     await sink.waitFor(sink.count + 10, 60_000);
@@ -177,7 +178,7 @@ describe('worker faults', () => {
     await signalAndWait(second, 'SIGKILL');
     await allDelivered(pg, ids, 150_000, workers);
     const counts = arrivals(sink, 'roll');
-    expect(counts.size).toBe(240);
+    expect(counts.size).toBe(720);
     // Only what the killed worker had in flight (one per slot) can repeat; the SIGTERM repeats nothing.
     expect(duplicates(counts)).toBeLessThanOrEqual(4);
     // The live worker took the killed one for dead (however little it held at that moment).

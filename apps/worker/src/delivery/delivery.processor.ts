@@ -19,6 +19,18 @@ import { WorkerHeartbeat } from './worker-heartbeat';
 type DeliveryJobName = 'deliver' | 'deliver-batch';
 type DeliveryJob = TypedJob<DeliveryJobName>;
 
+/** A transaction claimed for sending. */
+interface ClaimedSending {
+  claim: ClaimedDelivery;
+  sending: ClaimedDelivery['recipients'];
+}
+
+/** A claimed transaction ready for the wire: signed, or with the error that stopped its signing. */
+type Prepared = ClaimedSending & { log: Logger; started: bigint } & ({ signed: Buffer } | { error: unknown });
+
+/** Transactions of a run claimed at once, ahead of their turn on the connection (no rate set). */
+const CLAIM_AHEAD = 20;
+
 /** Claims and records start at most this often under load, so each commit carries many. */
 const GROUP_COMMIT_MS = 50;
 
@@ -172,17 +184,49 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     const admission = await this.admit(domain, route.hosts);
     // No slot, or the rate is spent: step aside until it may go; nothing was claimed.
     if (!admission.ok) return this.handBack(job, messageIds, token, admission.waitMs);
+    // Without a rate, and where a message takes a small part of the lease, the run's messages
+    // flow back to back over the slot: claimed CLAIM_AHEAD at a time (one statement), each signed
+    // while the one before is on the wire and recorded. What is claimed is sent, even when
+    // stopping: a claim is never left behind in `sending`. The first message of a run goes alone
+    // and times the destination. With a rate, each message is claimed only once the rate lets
+    // it go, as a message claimed and then put back would wait out its lease.
+    const rated = Boolean(this.limiter.limitsFor(domain, route.hosts.map((h) => h.host)).limits.messagesPerMinute);
+    const leaseMs = this.config.DELIVERY_LEASE_SECONDS * 1000;
+    let flowing = false;
+    const claims: Array<Promise<ClaimedSending | null>> = [];
+    const claimThrough = (end: number) => {
+      if (this.stopping && claims.length) return;
+      for (let j = claims.length; j < Math.min(end, messageIds.length); j++) claims.push(this.claimAhead(messageIds[j]!, domain));
+    };
+    const prepared: Array<Promise<Prepared | null>> = [];
+    const prepare = (i: number) => {
+      if (i >= messageIds.length || i < prepared.length) return;
+      claimThrough(i + (flowing ? CLAIM_AHEAD : 1));
+      prepared[i] = this.prepare(claims[i]!, messageIds[i]!, log);
+    };
     let rest: string[] = [];
     let waitMs = 0;
     try {
       for (let i = 0; i < messageIds.length; i++) {
-        // Stopping: the message in flight was finished; the rest of the run goes back unstarted.
-        waitMs = i === 0 ? 0 : this.stopping ? 0 : await admission.next();
-        if (i > 0 && (waitMs > 0 || this.stopping)) {
-          rest = messageIds.slice(i);
-          break;
+        // Stopping: the messages in flight (those claimed) are finished; the rest of the run goes
+        // back unstarted. With a rate, a message is claimed only once the rate lets it go.
+        if (i >= claims.length) {
+          waitMs = i === 0 ? 0 : this.stopping ? 0 : await admission.next();
+          if (i > 0 && (waitMs > 0 || this.stopping)) {
+            rest = messageIds.slice(i);
+            break;
+          }
         }
-        await this.deliverOne(messageIds[i]!, domain, route.hosts, log);
+        prepare(i);
+        const current = await prepared[i]!;
+        if (flowing && !this.stopping) prepare(i + 1);
+        // The next send waits for this one's record: a crash sends again at most the one
+        // transaction a slot has in flight. (The next one is claimed and signed meanwhile.)
+        const sent = performance.now();
+        if (current) await (await this.transmit(current, domain, route.hosts)).recorded;
+        // A message claimed ahead waits for those before it: only a fraction of its lease, by
+        // the time the last one took (sends past the lease risk a second claim as before).
+        flowing = !rated && (performance.now() - sent) * CLAIM_AHEAD <= leaseMs / 10;
       }
     } finally {
       await admission.release().catch(() => undefined);
@@ -205,32 +249,71 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     throw new DelayedError();
   }
 
-  /** One transaction of a run. Its failure is its own: the rest of the run goes on. */
-  private async deliverOne(messageId: string, domain: string, hosts: MxHost[], runLog: Logger): Promise<void> {
+  /** A claim of one transaction of a run; null when there is nothing to send. */
+  private claimAhead(messageId: string, domain: string): Promise<ClaimedSending | null> {
+    return this.claimSending(messageId, domain);
+  }
+
+  /**
+   * The first half of one transaction of a run: its claim and its signature. A failure is its
+   * own (the rest of the run goes on): unclaimed, it is left to the sweeper; after the claim, the
+   * error is kept and recorded as a deferral when its turn comes.
+   */
+  private async prepare(claiming: Promise<ClaimedSending | null>, messageId: string, runLog: Logger): Promise<Prepared | null> {
     const log = runLog.child({ messageId });
-    let claimed: Awaited<ReturnType<DeliveryProcessor['claimSending']>>;
+    let claimed: ClaimedSending | null;
     try {
-      claimed = await this.claimSending(messageId, domain);
+      claimed = await claiming;
     } catch (error) {
       // Nothing was claimed: the recipients stay queued (or deferred) for the sweeper.
       log.error({ err: error }, 'could not claim; the sweeper will put this back');
-      return;
+      return null;
     }
-    if (!claimed) return;
-    const { claim, sending } = claimed;
+    if (!claimed) return null;
+    const { claim } = claimed;
     // Logged under the request that accepted the message (API call or relay session), so one id
     // follows it from the call to the receiving server's reply. A child logger rather than the
     // request context: on Node 22, AsyncLocalStorage in this process would tax every await of
     // every delivery (its promise hooks cost the worker 5% of its throughput in bench:delivery).
     const messageLog = claim.requestId ? log.child({ reqId: claim.requestId }) : log;
+    const started = process.hrtime.bigint();
     try {
-      await this.deliver(claim, domain, sending, hosts, messageLog);
+      return { ...claimed, log: messageLog, started, signed: await this.signer.sign(claim.raw, claim.fromDomain, claim.keys) };
     } catch (error) {
+      return { ...claimed, log: messageLog, started, error };
+    }
+  }
+
+  /**
+   * The second half: sends over the pool and returns once the server has answered, with the
+   * recording of the outcome under way (`recorded` never rejects: what fails is logged and deferred).
+   */
+  private async transmit(prepared: Prepared, domain: string, hosts: MxHost[]): Promise<{ recorded: Promise<void> }> {
+    const { claim, sending, log } = prepared;
+    const deferOnError = (error: unknown) => {
       // Whatever failed after the claim, the recipients must not sit in `sending` until the lease.
-      messageLog.error({ err: error }, 'delivery failed after the claim; deferring');
-      await this.record(claim, domain, this.outcomes.fromError(claim, sending, error), messageLog).catch((recordError: unknown) =>
-        messageLog.error({ err: recordError }, 'could not record the deferral; the lease will free the recipients'),
+      log.error({ err: error }, 'delivery failed after the claim; deferring');
+      return this.record(claim, domain, this.outcomes.fromError(claim, sending, error), log).catch((recordError: unknown) =>
+        log.error({ err: recordError }, 'could not record the deferral; the lease will free the recipients'),
       );
+    };
+    try {
+      if ('error' in prepared) throw prepared.error;
+      const from =
+        sending.length === 1
+          ? this.returnPath.address({ kind: 'recipient', recipientId: sending[0]!.id }, claim.returnPathDomain)
+          : this.returnPath.addressForDomain(claim.messageId, domain, claim.returnPathDomain);
+      const startMx = Math.min(...sending.map((r) => r.mxIndex)) || 0;
+      const result = await this.pool.send(hosts, startMx % hosts.length, { from, to: sending.map((r) => r.email) }, prepared.signed);
+      if (!result.ok) log.info({ errors: result.connectionErrors }, 'no MX host took the message');
+      else if (log.isLevelEnabled('debug')) log.debug({ mx: result.mxHost, replies: result.recipients.map((r) => r.response) }, 'delivery attempted');
+      const recorded = this.record(claim, domain, this.outcomes.fromSend(claim, sending, hosts, result), log).then(
+        () => this.metrics.deliveries.observe(Number(process.hrtime.bigint() - prepared.started) / 1e9),
+        deferOnError,
+      );
+      return { recorded };
+    } catch (error) {
+      return { recorded: deferOnError(error) };
     }
   }
 
@@ -242,21 +325,6 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     const claim = await this.claims.submit({ messageId, domain });
     const sending = claim?.recipients.filter((r) => r.status === 'sending') ?? [];
     return claim && sending.length ? { claim, sending } : null;
-  }
-
-  private async deliver(claim: ClaimedDelivery, domain: string, sending: ClaimedDelivery['recipients'], hosts: MxHost[], log: Logger): Promise<void> {
-    const started = process.hrtime.bigint();
-    const signed = await this.signer.sign(claim.raw, claim.fromDomain, claim.keys);
-    const from =
-      sending.length === 1
-        ? this.returnPath.address({ kind: 'recipient', recipientId: sending[0]!.id }, claim.returnPathDomain)
-        : this.returnPath.addressForDomain(claim.messageId, domain, claim.returnPathDomain);
-    const startMx = Math.min(...sending.map((r) => r.mxIndex)) || 0;
-    const result = await this.pool.send(hosts, startMx % hosts.length, { from, to: sending.map((r) => r.email) }, signed);
-    if (!result.ok) log.info({ errors: result.connectionErrors }, 'no MX host took the message');
-    else if (log.isLevelEnabled('debug')) log.debug({ mx: result.mxHost, replies: result.recipients.map((r) => r.response) }, 'delivery attempted');
-    await this.record(claim, domain, this.outcomes.fromSend(claim, sending, hosts, result), log);
-    this.metrics.deliveries.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   private async record(claim: ClaimedDelivery, domain: string, outcomes: DeliveryOutcome[], log: Logger): Promise<void> {
