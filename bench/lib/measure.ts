@@ -71,7 +71,8 @@ export async function waitForQuiet(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 5_000));
   }
-  console.log(`  measuring at load average ${loadavg().map((l) => fmt(l, 1)).join(', ')}`);
+  const waited = loadavg()[0]! >= below ? ' (waited an hour: measuring anyway)' : '';
+  console.log(`  measuring at load average ${loadavg().map((l) => fmt(l, 1)).join(', ')}${waited}`);
 }
 
 /**
