@@ -1,8 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chownHomes, DovecotInstance, dovecotHash, dovecotMailUser } from '../lib/dovecot';
 
 /**
  * A standalone Dovecot IMAP server for comparison runs (Debian's dovecot-imapd): its own config,
@@ -11,14 +10,8 @@ import { join } from 'node:path';
  * in full by `config()` and documented in BENCHMARKS.md (IMAP, issue 15).
  */
 export class DovecotImap {
-  private constructor(
-    readonly dir: string,
-    readonly port: number,
-    private readonly child: ChildProcess,
-  ) {}
-
   static available(): boolean {
-    return spawnSync('dovecot', ['--version']).status === 0;
+    return DovecotInstance.available();
   }
 
   /** The dovecot.conf of a run (users' homes under `dir`/home/<user>). */
@@ -65,105 +58,22 @@ protocol imap {
 `;
   }
 
-  /** Users `users` (addresses) with the same password, each an empty Maildir. */
   /**
-   * `scheme`: doveadm pw's scheme for the passwd-file: CRYPT (bcrypt, cost 5: Debian's default)
-   * or ARGON2ID. Dovecot's auth cache keeps the passdb's hash, not a verified result, so every
-   * login pays the scheme's cost.
+   * Users `users` (addresses) with the same password, each an empty Maildir. `scheme`: doveadm
+   * pw's scheme for the passwd-file: CRYPT (bcrypt, cost 5: Debian's default) or ARGON2ID.
+   * Dovecot's auth cache keeps the passdb's hash, not a verified result, so every login pays the
+   * scheme's cost.
    */
-  static async start(options: { port: number; users: string[]; password: string; scheme: string }): Promise<DovecotImap> {
+  static async start(options: { port: number; users: string[]; password: string; scheme: string }): Promise<DovecotInstance> {
     const dir = `/tmp/mailroom-bench-dovecot-imap-${randomBytes(4).toString('hex')}`;
     for (const user of options.users) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, 'home', user, 'Maildir', sub), { recursive: true });
     mkdirSync(join(dir, 'run'), { recursive: true });
     mkdirSync(join(dir, 'state'), { recursive: true });
-    const hash = spawnSync('doveadm', ['pw', '-s', options.scheme, '-p', options.password], { encoding: 'utf8' }).stdout.trim();
-    if (!hash.startsWith(`{${options.scheme}}`)) throw new Error(`doveadm pw failed: ${hash}`);
+    const hash = dovecotHash(options.scheme, options.password);
     const domains = new Set(options.users.map((user) => user.split('@')[1]!));
     for (const domain of domains) writeFileSync(join(dir, `passwd.${domain}`), options.users.filter((u) => u.endsWith(`@${domain}`)).map((user) => `${user}:${hash}::::::\n`).join(''));
-    // Mail processes may not run as root: the Maildirs belong to nobody when we are root.
-    const root = userInfo().uid === 0;
-    const mailUser = root ? 'nobody' : userInfo().username;
-    if (root) chownTree(join(dir, 'home'), 65534, 65534);
-    writeFileSync(join(dir, 'dovecot.conf'), DovecotImap.config(dir, options.port, root, mailUser));
-    const child = spawn('dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
-    const dovecot = new DovecotImap(dir, options.port, child);
-    const deadline = Date.now() + 15_000;
-    while (!readFileSafe(join(dir, 'dovecot.log')).includes('starting up')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dovecot did not start:\n${readFileSafe(join(dir, 'dovecot.log'))}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    return dovecot;
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** Pids of the master and every process under it (login, auth, imap, ...). */
-  processes(): number[] {
-    const parents = new Map<number, number>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        parents.set(Number(entry), Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]));
-      } catch {
-        // gone meanwhile
-      }
-    }
-    const tree = new Set<number>([this.child.pid!]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const [pid, parent] of parents) {
-        if (!tree.has(pid) && tree.has(parent)) {
-          tree.add(pid);
-          grew = true;
-        }
-      }
-    }
-    return [...tree];
-  }
-
-  /**
-   * CPU seconds used so far by this instance: every process of the tree, with the reaped
-   * children's counters (cutime, cstime) of each, so sessions that ended still count.
-   */
-  cpuSeconds(): number {
-    let ticks = 0;
-    for (const pid of this.processes()) {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return ticks / 100;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function readFileSafe(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const child = join(path, entry.name);
-    if (entry.isDirectory()) chownTree(child, uid, gid);
-    else chownSync(child, uid, gid);
+    chownHomes(dir);
+    const { root, mailUser } = dovecotMailUser();
+    return DovecotInstance.launch(dir, options.port, DovecotImap.config(dir, options.port, root, mailUser));
   }
 }
