@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
 import { freePort } from '@mailroom/testing';
-import { BenchInstallation } from '../lib/installation';
+import { BenchInstallation, untilDelivered } from '../lib/installation';
 import { cpuSeconds, cpuSecondsOf, cpuSecondsOfDatabase, fmt, option, peakRssMiB } from '../lib/measure';
 import { PostfixSink, runPostfixScript, twoSignaturesMs, type PostfixResult } from '../lib/postfix';
 
@@ -78,12 +78,7 @@ async function mailroom(mode: 'npm start' | 'api + worker'): Promise<MailroomRes
     );
     const acceptedAt = performance.now();
     await sink.waitFor(N, 30 * 60_000);
-    // Delivered means recorded: every recipient shows delivered in PostgreSQL.
-    for (;;) {
-      const { rows } = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM recipients WHERE status = 'delivered'`);
-      if (rows[0]!.n >= N) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilDelivered(pg, N);
     const doneAt = performance.now();
     clearInterval(progress);
     const cpuMs: Record<string, number> = {};

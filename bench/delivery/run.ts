@@ -12,7 +12,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { SmtpSink } from '@mailroom/testing';
 import { LeanSink } from '../lib/lean-sink';
-import { BenchInstallation } from '../lib/installation';
+import { BenchInstallation, untilDelivered } from '../lib/installation';
 import { cpuSeconds, cpuSecondsOf, fmt, option, peakRssMiB, percentile } from '../lib/measure';
 import { peers } from './peers';
 
@@ -84,12 +84,7 @@ async function main(): Promise<void> {
     );
     const acceptedAt = performance.now();
     await sink.waitFor(N, 30 * 60_000);
-    // Delivered means recorded: wait until PostgreSQL shows every recipient delivered.
-    for (;;) {
-      const { rows } = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM recipients WHERE status = 'delivered'`);
-      if (rows[0]!.n >= N) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilDelivered(pg, N);
     const doneAt = performance.now();
     clearInterval(progress);
     const { rows: statusRows } = await pg.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM recipients GROUP BY status`);

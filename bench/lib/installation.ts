@@ -46,6 +46,15 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/** Resolves once PostgreSQL records `n` recipients as delivered: delivered means recorded, not only received by the sink. */
+export async function untilDelivered(pg: Client, n: number): Promise<void> {
+  for (;;) {
+    const { rows } = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM recipients WHERE status = 'delivered'`);
+    if (rows[0]!.n >= n) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
  * A throw-away Mailroom installation for a benchmark: its own database and Redis prefix, a DNS
  * server of its own, and Mailroom's apps started as real processes from dist/.
