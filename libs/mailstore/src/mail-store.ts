@@ -58,6 +58,13 @@ const MAX_FLAG_LENGTH = 128;
 /** Most appends filed in one transaction (one commit). */
 const MAX_APPENDS_PER_COMMIT = 64;
 
+/**
+ * Group-commit lanes: groups of appends to different folders commit side by side, on as many
+ * connections. A folder always files through the same lane, so two lanes never wait on one
+ * folder's row lock; with one lane, every group waited for the last one's round trips.
+ */
+const FILING_LANES = 4;
+
 /** An append waiting for its group's transaction. */
 interface PendingAppend {
   input: AppendInput;
@@ -89,9 +96,13 @@ export class MailStore {
    * Group commit of appends: while one transaction files messages, the appends that arrive
    * meanwhile (other SMTP sessions' messages) gather, and the next transaction files them all
    * with one commit. Idle, an append starts at once; each caller's promise resolves only after
-   * the commit that holds its message.
+   * the commit that holds its message. Folders are spread over FILING_LANES lanes, each with
+   * one group in flight, so mail for many mailboxes files on several connections at once.
    */
-  private readonly filings = new Batcher<PendingAppend, FilingOutcome>((group) => this.fileGroup(group), { maxInFlight: 1, maxSize: MAX_APPENDS_PER_COMMIT });
+  private readonly filings = Array.from(
+    { length: FILING_LANES },
+    () => new Batcher<PendingAppend, FilingOutcome>((group) => this.fileGroup(group), { maxInFlight: 1, maxSize: MAX_APPENDS_PER_COMMIT }),
+  );
 
   /**
    * Files one message into a folder of the mailbox (a missing standard folder is created):
@@ -101,7 +112,7 @@ export class MailStore {
   async append(input: AppendInput): Promise<AppendResult> {
     const pending: PendingAppend = { input, message: prepareMessage(input.raw), flags: normalizeStoredFlags(input.flags ?? []), internalDate: input.internalDate ?? new Date() };
     const file = async (): Promise<AppendResult | null> => {
-      const outcome = await this.filings.submit(pending);
+      const outcome = await this.filings[laneOf(input)]!.submit(pending);
       if ('error' in outcome) throw outcome.error;
       return outcome.filed;
     };
@@ -250,6 +261,14 @@ export function normalizeStoredFlags(flags: readonly string[]): string[] {
     if (!out.includes(value)) out.push(value);
   }
   return out;
+}
+
+/** The filing lane of a folder: the same for every append to it (INBOX in any case is one folder). */
+export function laneOf({ mailboxId, folder }: Pick<AppendInput, 'mailboxId' | 'folder'>): number {
+  const key = `${mailboxId}\0${folder.toUpperCase() === 'INBOX' ? 'INBOX' : folder}`;
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0;
+  return (hash >>> 0) % FILING_LANES;
 }
 
 function compareTarget(a: AppendInput, b: AppendInput): number {

@@ -6,6 +6,8 @@ import { createLogger } from '@mailroom/logger';
 import { MailNotifier, MailStore, MailStoreModule, type FolderChange } from '@mailroom/mailstore';
 import { PlatformModule } from '@mailroom/platform';
 import { createTestDatabase, testConfig, type TestDatabase } from '@mailroom/testing';
+import { Client } from 'pg';
+import { laneOf } from '../src/mail-store';
 import { createTestMailbox, sampleMessage } from './mailbox-fixture';
 
 describe('MailStore.append', () => {
@@ -109,6 +111,38 @@ describe('MailStore.append', () => {
     );
     expect(n).toBe(20);
     expect(transactions).toBeLessThanOrEqual(2);
+  });
+
+  it('files mail for other folders while one folder waits on its row lock', async () => {
+    const held = await createTestMailbox(app);
+    const first = await store.append({ mailboxId: held.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: 'first' }) });
+    // Mailboxes whose INBOX files through other lanes than the held one's.
+    const others = [];
+    for (let tries = 0; tries < 40 && others.length < 3; tries++) {
+      const box = await createTestMailbox(app);
+      if (laneOf({ mailboxId: box.mailboxId, folder: 'INBOX' }) !== laneOf({ mailboxId: held.mailboxId, folder: 'INBOX' })) others.push(box);
+    }
+    expect(others).toHaveLength(3);
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM folders WHERE id = $1 FOR UPDATE', [first.folderId]);
+      let waitingDone = false;
+      const waiting = store.append({ mailboxId: held.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: 'waits' }) }).then((r) => {
+        waitingDone = true;
+        return r;
+      });
+      // The held folder's append is in its transaction, blocked; the others must not queue behind it.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const filed = await Promise.all(others.map((box) => store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: 'free' }) })));
+      expect(filed.map((r) => r.uid)).toEqual([1, 1, 1]);
+      expect(waitingDone).toBe(false);
+      await locker.query('COMMIT');
+      expect((await waiting).uid).toBe(2);
+    } finally {
+      await locker.end();
+    }
   });
 
   it('recreates a deleted standard folder with a greater UIDVALIDITY, refuses unknown folders', async () => {
