@@ -9,13 +9,14 @@
  * /v1/stats (several shapes), /v1/stats/bounces and /v1/stats/health, one request at a time,
  * and prints p50/p99 per shape as the client measured it (HTTP included). For scale, it also
  * times one count over the recipients themselves, which is what the rollups spare.
+ * --quiet-below L seeds at once but times the queries only once the load average is under L.
  */
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { loadConfig } from '@mailroom/config';
 import { Sql, StatsRepository } from '@mailroom/db';
 import { BenchInstallation } from '../lib/installation';
-import { fmt, option, percentile } from '../lib/measure';
+import { fmt, option, percentile, waitForQuiet } from '../lib/measure';
 
 const RECIPIENTS = option('recipients', 'BENCH_RECIPIENTS', 10_000_000);
 const QUERIES = option('queries', 'BENCH_QUERIES', 200);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     const seedSeconds = (Date.now() - seedStart) / 1000;
     const counts = (await pg.query(`SELECT (SELECT count(*) FROM recipients)::int AS recipients, (SELECT count(*) FROM hourly_stats)::int AS hourly, (SELECT count(*) FROM bounce_stats)::int AS bounces`)).rows[0];
     console.log(`seeded in ${fmt(seedSeconds)} s: ${fmt(counts.recipients)} recipients; rollups: ${fmt(counts.hourly)} hourly rows, ${fmt(counts.bounces)} bounce rows`);
+    await waitForQuiet();
 
     const to = new Date();
     const month = new Date(to.getTime() - 30 * 86400_000).toISOString();
