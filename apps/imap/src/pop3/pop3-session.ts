@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { Logger } from '@mailroom/logger';
 import { isLoopback, normalizeIp } from '../client-address';
 import type { ImapOptions } from '../imap-options';
 import type { LoginLimiter } from '../login-limiter';
+import { SocketInput, drained, upgradeToTls } from '../socket-input';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 import { LineReader, type Pop3Line } from './line-reader';
 import type { Maildrop } from './maildrop';
@@ -40,12 +41,11 @@ export class Pop3Session implements Pop3Context {
   pendingUser: string | null = null;
   finished: Promise<void> = Promise.resolve();
   private socket: Socket;
-  private reader: LineReader;
+  private input: SocketInput<Pop3Line, LineReader>;
   private closed = false;
   /** Answers not yet written: pipelined answers go out in one write, small parts copied together. */
   private out: Buffer[] = [];
   private outBytes = 0;
-  private waiter: (() => void) | null = null;
   private badCount = 0;
   private busy = false;
   private stopping = false;
@@ -60,7 +60,11 @@ export class Pop3Session implements Pop3Context {
     this.socket = socket;
     this.remoteAddress = normalizeIp(socket.remoteAddress ?? '');
     this.logger = deps.logger.child({ pop3Session: this.id, remote: this.remoteAddress });
-    this.reader = new LineReader(deps.options.pop3MaxLineLength);
+    this.input = this.newInput(socket);
+  }
+
+  private newInput(socket: Socket): SocketInput<Pop3Line, LineReader> {
+    return new SocketInput(socket, new LineReader(this.deps.options.pop3MaxLineLength), HIGH_WATER);
   }
 
   get state(): 'authorization' | 'transaction' {
@@ -84,11 +88,6 @@ export class Pop3Session implements Pop3Context {
   }
 
   private attach(socket: Socket): void {
-    socket.on('data', (chunk: Buffer) => {
-      this.reader.push(chunk);
-      if (this.reader.buffered > HIGH_WATER) socket.pause();
-      this.wake();
-    });
     socket.on('timeout', () => {
       this.logger.info('pop3 session timed out');
       // RFC 1939 3: an autologout ends the session without entering UPDATE.
@@ -99,28 +98,15 @@ export class Pop3Session implements Pop3Context {
     socket.on('close', () => this.close());
   }
 
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.();
-  }
-
   /** The next line from the client, or null once the connection is closed. Flushes answers first when it must wait. */
-  async nextLine(): Promise<Pop3Line | null> {
-    for (;;) {
-      if (this.closed) return null;
-      const line = this.reader.next();
-      if (this.socket.isPaused() && this.reader.buffered < HIGH_WATER / 4) this.socket.resume();
-      if (line) return line;
-      this.flush();
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
+  nextLine(): Promise<Pop3Line | null> {
+    return this.input.next(() => this.closed, () => this.flush());
   }
 
   /** Message numbers of RETRs the client has already sent after the current command. */
   upcomingRetrievals(): number[] {
     const numbers: number[] = [];
-    for (const line of this.reader.peek()) {
+    for (const line of this.input.reader.peek()) {
       if (line.kind !== 'line' || !/^RETR /i.test(line.text)) break;
       numbers.push(Number(line.text.slice(5).trim()));
     }
@@ -137,7 +123,7 @@ export class Pop3Session implements Pop3Context {
       } finally {
         this.busy = false;
       }
-      if (!this.reader.peek().length || this.socket.writableLength > WRITE_HIGH_WATER) this.flush();
+      if (!this.input.reader.peek().length || this.socket.writableLength > WRITE_HIGH_WATER) this.flush();
       await this.drained();
       if (this.quitting || this.stopping || this.closed) {
         if (this.stopping && !this.quitting) this.write('-ERR Server shutting down; nothing was deleted\r\n');
@@ -210,15 +196,7 @@ export class Pop3Session implements Pop3Context {
   async drained(): Promise<void> {
     if (this.socket.writableLength <= WRITE_HIGH_WATER || this.closed) return;
     this.flush();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
-    });
+    await drained(this.socket);
   }
 
   enterTransaction(user: ImapUser, maildrop: Maildrop): void {
@@ -236,12 +214,10 @@ export class Pop3Session implements Pop3Context {
   /** STLS (RFC 2595): the answer goes out in plain text; anything pipelined after it is dropped. */
   async startTls(): Promise<void> {
     this.flush();
-    const plain = this.socket;
-    for (const event of ['data', 'timeout', 'close', 'error']) plain.removeAllListeners(event);
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: this.deps.secureContext });
+    const secure = upgradeToTls(this.socket, this.deps.secureContext);
     this.socket = secure;
     this.secure = true;
-    this.reader = new LineReader(this.deps.options.pop3MaxLineLength);
+    this.input = this.newInput(secure);
     this.attach(secure);
     secure.setTimeout(this.deps.options.preauthTimeoutMs);
   }
@@ -252,7 +228,7 @@ export class Pop3Session implements Pop3Context {
     this.closed = true;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.wake();
+    this.input.wake();
     this.onClose(this);
     this.logger.debug('pop3 session closed');
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { DomainError } from '@mailroom/common';
 import type { Logger } from '@mailroom/logger';
 import { isLoopback, normalizeIp } from '../client-address';
@@ -9,6 +9,7 @@ import type { CommandResult } from '../commands/command';
 import type { ImapOptions } from '../imap-options';
 import { CommandReader, type Frame } from '../protocol/command-reader';
 import { ParseError, parseCommand, tagOf } from '../protocol/command-parser';
+import { SocketInput, drained, upgradeToTls } from '../socket-input';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 import type { CommandSession, CommandSessionDeps, SessionState } from './command-session';
 import { RESPONSE_CODE } from './error-response';
@@ -45,9 +46,8 @@ export class ImapSession implements CommandSession {
   readonly enabled = new Set<string>();
   clientId: Record<string, string> | null = null;
   private socket: Socket;
-  private reader: CommandReader;
+  private input: SocketInput<Frame, CommandReader>;
   private closed = false;
-  private waiter: (() => void) | null = null;
   private badCount = 0;
   private unwatch: (() => void) | null = null;
   private syncing: Promise<void> = Promise.resolve();
@@ -72,7 +72,7 @@ export class ImapSession implements CommandSession {
     this.socket = socket;
     this.remoteAddress = normalizeIp(socket.remoteAddress ?? '');
     this.logger = deps.logger.child({ imapSession: this.id, remote: this.remoteAddress });
-    this.reader = this.newReader();
+    this.input = this.newInput(socket);
   }
 
   get storage(): ImapStorage {
@@ -104,18 +104,13 @@ export class ImapSession implements CommandSession {
     });
   }
 
-  private newReader(): CommandReader {
+  private newInput(socket: Socket): SocketInput<Frame, CommandReader> {
     const reader = new CommandReader({ ...this.deps.options.limits, maxAppendSize: this.deps.maxAppendSize }, () => void this.write('+ Ready for literal data\r\n'));
     reader.authenticated = () => this.user !== null;
-    return reader;
+    return new SocketInput(socket, reader, HIGH_WATER);
   }
 
   private attach(socket: Socket): void {
-    socket.on('data', (chunk: Buffer) => {
-      this.reader.push(chunk);
-      if (this.reader.buffered > HIGH_WATER) socket.pause();
-      this.wake();
-    });
     socket.on('timeout', () => {
       this.logger.info('imap session timed out');
       void this.write('* BYE Autologout; idle for too long\r\n').then(() => this.close());
@@ -124,23 +119,10 @@ export class ImapSession implements CommandSession {
     socket.on('close', () => this.close());
   }
 
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.();
-  }
-
   /** The next command from the client, or null once the connection is closed. */
-  async nextFrame(): Promise<Frame | null> {
-    for (;;) {
-      if (this.closed) return null;
-      const frame = this.reader.next();
-      if (this.socket.isPaused() && this.reader.buffered < HIGH_WATER / 4) this.socket.resume();
-      if (frame) return frame;
-      // What was said so far (a continuation request, `+ idling`) must reach the client it waits for.
-      this.flush();
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
+  nextFrame(): Promise<Frame | null> {
+    // What was said so far (a continuation request, `+ idling`) must reach the client it waits for.
+    return this.input.next(() => this.closed, () => this.flush());
   }
 
   private async loop(): Promise<void> {
@@ -240,15 +222,7 @@ export class ImapSession implements CommandSession {
     if (this.idling || !this.busy) this.flush();
     if (this.socket.writableLength > WRITE_HIGH_WATER) {
       this.flush();
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
+      await drained(this.socket);
       if (this.busy && !this.idling) this.cork();
     }
   }
@@ -330,15 +304,10 @@ export class ImapSession implements CommandSession {
   /** STARTTLS: everything the client sent after the command is discarded (RFC 3207 style). */
   async startTls(): Promise<void> {
     const context = await this.deps.secureContext();
-    const plain = this.socket;
-    plain.removeAllListeners('data');
-    plain.removeAllListeners('timeout');
-    plain.removeAllListeners('close');
-    plain.removeAllListeners('error');
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
+    const secure = upgradeToTls(this.socket, context);
     this.socket = secure;
     this.secure = true;
-    this.reader = this.newReader();
+    this.input = this.newInput(secure);
     this.attach(secure);
     secure.setTimeout(this.deps.options.preauthTimeoutMs);
   }
@@ -350,7 +319,7 @@ export class ImapSession implements CommandSession {
     this.deselect();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.wake();
+    this.input.wake();
     this.onClose(this);
     this.logger.debug('imap session closed');
   }
