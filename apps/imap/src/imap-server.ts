@@ -2,7 +2,7 @@ import { createSecureContext } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { LOGGER, type Logger } from '@mailroom/logger';
-import { settlesWithin, shutdownDeadline } from '@mailroom/platform';
+import { shutdownDeadline } from '@mailroom/platform';
 import { TlsMaterial } from '@mailroom/tls';
 import { ConnectionSlots } from './connection-slots';
 import { ImapMetrics } from './imap-metrics';
@@ -73,16 +73,7 @@ export class ImapServer implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async onModuleDestroy(): Promise<void> {
     if (!this.listeners) return;
-    const closing = this.listeners.stopListening();
-    const sessions = [...this.listeners.sessions];
-    await Promise.all(sessions.map((session) => session.shutdown()));
     const graceMs = this.config.SHUTDOWN_GRACE_SECONDS * 1000;
-    const waitMs = Math.min(10_000, shutdownDeadline(graceMs) - Date.now() - graceMs / 4);
-    if (!(await settlesWithin(Promise.all(sessions.map((s) => s.finished)), waitMs))) {
-      this.logger.warn('imap commands still running at shutdown; closing their sessions');
-      for (const session of sessions) session.close();
-      await settlesWithin(Promise.all(sessions.map((s) => s.finished)), 1_000);
-    }
-    await closing;
+    await this.listeners.stop(Math.min(10_000, shutdownDeadline(graceMs) - Date.now() - graceMs / 4), 1_000);
   }
 }

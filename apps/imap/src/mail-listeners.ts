@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '@mailroom/logger';
+import { settlesWithin } from '@mailroom/platform';
 import type { TlsKeyPair } from '@mailroom/tls';
 import { normalizeIp } from './client-address';
 import type { ConnectionSlots } from './connection-slots';
@@ -8,6 +9,8 @@ import type { ConnectionSlots } from './connection-slots';
 /** What the listeners need of a session: start it, and end it when the process stops. */
 export interface ListenedSession {
   start(): void;
+  /** Server shutdown: finish the command in flight, then say goodbye. */
+  shutdown(): void | Promise<void>;
   close(): void;
   /** Settles when the session has ended and its work is done. */
   readonly finished: Promise<void>;
@@ -46,8 +49,26 @@ export class MailListeners<S extends ListenedSession> {
     await Promise.all([this.bind(plain, plainPort), this.bind(implicit, tlsPort)]);
   }
 
-  /** Stops accepting; resolves once the listening sockets are closed (sessions are the caller's to end). */
-  stopListening(): Promise<void> {
+  /**
+   * Shutdown: stops accepting, asks every session to finish (a command in flight is answered
+   * first), and closes the sessions whose commands still run after `waitMs`, then waits
+   * `afterCloseMs` at most for them to end. Resolves once the listening sockets are closed.
+   */
+  async stop(waitMs: number, afterCloseMs = 0): Promise<void> {
+    const closing = this.stopListening();
+    const sessions = [...this.sessions];
+    await Promise.all(sessions.map((session) => session.shutdown()));
+    const finished = () => Promise.all(sessions.map((session) => session.finished));
+    if (!(await settlesWithin(finished(), waitMs))) {
+      this.options.logger.warn(`${this.options.protocol} commands still running at shutdown; closing their sessions`);
+      for (const session of sessions) session.close();
+      if (afterCloseMs > 0) await settlesWithin(finished(), afterCloseMs);
+    }
+    await closing;
+  }
+
+  /** Stops accepting; resolves once the listening sockets are closed. */
+  private stopListening(): Promise<void> {
     const closing = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     this.servers.length = 0;
     return Promise.all(closing).then(() => undefined);

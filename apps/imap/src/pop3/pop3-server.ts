@@ -2,7 +2,6 @@ import { createSecureContext } from 'node:tls';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { LOGGER, type Logger } from '@mailroom/logger';
-import { settlesWithin } from '@mailroom/platform';
 import { TlsMaterial } from '@mailroom/tls';
 import { ConnectionSlots } from '../connection-slots';
 import { IMAP_OPTIONS, type ImapOptions } from '../imap-options';
@@ -47,14 +46,6 @@ export class Pop3Server implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Stops listening; a QUIT in flight finishes its removals, every other session ends removing nothing. */
   async onModuleDestroy(): Promise<void> {
-    if (!this.listeners) return;
-    const closing = this.listeners.stopListening();
-    const sessions = [...this.listeners.sessions];
-    for (const session of sessions) session.shutdown();
-    if (!(await settlesWithin(Promise.all(sessions.map((s) => s.finished)), 10_000))) {
-      this.logger.warn('pop3 commands still running at shutdown; closing their sessions');
-      for (const session of sessions) session.close();
-    }
-    await closing;
+    await this.listeners?.stop(10_000);
   }
 }
