@@ -10,6 +10,12 @@ import { messageBatches } from './fetch';
 
 const RETURN_OPTIONS = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE'];
 
+/** A charset the search program names that we cannot match in becomes NO [BADCHARSET] (RFC 3501 6.4.4); any other error is thrown on. */
+export function refuseCharset(error: unknown): CommandResult {
+  if (error instanceof BadCharsetError) return no(`charset ${error.message} is not supported`, 'BADCHARSET (US-ASCII UTF-8)');
+  throw error;
+}
+
 /**
  * SEARCH and UID SEARCH: the whole RFC 3501 grammar, plus MODSEQ (RFC 7162), OLDER and YOUNGER
  * (WITHIN, RFC 5032), `SEARCH RETURN (MIN MAX ALL COUNT)` answered by ESEARCH (RFC 4731), and
@@ -35,8 +41,7 @@ export async function searchMessages(session: CommandSession, args: Args, byUid:
   try {
     key = parseSearch(tokens, { messages: folder.exists, largestUid: folder.largestUid, saved });
   } catch (error) {
-    if (error instanceof BadCharsetError) return no(`charset ${error.message} is not supported`, 'BADCHARSET (US-ASCII UTF-8)');
-    throw error;
+    return refuseCharset(error);
   }
   const usesModseq = mentionsModseq(key);
   if (usesModseq) session.condstore = true;

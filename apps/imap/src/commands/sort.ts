@@ -2,11 +2,11 @@ import type { EnvelopeAddress } from '@mailroom/mime';
 import { asciiCasemap, baseSubject, headerValue, parseHeaderFields } from '@mailroom/mime';
 import type { StoredMessage } from '@mailroom/mailstore';
 import { Args, ParseError, tokenText, type Token } from '../protocol/command-parser';
-import { BadCharsetError, parseSearch, type SearchKey } from '../protocol/search-query';
+import { parseSearch, type SearchKey } from '../protocol/search-query';
 import type { CommandSession } from '../session/command-session';
-import { no, ok, type CommandResult } from './command';
+import { ok, type CommandResult } from './command';
 import { messageBatches } from './fetch';
-import { findMatches, mentionsModseq } from './search';
+import { findMatches, mentionsModseq, refuseCharset } from './search';
 
 /** SORT and THREAD (RFC 5256) over the messages a search program selects. */
 
@@ -14,12 +14,16 @@ const SORT_KEYS = ['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO'] as 
 type SortKey = (typeof SORT_KEYS)[number];
 export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'];
 
-/** The charset and search program that follow the criteria or the algorithm. */
-function searchProgram(session: CommandSession, tokens: Token[]): SearchKey {
+/** The charset and search program that follow the criteria or the algorithm, or the answer refusing the charset. */
+function searchProgram(session: CommandSession, tokens: Token[]): { program: SearchKey } | { refused: CommandResult } {
   const folder = session.selected!;
   if (!tokens.length) throw new ParseError('missing charset');
-  // The charset is required here (RFC 5256): parseSearch reads it as a CHARSET argument.
-  return parseSearch([{ type: 'atom', value: 'CHARSET' }, ...tokens], { messages: folder.exists, largestUid: folder.largestUid, saved: folder.saved });
+  try {
+    // The charset is required here (RFC 5256): parseSearch reads it as a CHARSET argument.
+    return { program: parseSearch([{ type: 'atom', value: 'CHARSET' }, ...tokens], { messages: folder.exists, largestUid: folder.largestUid, saved: folder.saved }) };
+  } catch (error) {
+    return { refused: refuseCharset(error) };
+  }
 }
 
 /** Matching messages with what sorting and threading read: ENVELOPE, dates, sizes; headers when asked. */
@@ -82,13 +86,9 @@ async function sort(session: CommandSession, args: Args, byUid: boolean): Promis
     keys.push({ key: name as SortKey, reverse });
   }
   if (!keys.length) throw new ParseError('empty sort criteria');
-  let program: SearchKey;
-  try {
-    program = searchProgram(session, args.rest());
-  } catch (error) {
-    if (error instanceof BadCharsetError) return no(`charset ${error.message} is not supported`, 'BADCHARSET (US-ASCII UTF-8)');
-    throw error;
-  }
+  const parsed = searchProgram(session, args.rest());
+  if ('refused' in parsed) return parsed.refused;
+  const { program } = parsed;
   if (mentionsModseq(program)) session.condstore = true;
   const rows = (await load(session, program, false)).map((r) => ({ ...r, values: keys.map(({ key }) => sortValue(r.message, key)) }));
   // Ties keep mailbox order (RFC 5256 3), whatever REVERSE says.
@@ -259,13 +259,9 @@ function references(rows: Array<{ seq: number; message: StoredMessage; reference
 async function thread(session: CommandSession, args: Args, byUid: boolean): Promise<CommandResult> {
   const algorithm = args.atom('thread algorithm').toUpperCase();
   if (!THREAD_ALGORITHMS.includes(algorithm)) throw new ParseError(`unknown thread algorithm ${algorithm.slice(0, 20)}`);
-  let program: SearchKey;
-  try {
-    program = searchProgram(session, args.rest());
-  } catch (error) {
-    if (error instanceof BadCharsetError) return no(`charset ${error.message} is not supported`, 'BADCHARSET (US-ASCII UTF-8)');
-    throw error;
-  }
+  const parsed = searchProgram(session, args.rest());
+  if ('refused' in parsed) return parsed.refused;
+  const { program } = parsed;
   const rows = await load(session, program, algorithm === 'REFERENCES');
   const roots = algorithm === 'REFERENCES' ? references(rows) : orderedSubject(rows);
   await session.write(`* THREAD${roots.length ? ' ' : ''}${roots.map((r) => `(${format(r, byUid)})`).join('')}\r\n`);
