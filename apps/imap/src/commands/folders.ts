@@ -1,13 +1,11 @@
-import { DomainError } from '@mailroom/common';
 import { folderNameProblem } from '@mailroom/mailstore';
-import { Args, ParseError, literalBytes, tokenText, type Token } from '../protocol/command-parser';
+import { Args, ParseError, tokenText, type Token } from '../protocol/command-parser';
 import { formatSequenceSet, inRanges, parseSequenceSet, type SequenceRange } from '../protocol/sequence-set';
 import { decodeMailboxName, encodeMailboxName, normalizeFolderName } from '../protocol/mailbox-name';
 import { ResponseBuilder } from '../protocol/response-writer';
 import type { CommandSession } from '../session/command-session';
 import { SelectedFolder } from '../session/selected-folder';
 import { AUTHENTICATED, no, ok, type CommandHandler, type CommandResult } from './command';
-import { parseFlagList } from './flags';
 
 /** A folder name argument: modified UTF-7 decoded, INBOX in any case made INBOX. */
 export function folderArg(args: Args, what = 'folder name'): string {
@@ -390,56 +388,3 @@ export const STATUS: CommandHandler = {
     return ok('STATUS completed');
   },
 };
-
-/**
- * APPEND, and MULTIAPPEND (RFC 3502): one or more messages, each with its own flags and date,
- * stored together or not at all. Every message is checked before any is stored; should storing
- * one fail, those already stored are removed again before the answer (no session is told of
- * them in between but one that polls at that very moment). APPENDUID names every new UID.
- */
-export const APPEND: CommandHandler = {
-  states: AUTHENTICATED,
-  async run(session, command) {
-    const args = new Args(command.args);
-    const name = folderArg(args);
-    const messages: Array<{ message: Buffer; flags: string[]; date?: Date }> = [];
-    do {
-      const flags = args.peek()?.type === 'list' ? parseFlagList(args.list('flags')) : [];
-      const next = args.peek();
-      // A quoted string is the date when a message follows it; else it is a message not sent as a literal.
-      const date = next?.type === 'string' && !next.literal && args.remaining > 1 ? parseDateTime(args.astring('date-time')) : undefined;
-      messages.push({ message: literalBytes(args.next('message'), 'the message'), flags, date });
-    } while (args.remaining);
-    for (const { message } of messages) {
-      if (!message.length) return no('empty message', 'CANNOT');
-      if (message.length > session.deps.maxAppendSize) return no('message too large', 'TOOBIG');
-    }
-    const folder = await session.storage.findFolder(session.user!, name);
-    if (!folder) return missingTarget(name);
-    const stored: Array<{ folderId: string; uid: number; uidValidity: number }> = [];
-    try {
-      for (const { message, flags, date } of messages) stored.push(await session.storage.append(session.user!, name, message, flags, date));
-    } catch (error) {
-      if (stored.length) await session.storage.remove(session.user!, stored[0].folderId, stored.map((s) => s.uid));
-      if (error instanceof DomainError && error.code === 'folder_not_found') return missingTarget(name);
-      throw error;
-    }
-    const uids = stored.map((s) => s.uid);
-    return ok('APPEND completed', `APPENDUID ${stored[0].uidValidity} ${uids.length === 1 ? uids[0] : formatSequenceSet(uids)}`);
-  },
-};
-
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-/** RFC 3501 date-time: `" 7-Feb-1994 21:52:25 -0800"`. */
-export function parseDateTime(text: string): Date {
-  const match = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
-  const month = match ? MONTHS.indexOf(match[2].toLowerCase()) : -1;
-  if (!match || month === -1) throw new ParseError(`bad date-time ${text.slice(0, 30)}`);
-  const [, day, , year, hh, mm, ss, sign, zh, zm] = match;
-  const offset = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
-  const utc = Date.UTC(Number(year), month, Number(day), Number(hh), Number(mm), Number(ss)) - offset * 60_000;
-  const date = new Date(utc);
-  if (Number.isNaN(date.getTime())) throw new ParseError('bad date-time');
-  return date;
-}

@@ -1,4 +1,5 @@
-import { APPEND, CREATE, DELETE, EXAMINE, LIST, LSUB, RENAME, SELECT, STATUS, SUBSCRIBE, UNSUBSCRIBE } from './folders';
+import { APPEND } from './append';
+import { CREATE, DELETE, EXAMINE, LIST, LSUB, RENAME, SELECT, STATUS, SUBSCRIBE, UNSUBSCRIBE } from './folders';
 import { AUTHENTICATE, LOGIN, STARTTLS } from './auth';
 import type { CommandHandler } from './command';
 import { CAPABILITY, ENABLE, ID, IDLE, LOGOUT, NAMESPACE, NOOP } from './general';

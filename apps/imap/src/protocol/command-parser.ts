@@ -225,7 +225,7 @@ export class Args {
  */
 export function tokenText(token: Token, what: string): string {
   if (token.type === 'list') throw new ParseError(`${what} must be a string`);
-  if (token.type === 'string' && token.binary) throw new ParseError(`${what} cannot be a literal8 (~{n}): only APPEND's message can (RFC 3516)`);
+  if (token.type === 'string' && token.binary) throw new ParseError(`${what} cannot be a literal8 (~{n}): only APPEND's message and CATENATE's TEXT can (RFC 3516)`);
   if (token.type === 'string' && token.literal) {
     if (token.literal.includes(0)) throw new ParseError(`${what} contains a NUL, which an IMAP literal cannot carry`);
     return token.literal.toString('utf8');
