@@ -10,16 +10,20 @@ import {
   createSendingAccount,
   createTestDatabase,
   freePort,
+  jsonRequest,
+  mailListenerPorts,
   recipientStatuses,
   repeatedArrivals,
   signalAndWait,
-  SmtpSink,
+  startDestination,
   TEST_REDIS_URL,
-  TestDnsServer,
   timeToNextArrival,
   type SendingAccount,
+  type SmtpSink,
   type TestApi,
   type TestDatabase,
+  type TestDestination,
+  type TestDnsServer,
 } from '@mailroom/testing';
 
 const MAIN = 'dist/apps/mailroom/src/main.js';
@@ -40,13 +44,11 @@ describe('npm start stopped mid-delivery', () => {
   let env: Record<string, string>;
   let api: Pick<TestApi, 'request' | 'adminKey'>;
   let sender: SendingAccount;
+  let destination: TestDestination;
   const processes = new BuiltProcesses();
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    sink = await SmtpSink.start({ host: '127.0.0.11' });
-    dns.add({ type: 'MX', name: 'allinone.test', exchange: 'mx.allinone.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.allinone.test', address: '127.0.0.11' });
+    ({ dns, sink } = destination = await startDestination('allinone.test', '127.0.0.11'));
     db = await createTestDatabase();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
@@ -59,16 +61,9 @@ describe('npm start stopped mid-delivery', () => {
       REDIS_PREFIX: `test-allinone-${randomBytes(4).toString('hex')}`,
       ADMIN_API_KEY: adminKey,
       HTTP_PORT: String(httpPort),
-      SMTP_INBOUND_PORT: String(await freePort()),
-      SMTP_SUBMISSION_PORT: String(await freePort()),
-      SMTPS_SUBMISSION_PORT: String(await freePort()),
-      IMAP_PORT: String(await freePort()),
-      IMAPS_PORT: String(await freePort()),
-      POP3_PORT: String(await freePort()),
-      POP3S_PORT: String(await freePort()),
+      ...(await mailListenerPorts()),
       MAIL_HOSTNAME: 'mx.mailroom.test',
-      DNS_SERVERS: dns.address,
-      OUTBOUND_SMTP_PORT: String(sink.port),
+      ...destination.env,
       WORKER_CONCURRENCY: '8',
       DESTINATION_MAX_CONNECTIONS: '4',
       DKIM_SIGNING_THREADS: '1',
@@ -76,18 +71,7 @@ describe('npm start stopped mid-delivery', () => {
       DELIVERY_LEASE_SECONDS: '3600',
       LOG_LEVEL: 'info',
     };
-    const baseUrl = `http://127.0.0.1:${httpPort}`;
-    api = {
-      adminKey,
-      async request(method, path, options = {}) {
-        const headers: Record<string, string> = { ...options.headers };
-        if (options.key) headers.authorization = `Bearer ${options.key}`;
-        if (options.body !== undefined) headers['content-type'] = 'application/json';
-        const response = await fetch(baseUrl + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-      },
-    };
+    api = { adminKey, request: jsonRequest(`http://127.0.0.1:${httpPort}`) };
     const first = await start();
     sender = await createSendingAccount(api, dns, 'allinone-sender.test');
     expect((await signalAndWait(first, 'SIGTERM')).code).toBe(0);
@@ -101,8 +85,7 @@ describe('npm start stopped mid-delivery', () => {
     await pg?.end();
     redis?.disconnect();
     await db?.drop();
-    await sink?.close();
-    await dns?.close();
+    await destination?.close();
   });
 
   const start = () => processes.start(MAIN, env, 'mailroom ready');

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
-import { TEST_PG_URL, databaseUrl, freePort, runBuilt, spawnBuilt, until } from '@mailroom/testing';
+import { TEST_PG_URL, databaseUrl, freePort, mailListenerPorts, runBuilt, spawnBuilt, until } from '@mailroom/testing';
 
 const MAIN = 'dist/apps/mailroom/src/main.js';
 
@@ -19,13 +19,7 @@ describe('npm start (everything in one process)', () => {
     const child = spawnBuilt(MAIN, {
       DATABASE_URL: databaseUrl(name),
       HTTP_PORT: String(port),
-      SMTP_INBOUND_PORT: String(await freePort()),
-      SMTP_SUBMISSION_PORT: String(await freePort()),
-      SMTPS_SUBMISSION_PORT: String(await freePort()),
-      IMAP_PORT: String(await freePort()),
-      IMAPS_PORT: String(await freePort()),
-      POP3_PORT: String(await freePort()),
-      POP3S_PORT: String(await freePort()),
+      ...(await mailListenerPorts()),
       REDIS_PREFIX: `test-start-${port}`,
       LOG_LEVEL: 'info',
     });

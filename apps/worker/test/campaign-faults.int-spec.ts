@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import type { Redis } from 'ioredis';
+import type { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { arrivals, BuiltProcesses, createSendingAccount, signalAndWait, SmtpSink, TEST_REDIS_URL, TestDnsServer, until, workerEnvFor, type SendingAccount } from '@mailroom/testing';
+import { arrivals, BuiltProcesses, createSendingAccount, signalAndWait, startDestination, until, type SendingAccount, type SmtpSink, type TestDestination, type TestDnsServer } from '@mailroom/testing';
 import { campaignOf, messageIdsAtSink, seedContacts, seedList } from '../../mailroom/test/support/campaign-fixture';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import type { TestApi } from '../../mailroom/test/support/test-api';
+import { startWorkerRig, type WorkerRig } from '../../mailroom/test/support/worker-rig';
 
 const WORKER = 'dist/apps/worker/src/main.js';
 const CONTACTS = 300;
@@ -24,20 +25,14 @@ describe('campaign faults', () => {
   let redis: Redis;
   let pg: Client;
   let workerEnv: Record<string, string>;
+  let destination: TestDestination;
+  let rig: WorkerRig;
   const workers = new BuiltProcesses();
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    sink = await SmtpSink.start({ host: '127.0.0.42' });
-    dns.add({ type: 'MX', name: 'campaign-faults.test', exchange: 'mx.campaign-faults.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.campaign-faults.test', address: '127.0.0.42' });
-    const env = { DNS_SERVERS: dns.address, OUTBOUND_SMTP_PORT: String(sink.port), SWEEP_INTERVAL_SECONDS: '2' };
-    api = await startTestApi(env); // no worker in this process
+    ({ dns, sink } = destination = await startDestination('campaign-faults.test', '127.0.0.42'));
+    ({ api, redis, pg, workerEnv } = rig = await startWorkerRig({ ...destination.env, SWEEP_INTERVAL_SECONDS: '2' }, { WORKER_CONCURRENCY: '8', DESTINATION_MAX_CONNECTIONS: String(CONNECTIONS), DELIVERY_LEASE_SECONDS: '3600' }));
     sender = await createSendingAccount(api, dns, 'campaign-sender.test');
-    redis = new Redis(TEST_REDIS_URL);
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
-    workerEnv = await workerEnvFor(api, { ...env, WORKER_CONCURRENCY: '8', DESTINATION_MAX_CONNECTIONS: String(CONNECTIONS), DELIVERY_LEASE_SECONDS: '3600' });
   });
 
   afterEach(async () => {
@@ -45,11 +40,8 @@ describe('campaign faults', () => {
   });
 
   afterAll(async () => {
-    await pg?.end();
-    redis?.disconnect();
-    await api?.close();
-    await sink?.close();
-    await dns?.close();
+    await rig?.close();
+    await destination?.close();
   });
 
   const startWorker = () => workers.start(WORKER, workerEnv, '"worker ready"');

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import type { Redis } from 'ioredis';
+import type { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   allDelivered as allDeliveredWithin,
@@ -9,13 +9,14 @@ import {
   recipientStatuses,
   repeatedArrivals,
   signalAndWait,
-  SmtpSink,
-  TEST_REDIS_URL,
-  TestDnsServer,
-  workerEnvFor,
+  startDestination,
   type SendingAccount,
+  type SmtpSink,
+  type TestDestination,
+  type TestDnsServer,
 } from '@mailroom/testing';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import type { TestApi } from '../../mailroom/test/support/test-api';
+import { startWorkerRig, type WorkerRig } from '../../mailroom/test/support/worker-rig';
 
 const WORKER = 'dist/apps/worker/src/main.js';
 const COUNT = 40;
@@ -32,20 +33,14 @@ describe('delivery durability', () => {
   let redis: Redis;
   let pg: Client;
   let workerEnv: Record<string, string>;
+  let destination: TestDestination;
+  let rig: WorkerRig;
   const workers = new BuiltProcesses();
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    sink = await SmtpSink.start({ host: '127.0.0.9' });
-    dns.add({ type: 'MX', name: 'slow.test', exchange: 'mx.slow.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.slow.test', address: '127.0.0.9' });
-    const env = { DNS_SERVERS: dns.address, OUTBOUND_SMTP_PORT: String(sink.port), SWEEP_INTERVAL_SECONDS: '1' };
-    api = await startTestApi(env); // no worker in this process
+    ({ dns, sink } = destination = await startDestination('slow.test', '127.0.0.9'));
+    ({ api, redis, pg, workerEnv } = rig = await startWorkerRig({ ...destination.env, SWEEP_INTERVAL_SECONDS: '1' }, { WORKER_CONCURRENCY: '4', WORKER_LOCK_SECONDS: '2', DELIVERY_LEASE_SECONDS: '3' }));
     sender = await createSendingAccount(api, dns, 'durable.test');
-    redis = new Redis(TEST_REDIS_URL);
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
-    workerEnv = await workerEnvFor(api, { ...env, WORKER_CONCURRENCY: '4', WORKER_LOCK_SECONDS: '2', DELIVERY_LEASE_SECONDS: '3' });
   });
 
   afterEach(async () => {
@@ -53,11 +48,8 @@ describe('delivery durability', () => {
   });
 
   afterAll(async () => {
-    await pg?.end();
-    redis?.disconnect();
-    await api?.close();
-    await sink?.close();
-    await dns?.close();
+    await rig?.close();
+    await destination?.close();
   });
 
   const startWorker = (env: Record<string, string> = {}) => workers.spawn(WORKER, { ...workerEnv, ...env });

@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import type { Redis } from 'ioredis';
+import type { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BuiltProcesses, createAccountKey, signalAndWait, TEST_REDIS_URL, until, WebhookReceiver, workerEnvFor } from '@mailroom/testing';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import { BuiltProcesses, createAccountKey, signalAndWait, until, WebhookReceiver } from '@mailroom/testing';
+import type { TestApi } from '../../mailroom/test/support/test-api';
+import { startWorkerRig, type WorkerRig } from '../../mailroom/test/support/worker-rig';
 
 const WORKER = 'dist/apps/worker/src/main.js';
 
@@ -18,17 +19,14 @@ describe('webhook durability', () => {
   let pg: Client;
   let key: string;
   let workerEnv: Record<string, string>;
+  let rig: WorkerRig;
   const workers = new BuiltProcesses();
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
     const env = { WEBHOOK_ALLOW_PRIVATE: 'true', SWEEP_INTERVAL_SECONDS: '1' };
-    api = await startTestApi(env); // no worker in this process
+    ({ api, redis, pg, workerEnv } = rig = await startWorkerRig(env, { WEBHOOK_TIMEOUT_SECONDS: '2', WEBHOOK_RETRY_SCHEDULE: '1,1,1,1,1,1', WORKER_LOCK_SECONDS: '2' }));
     ({ key } = await createAccountKey(api, 'durable hooks'));
-    redis = new Redis(TEST_REDIS_URL);
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
-    workerEnv = await workerEnvFor(api, { ...env, WEBHOOK_TIMEOUT_SECONDS: '2', WEBHOOK_RETRY_SCHEDULE: '1,1,1,1,1,1', WORKER_LOCK_SECONDS: '2' });
   });
 
   afterEach(async () => {
@@ -36,9 +34,7 @@ describe('webhook durability', () => {
   });
 
   afterAll(async () => {
-    redis?.disconnect();
-    await pg?.end();
-    await api?.close();
+    await rig?.close();
     await receiver?.close();
   });
 

@@ -11,3 +11,4 @@ export * from './sending-fixture';
 export * from './until';
 export * from './delivery-watch';
 export * from './webhook-receiver';
+export * from './destination';

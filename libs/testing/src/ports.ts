@@ -12,3 +12,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Free ports for every mail listener of `npm start` (SMTP inbound and submission, IMAP, POP3), as env. */
+export async function mailListenerPorts(): Promise<Record<string, string>> {
+  const ports: Record<string, string> = {};
+  for (const name of ['SMTP_INBOUND_PORT', 'SMTP_SUBMISSION_PORT', 'SMTPS_SUBMISSION_PORT', 'IMAP_PORT', 'IMAPS_PORT', 'POP3_PORT', 'POP3S_PORT']) {
+    ports[name] = String(await freePort());
+  }
+  return ports;
+}

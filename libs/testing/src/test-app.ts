@@ -17,6 +17,28 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+/** TestApi.request against the API at `baseUrl` (one in the test, or a process the test started). */
+export function jsonRequest(baseUrl: string): TestApi['request'] {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON (metrics, docs): keep the text
+    }
+    return { status: response.status, body, headers: response.headers };
+  };
+}
+
 /** Builds the HTTP application under test from its config; the app side supplies it (libs never import apps). */
 export type TestHttpAppFactory = (config: AppConfig, logger: Logger) => Promise<NestFastifyApplication>;
 
@@ -40,24 +62,7 @@ export async function startTestHttpApp(build: TestHttpAppFactory, env: Record<st
     db,
     baseUrl,
     adminKey,
-    async request(method, path, options = {}) {
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.key) headers.authorization = `Bearer ${options.key}`;
-      if (options.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(baseUrl + path, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON (metrics, docs): keep the text
-      }
-      return { status: response.status, body, headers: response.headers };
-    },
+    request: jsonRequest(baseUrl),
     async close() {
       await app.close();
       await db.drop();
