@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DomainError } from '@mailroom/common';
 import type { SecretBox } from '@mailroom/crypto';
-import { mailauthSignatures, type OpenSigningKey } from './mailauth-sign';
+import { relaxedSignatures, type OpenSigningKey } from './relaxed-signer';
 import type { SignRequest, SignResponse } from './signing-thread';
 
 export interface SigningKey {
@@ -39,8 +39,8 @@ const MAX_START_FAILURES = 3;
 
 /**
  * Signs outgoing mail with every active key of the sending domain (RSA-2048, and Ed25519 as a
- * second signature, RFC 8463), with mailauth, on the event loop or in signing threads. Keys are
- * decrypted once per process and kept in memory.
+ * second signature, RFC 8463), with relaxed-signer.ts, on the event loop or in signing threads.
+ * Keys are decrypted once per process and kept in memory.
  */
 export class DkimSigner {
   private readonly keys = new Map<string, string>();
@@ -67,7 +67,7 @@ export class DkimSigner {
     // 'unavailable': the key may be made or activated in a moment; the delivery is retried, not failed.
     if (!keys.length) throw new DomainError('unavailable', 'dkim_key_missing', `${domain} has no active DKIM key`, { domain });
     const open = keys.map((key): OpenSigningKey => ({ selector: key.selector, algorithm: key.algorithm, privateKeyPem: this.key(key) }));
-    if (!this.threads.length) return mailauthSignatures(message, domain, open);
+    if (!this.threads.length) return relaxedSignatures(message, domain, open);
     // The least busy thread: a slow message must not queue others behind it.
     const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;

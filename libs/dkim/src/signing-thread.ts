@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { mailauthSignatures, type OpenSigningKey } from './mailauth-sign';
+import { relaxedSignatures, type OpenSigningKey } from './relaxed-signer';
 
 /** A signing thread of DkimSigner: requests in, signature header lines (or an error) out. */
 export interface SignRequest {
@@ -13,8 +13,11 @@ export type SignResponse = { id: number; signatures: string } | { id: number; er
 
 parentPort?.on('message', (request: SignRequest) => {
   const message = Buffer.from(request.message.buffer, request.message.byteOffset, request.message.byteLength);
-  mailauthSignatures(message, request.domain, request.keys).then(
-    (signatures) => parentPort!.postMessage({ id: request.id, signatures } satisfies SignResponse),
-    (error: unknown) => parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies SignResponse),
-  );
+  let response: SignResponse;
+  try {
+    response = { id: request.id, signatures: relaxedSignatures(message, request.domain, request.keys) };
+  } catch (error) {
+    response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort!.postMessage(response);
 });
