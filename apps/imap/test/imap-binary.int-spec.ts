@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import { MailStore } from '@mailroom/mailstore';
 import { createTestMailbox, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import { RawClient, recordingImapFlow, startImap, type ImapHarness } from './imap-harness';
 
 const PAYLOAD = Buffer.from([0x00, 0x01, 0xff, 0x0d, 0x0a, 0x41, 0x00, 0x42]);
 const MESSAGE = [
@@ -73,18 +72,7 @@ describe('IMAP BINARY', () => {
   });
 
   it('imapflow downloads a part through BINARY', async () => {
-    const sent: string[] = [];
-    const record = (entry: { src?: string; msg?: string }) => {
-      if (entry.src === 'c' && entry.msg) sent.push(entry.msg);
-    };
-    const flow = new ImapFlow({
-      host: '127.0.0.1',
-      port: imap.port,
-      secure: false,
-      tls: { rejectUnauthorized: false },
-      auth: { user: box.address, pass: box.password },
-      logger: { debug: record, info: record, warn: () => undefined, error: () => undefined },
-    });
+    const { flow, sent } = recordingImapFlow(imap.port, box);
     await flow.connect();
     try {
       const lock = await flow.getMailboxLock('INBOX');

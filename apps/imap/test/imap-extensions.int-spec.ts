@@ -1,4 +1,3 @@
-import { networkInterfaces } from 'node:os';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
@@ -6,7 +5,7 @@ import { Metrics } from '@mailroom/metrics';
 import { until } from '@mailroom/testing';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
 import { ImapServer } from '../src/imap-server';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import { EXTERNAL_IPV4, RawClient, startImap, type ImapHarness } from './imap-harness';
 
 describe('IMAP extensions and limits', () => {
   let imap: ImapHarness;
@@ -116,9 +115,7 @@ describe('IMAP extensions and limits', () => {
   });
 });
 
-const external = Object.values(networkInterfaces())
-  .flat()
-  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+const external = EXTERNAL_IPV4;
 
 describe.skipIf(!external)('IMAP on a non-loopback address', () => {
   let imap: ImapHarness;

@@ -1,5 +1,6 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { ImapFlow } from 'imapflow';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AppConfig } from '@mailroom/config';
@@ -8,6 +9,7 @@ import { PlatformModule } from '@mailroom/platform';
 import { createTestDatabase, freePort, testConfig, type TestDatabase } from '@mailroom/testing';
 import { ImapModule } from '../src/imap.module';
 import type { ImapOptions } from '../src/imap-options';
+import { connectWire, WireClient, type WireOptions } from './wire-client';
 
 export interface ImapHarness {
   app: INestApplicationContext;
@@ -61,50 +63,42 @@ export async function startImap(options: Partial<ImapOptions> = {}, env: Record<
   };
 }
 
+/** An IPv4 address of this machine other than loopback, if it has one (the non-loopback tests skip without). */
+export const EXTERNAL_IPV4 = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+/** An imapflow client logged in as `user`, not yet connected, and the commands it sends (imapflow logs each at debug level: { src: 'c', msg: 'A1 LIST ...' }). */
+export function recordingImapFlow(port: number, user: { address: string; password: string }): { flow: ImapFlow; sent: string[] } {
+  const sent: string[] = [];
+  const record = (entry: { msg?: string; src?: string }) => {
+    if (entry.src === 'c' && entry.msg) sent.push(entry.msg);
+  };
+  const flow = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    tls: { rejectUnauthorized: false },
+    auth: { user: user.address, pass: user.password },
+    logger: { debug: record, info: record, warn: () => undefined, error: () => undefined },
+  });
+  return { flow, sent };
+}
+
 /**
  * A bare IMAP client for protocol tests: sends exactly the bytes given and collects what the
  * server says, line by line, so tests can check the wire format itself.
  */
-export class RawClient {
-  private buffer = '';
-  private waiters: Array<() => void> = [];
+export class RawClient extends WireClient {
   private counter = 0;
-  closed = false;
 
-  private constructor(private socket: Socket) {
-    this.listen(socket);
-  }
-
-  private listen(socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      this.notify();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.notify();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  private notify() {
-    const waiters = this.waiters;
-    this.waiters = [];
-    waiters.forEach((w) => w());
+  private constructor(socket: Socket) {
+    super(socket, 'utf8');
   }
 
   /** `localAddress` binds the client's end (127.0.0.x are all loopback on Linux): another client address. */
-  static async connect(port: number, options: { tls?: boolean; host?: string; localAddress?: string } = {}): Promise<RawClient> {
-    const host = options.host ?? '127.0.0.1';
-    const { localAddress } = options;
-    const plain = netConnect({ port, host, localAddress });
-    const socket = options.tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
-    await new Promise<void>((resolve, reject) => {
-      socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
-      socket.once('error', reject);
-    });
-    const client = new RawClient(socket);
+  static async connect(port: number, options: WireOptions = {}): Promise<RawClient> {
+    const client = new RawClient(await connectWire(port, options));
     await client.waitFor(/^\* (OK|BYE)/m);
     return client;
   }
@@ -124,19 +118,9 @@ export class RawClient {
       if (this.closed) throw new Error(`connection closed while waiting for ${pattern}; got:\n${this.buffer}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${pattern}; got:\n${this.buffer}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.more(left);
     }
     return this.take();
-  }
-
-  send(data: string | Buffer): void {
-    this.socket.write(data);
   }
 
   /** Sends `tag command` and returns everything up to and including the tagged answer. */
@@ -144,22 +128,5 @@ export class RawClient {
     const tag = `t${++this.counter}`;
     this.send(`${tag} ${text}\r\n`);
     return this.waitFor(new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm'), timeoutMs);
-  }
-
-  async startTls(): Promise<void> {
-    const { connect } = await import('node:tls');
-    this.socket.removeAllListeners('data');
-    this.socket.removeAllListeners('close');
-    const secure = connect({ socket: this.socket, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.listen(secure);
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import { MailStore } from '@mailroom/mailstore';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import { RawClient, recordingImapFlow, startImap, type ImapHarness } from './imap-harness';
 
 /** ESEARCH (RFC 4731), SEARCHRES (RFC 5182), WITHIN (RFC 5032) and LIST-STATUS (RFC 5819). */
 describe('IMAP search and list extensions', () => {
@@ -102,19 +101,7 @@ describe('IMAP search and list extensions', () => {
   });
 
   it('imapflow uses them: ESEARCH results, SINCE/BEFORE as YOUNGER/OLDER, LIST-STATUS for statusQuery', async () => {
-    const sent: string[] = [];
-    // imapflow logs each command it sends at debug level: { src: 'c', msg: 'A1 LIST ...' }.
-    const record = (entry: { msg?: string; src?: string }) => {
-      if (entry.src === 'c' && entry.msg) sent.push(entry.msg);
-    };
-    const flow = new ImapFlow({
-      host: '127.0.0.1',
-      port: imap.port,
-      secure: false,
-      tls: { rejectUnauthorized: false },
-      auth: { user: box.address, pass: box.password },
-      logger: { debug: record, info: record, warn: () => undefined, error: () => undefined },
-    });
+    const { flow, sent } = recordingImapFlow(imap.port, box);
     await flow.connect();
     try {
       const folders = await flow.list({ statusQuery: { messages: true, unseen: true } });

@@ -1,47 +1,18 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { connectWire, WireClient, type WireOptions } from './wire-client';
 
 /**
  * A bare POP3 client for protocol tests: sends exactly the bytes given and reads answers as
  * bytes (latin1, so octet counts are string lengths), a single line or a multi-line body.
  */
-export class Pop3RawClient {
-  private buffer = '';
-  private waiters: Array<() => void> = [];
-  closed = false;
-
-  private constructor(private socket: Socket) {
-    this.listen(socket);
-  }
-
-  private listen(socket: Socket): void {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      this.notify();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.notify();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    waiters.forEach((w) => w());
+export class Pop3RawClient extends WireClient {
+  private constructor(socket: Socket) {
+    super(socket, 'latin1');
   }
 
   /** Connects and returns the client with the greeting read. `localAddress`: another loopback client address. */
-  static async connect(port: number, options: { tls?: boolean; host?: string; localAddress?: string } = {}): Promise<{ client: Pop3RawClient; greeting: string }> {
-    const plain = netConnect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
-    const socket = options.tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
-    await new Promise<void>((resolve, reject) => {
-      socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
-      socket.once('error', reject);
-    });
-    const client = new Pop3RawClient(socket);
+  static async connect(port: number, options: WireOptions = {}): Promise<{ client: Pop3RawClient; greeting: string }> {
+    const client = new Pop3RawClient(await connectWire(port, options));
     const greeting = await client.line();
     return { client, greeting };
   }
@@ -58,13 +29,7 @@ export class Pop3RawClient {
       if (this.closed) throw new Error(`connection closed; got:\n${this.buffer}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out; got:\n${this.buffer.slice(0, 2000)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.more(left);
     }
   }
 
@@ -94,34 +59,20 @@ export class Pop3RawClient {
     return this.until(() => (this.closed ? this.buffer.length : -1), timeoutMs);
   }
 
-  send(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
   async command(text: string): Promise<string> {
     this.send(`${text}\r\n`);
     return this.line();
   }
 
+  /** USER and PASS; returns the answer to PASS. */
+  async login(user: { address: string; password: string }): Promise<string> {
+    await this.command(`USER ${user.address}`);
+    return this.command(`PASS ${user.password}`);
+  }
+
   async commandMulti(text: string): Promise<string> {
     this.send(`${text}\r\n`);
     return this.multi();
-  }
-
-  async startTls(): Promise<void> {
-    this.socket.removeAllListeners('data');
-    this.socket.removeAllListeners('close');
-    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    this.socket = secure;
-    this.listen(secure);
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 }
 

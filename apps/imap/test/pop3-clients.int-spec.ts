@@ -55,8 +55,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 
 async function pop3Login(port: number, box: TestMailbox): Promise<Pop3RawClient> {
   const { client } = await Pop3RawClient.connect(port);
-  await client.command(`USER ${box.address}`);
-  expect(await client.command(`PASS ${box.password}`)).toMatch(/^\+OK/);
+  expect(await client.login(box)).toMatch(/^\+OK/);
   return client;
 }
 

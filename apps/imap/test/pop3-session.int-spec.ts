@@ -1,8 +1,7 @@
-import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import { EXTERNAL_IPV4, RawClient, startImap, type ImapHarness } from './imap-harness';
 import { bodyOf, Pop3RawClient } from './pop3-client';
 
 const plain = (text: string) => Buffer.from(`\0${text}`).toString('base64');
@@ -224,8 +223,7 @@ describe('POP3 at shutdown', () => {
       const box = await createTestMailbox(imap.app);
       await imap.app.get(MailStore).append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage() });
       const { client } = await Pop3RawClient.connect(imap.pop3Port);
-      await client.command(`USER ${box.address}`);
-      await client.command(`PASS ${box.password}`);
+      await client.login(box);
       expect(await client.command('DELE 1')).toMatch(/^\+OK/);
       const said = client.rest(10_000);
       const peer = await imap.peer();
@@ -251,13 +249,11 @@ describe('POP3 idle timeout', () => {
     const box = await createTestMailbox(imap.app);
     await imap.app.get(MailStore).append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage() });
     const { client } = await Pop3RawClient.connect(imap.pop3Port);
-    await client.command(`USER ${box.address}`);
-    await client.command(`PASS ${box.password}`);
+    await client.login(box);
     expect(await client.command('DELE 1')).toMatch(/^\+OK/);
     expect(await client.rest(10_000)).toMatch(/^-ERR Disconnected for inactivity; nothing was deleted/);
     const again = await Pop3RawClient.connect(imap.pop3Port);
-    await again.client.command(`USER ${box.address}`);
-    await again.client.command(`PASS ${box.password}`);
+    await again.client.login(box);
     expect(await again.client.command('STAT')).toMatch(/^\+OK 1 /);
     again.client.close();
   });
@@ -294,9 +290,7 @@ describe('POP3 over TLS', () => {
   });
 });
 
-const external = Object.values(networkInterfaces())
-  .flat()
-  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+const external = EXTERNAL_IPV4;
 
 describe.skipIf(!external)('POP3 on a non-loopback address', () => {
   let imap: ImapHarness;
