@@ -116,28 +116,39 @@ export function relaxedBodyHash(message: Buffer, start: number): string {
       outLength += next - lineStart;
       if (contentEnd > lineStart) keep = outLength;
     } else {
-      // Trailing WSP goes; each inner WSP run becomes one SP.
-      let stop = contentEnd;
-      while (stop > lineStart && (message[stop - 1] === SP || message[stop - 1] === TAB)) stop--;
-      for (let i = lineStart; i < stop; i++) {
-        const byte = message[i]!;
-        if (byte === SP || byte === TAB) {
-          out[outLength++] = SP;
-          while (message[i + 1] === SP || message[i + 1] === TAB) i++;
-        } else {
-          out[outLength++] = byte;
-        }
-      }
+      const contentLength = relaxLine(message, lineStart, contentEnd, out, outLength);
+      outLength += contentLength;
       // A last line without a line end gets one (3.4.4 b.2); an empty one is an empty line, dropped if last.
       out[outLength++] = CR;
       out[outLength++] = LF;
-      if (stop > lineStart) keep = outLength;
+      if (contentLength) keep = outLength;
     }
     lineStart = next;
   }
   const hash = createHash('sha256');
   hash.update(out ? out.subarray(0, keep) : message.subarray(start, start + keep));
   return hash.digest('base64');
+}
+
+/** Writes line [from, to) of `source` relaxed into `target` at `at`: no trailing WSP, each inner WSP run one SP. Returns its length. */
+function relaxLine(source: Uint8Array, from: number, to: number, target: Uint8Array, at: number): number {
+  let stop = to;
+  while (stop > from && (source[stop - 1] === SP || source[stop - 1] === TAB)) stop--;
+  let write = at;
+  let space = false;
+  for (let i = from; i < stop; i++) {
+    const byte = source[i]!;
+    if (byte === SP || byte === TAB) {
+      space = true;
+    } else {
+      if (space) {
+        target[write++] = SP;
+        space = false;
+      }
+      target[write++] = byte;
+    }
+  }
+  return write - at;
 }
 
 function indexOrEnd(message: Buffer, needle: number | Buffer, from: number, end: number): number {
