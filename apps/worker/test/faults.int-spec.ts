@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import type { Redis } from 'ioredis';
+import type { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   allDelivered,
@@ -10,16 +10,17 @@ import {
   recipientStatuses,
   repeatedArrivals as duplicates,
   signalAndWait,
-  SmtpSink,
-  TEST_REDIS_URL,
-  TestDnsServer,
+  startDestination,
   timeToNextArrival,
   waitForOutput,
-  workerEnvFor,
   type BuiltProcess,
   type SendingAccount,
+  type SmtpSink,
+  type TestDestination,
+  type TestDnsServer,
 } from '@mailroom/testing';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import type { TestApi } from '../../mailroom/test/support/test-api';
+import { startWorkerRig, type WorkerRig } from '../../mailroom/test/support/worker-rig';
 
 const WORKER = 'dist/apps/worker/src/main.js';
 /** Far longer than any test: if delivery resumes, the lease is not what freed anything. */
@@ -44,20 +45,14 @@ describe('worker faults', () => {
   let redis: Redis;
   let pg: Client;
   let workerEnv: Record<string, string>;
+  let destination: TestDestination;
+  let rig: WorkerRig;
   const workers = new BuiltProcesses();
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    sink = await SmtpSink.start({ host: '127.0.0.10' });
-    dns.add({ type: 'MX', name: 'faults.test', exchange: 'mx.faults.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.faults.test', address: '127.0.0.10' });
-    const env = { DNS_SERVERS: dns.address, OUTBOUND_SMTP_PORT: String(sink.port) };
-    api = await startTestApi(env); // no worker in this process
+    ({ dns, sink } = destination = await startDestination('faults.test', '127.0.0.10'));
+    ({ api, redis, pg, workerEnv } = rig = await startWorkerRig(destination.env, { WORKER_CONCURRENCY: '8', DESTINATION_MAX_CONNECTIONS: '4', DELIVERY_LEASE_SECONDS: String(LEASE_SECONDS) }));
     sender = await createSendingAccount(api, dns, 'faulty-sender.test');
-    redis = new Redis(TEST_REDIS_URL);
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
-    workerEnv = await workerEnvFor(api, { ...env, WORKER_CONCURRENCY: '8', DESTINATION_MAX_CONNECTIONS: '4', DELIVERY_LEASE_SECONDS: String(LEASE_SECONDS) });
   });
 
   afterEach(async () => {
@@ -65,11 +60,8 @@ describe('worker faults', () => {
   });
 
   afterAll(async () => {
-    await pg?.end();
-    redis?.disconnect();
-    await api?.close();
-    await sink?.close();
-    await dns?.close();
+    await rig?.close();
+    await destination?.close();
   });
 
   const startWorker = (env: Record<string, string> = {}) => workers.start(WORKER, { ...workerEnv, ...env }, '"worker ready"');
