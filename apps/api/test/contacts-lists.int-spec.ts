@@ -1,7 +1,7 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccountKey, createSendingAccount, TestDnsServer, until, type SendingAccount } from '@mailroom/testing';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import { createAccountKey, createSendingAccount, until, type SendingAccount, type TestDnsServer } from '@mailroom/testing';
+import { startApiWithDns, type ApiWithDns, type TestApi } from '../../mailroom/test/support/test-api';
 
 /** Contacts, lists, CSV import and export over the REST API, as a client sees them. */
 describe('contacts, lists and imports over the REST API', () => {
@@ -10,20 +10,16 @@ describe('contacts, lists and imports over the REST API', () => {
   let a: SendingAccount;
   let b: { accountId: string; key: string };
   let pg: Client;
+  let setup: ApiWithDns;
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    api = await startTestApi({ DNS_SERVERS: dns.address, IMPORT_MAX_BYTES: String(512 * 1024), PUBLIC_URL: 'https://mail.example.net' });
+    ({ api, dns, pg } = setup = await startApiWithDns({ IMPORT_MAX_BYTES: String(512 * 1024), PUBLIC_URL: 'https://mail.example.net' }));
     a = await createSendingAccount(api, dns, 'letters.test');
     b = await createAccountKey(api, 'another');
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   const req = (method: string, path: string, body?: unknown, key = a.key) => api.request(method, path, { key, body });

@@ -1,9 +1,9 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserRepository } from '@mailroom/db';
-import { createSendingAccount, TestDnsServer, type SendingAccount } from '@mailroom/testing';
+import { createSendingAccount, type SendingAccount, type TestDnsServer } from '@mailroom/testing';
 import { createUser } from '@mailroom/users';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import { startApiWithDns, type ApiWithDns, type TestApi } from '../../mailroom/test/support/test-api';
 
 /**
  * Invitations and password resets go out through Mailroom itself: from SYSTEM_MAIL_FROM, as
@@ -14,24 +14,20 @@ describe('invitations and password resets by mail', () => {
   let api: TestApi;
   let system: SendingAccount;
   let pg: Client;
+  let setup: ApiWithDns;
   let acmeId: string;
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    api = await startTestApi({ DNS_SERVERS: dns.address, SYSTEM_MAIL_FROM: 'Mailroom <noreply@ops.test>', PUBLIC_URL: 'https://mail.ops.test' });
+    ({ api, dns, pg } = setup = await startApiWithDns({ SYSTEM_MAIL_FROM: 'Mailroom <noreply@ops.test>', PUBLIC_URL: 'https://mail.ops.test' }));
     system = await createSendingAccount(api, dns, 'ops.test');
     acmeId = (await api.request('POST', '/v1/accounts', { key: api.adminKey, body: { name: 'Acme' } })).body.id;
     const users = api.app.get(UserRepository);
     const owner = await createUser(users, { email: 'owner@acme.test', password: 'owner password 1' });
     await users.setMembership(acmeId, owner.user.id, 'owner');
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   async function signIn(email: string, password: string) {

@@ -1,7 +1,7 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSendingAccount, TestDnsServer, type SendingAccount } from '@mailroom/testing';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import { createSendingAccount, type SendingAccount, type TestDnsServer } from '@mailroom/testing';
+import { startApiWithDns, type ApiWithDns, type TestApi } from '../../mailroom/test/support/test-api';
 
 /** The send API as a client sees it: validation, limits, idempotency, batches, templates, suppressions. */
 describe('sending over the REST API', () => {
@@ -10,20 +10,16 @@ describe('sending over the REST API', () => {
   let sender: SendingAccount;
   let other: SendingAccount;
   let pg: Client;
+  let setup: ApiWithDns;
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    api = await startTestApi({ DNS_SERVERS: dns.address, MAX_MESSAGE_SIZE: String(200 * 1024) });
+    ({ api, dns, pg } = setup = await startApiWithDns({ MAX_MESSAGE_SIZE: String(200 * 1024) }));
     sender = await createSendingAccount(api, dns, 'shop.test');
     other = await createSendingAccount(api, dns, 'other.test');
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}, key = sender.key) => api.request('POST', '/v1/messages', { key, body, headers });

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialService } from '@mailroom/tenancy';
 import {
@@ -10,11 +10,11 @@ import {
   freePort,
   signalAndWait,
   spawnBuilt,
-  TestDnsServer,
   waitForOutput,
   type SendingAccount,
+  type TestDnsServer,
 } from '@mailroom/testing';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import { startApiWithDns, type ApiWithDns, type TestApi } from '../../mailroom/test/support/test-api';
 
 const SMTP = 'dist/apps/smtp/src/main.js';
 
@@ -28,21 +28,17 @@ describe('smtp app on SIGTERM', () => {
   let api: TestApi;
   let sender: SendingAccount;
   let pg: Client;
+  let setup: ApiWithDns;
   const login = { user: 'drain-app', pass: 'a long enough relay password' };
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    api = await startTestApi({ DNS_SERVERS: dns.address });
+    ({ api, dns, pg } = setup = await startApiWithDns());
     sender = await createSendingAccount(api, dns, 'drain.test');
     await api.app.get(CredentialService).createSmtpCredential(sender.accountId, { username: login.user, password: login.pass });
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   it('finishes and stores the transaction in flight, refuses new connections, then exits cleanly', async () => {

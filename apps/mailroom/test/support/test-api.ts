@@ -1,6 +1,7 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { Client } from 'pg';
 import { PlatformModule } from '@mailroom/platform';
-import { startTestHttpApp, type TestApi } from '@mailroom/testing';
+import { startTestHttpApp, TestDnsServer, type TestApi } from '@mailroom/testing';
 import { ApiModule } from '../../../api/src/api.module';
 import { createHttpApp } from '../../../api/src/http-app';
 import { WorkerModule } from '../../../worker/src/worker.module';
@@ -19,4 +20,30 @@ export function startTestApi(env: Record<string, string> = {}, options: { worker
       createHttpApp({ module: class TestApiRoot {}, imports: [PlatformModule.forRoot(config, logger), ApiModule, ...(options.worker ? [WorkerModule] : []), ...(options.modules ?? [])] }, config, logger),
     env,
   );
+}
+
+/** What most API tests start from: the API, a test DNS server it resolves through, and a PostgreSQL client on its database. */
+export interface ApiWithDns {
+  api: TestApi;
+  dns: TestDnsServer;
+  pg: Client;
+  close(): Promise<void>;
+}
+
+/** startTestApi with DNS_SERVERS set to a test DNS server of its own, and a connected PostgreSQL client. */
+export async function startApiWithDns(env: Record<string, string> = {}, options: Parameters<typeof startTestApi>[1] = {}): Promise<ApiWithDns> {
+  const dns = await TestDnsServer.start();
+  const api = await startTestApi({ DNS_SERVERS: dns.address, ...env }, options);
+  const pg = new Client({ connectionString: api.db.url });
+  await pg.connect();
+  return {
+    api,
+    dns,
+    pg,
+    async close() {
+      await pg.end();
+      await api.close();
+      await dns.close();
+    },
+  };
 }
