@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccountKey, freePort, publishRecords, SmtpSink, TestDnsServer, until, WebhookReceiver, type ReceivedWebhook } from '@mailroom/testing';
+import { createAccountKey, feedbackReport, freePort, publishRecords, SmtpSink, TestDnsServer, until, WebhookReceiver, type ReceivedWebhook } from '@mailroom/testing';
 import { InboundModule } from '../../smtp/src/inbound/inbound.module';
 import { sendOnce } from '../../smtp/test/inbound-harness';
 import { startTestApi, type TestApi } from './support/test-api';
@@ -120,36 +120,15 @@ describe('events out, one of each', () => {
     const id = await send('carol@readers.test');
     await expectEvent('message.delivered', (r) => r.payload?.data.message_id === id);
     const envelope = sink.messages.find((m) => m.to.includes('carol@readers.test'))!.from;
-    const arf = [
-      'From: fbl@readers.test',
-      `To: ${envelope}`,
-      'Subject: complaint',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="F"',
-      '',
-      '--F',
-      'Content-Type: text/plain',
-      '',
-      'An abuse report.',
-      '--F',
-      'Content-Type: message/feedback-report',
-      '',
-      'Feedback-Type: abuse',
-      'Version: 1',
-      `Original-Mail-From: <${envelope}>`,
-      'Original-Rcpt-To: <carol@readers.test>',
-      '',
-      '--F',
-      'Content-Type: message/rfc822',
-      '',
-      `Return-Path: <${envelope}>`,
-      'To: carol@readers.test',
-      'Subject: to carol',
-      '',
-      'x',
-      '--F--',
-      '',
-    ].join('\r\n');
+    const arf = feedbackReport({
+      from: 'fbl@readers.test',
+      to: envelope,
+      subject: 'complaint',
+      text: ['An abuse report.'],
+      mailFrom: envelope,
+      recipient: 'carol@readers.test',
+      original: [`Return-Path: <${envelope}>`, 'To: carol@readers.test', 'Subject: to carol', '', 'x'],
+    });
     expect((await sendOnce(inboundPort, 'fbl@readers.test', [envelope], arf)).data).toMatch(/^250/);
     expect((await expectEvent('message.complained', (r) => r.payload?.data.message_id === id)).payload!.data.recipient).toBe('carol@readers.test');
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { feedbackReport } from '@mailroom/testing';
 import { seedDomain, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 function dsn(to: string, recipient: string, status: string, diagnostic: string): string {
@@ -26,31 +27,7 @@ function dsn(to: string, recipient: string, status: string, diagnostic: string):
 }
 
 function arf(to: string, mailFrom: string, recipient: string): string {
-  return [
-    'From: feedbackloop@isp.example',
-    `To: ${to}`,
-    'Subject: complaint',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=feedback-report; boundary="F"',
-    '',
-    '--F',
-    'Content-Type: message/feedback-report',
-    '',
-    'Feedback-Type: abuse',
-    'Version: 1',
-    `Original-Mail-From: <${mailFrom}>`,
-    `Original-Rcpt-To: <${recipient}>`,
-    '',
-    '--F',
-    'Content-Type: message/rfc822',
-    '',
-    `To: ${recipient}`,
-    'Subject: News',
-    '',
-    'Hello.',
-    '--F--',
-    '',
-  ].join('\r\n');
+  return feedbackReport({ from: 'feedbackloop@isp.example', to, subject: 'complaint', mailFrom, recipient, original: [`To: ${recipient}`, 'Subject: News', '', 'Hello.'] });
 }
 
 /** Contacts learn of hard bounces and complaints that arrive as reports at the inbound MX. */

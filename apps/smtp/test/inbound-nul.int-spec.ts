@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { feedbackReport } from '@mailroom/testing';
 import { RawSmtp, seedDomain, seedMailbox, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 /**
@@ -100,37 +101,16 @@ describe('inbound MX: NUL bytes in the message', () => {
 
   it('an ARF report with NUL in its fields is applied: the recipient is complained', async () => {
     const { recipient, verp } = await seedSentToOne(h, shop, 'angry@yahoo.example', 'delivered', 'broadcast');
-    const report = [
-      'From: feedbackloop@yahoo.example',
-      `To: ${verp}`,
-      'Subject: FW:\0 Your receipt',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="F"',
-      '',
-      '--F',
-      'Content-Type: text/plain',
-      '',
-      'This is an email abuse report.\0',
-      '',
-      '--F',
-      'Content-Type: message/feedback-report',
-      '',
-      'Feedback-Type: abuse',
-      'User-Agent: Yahoo!-Mail-Feedback/2.0\0',
-      'Version: 1',
-      `Original-Mail-From: <${verp}>`,
-      'Original-Rcpt-To: <angry@yahoo.example>',
-      '',
-      '--F',
-      'Content-Type: message/rfc822',
-      '',
-      'From: hello@shop.example',
-      'Subject: Your\0 receipt',
-      '',
-      'Thanks.',
-      '--F--',
-      '',
-    ].join('\r\n');
+    const report = feedbackReport({
+      from: 'feedbackloop@yahoo.example',
+      to: verp,
+      subject: 'FW:\0 Your receipt',
+      text: ['This is an email abuse report.\0', ''],
+      fields: ['User-Agent: Yahoo!-Mail-Feedback/2.0\0'],
+      mailFrom: verp,
+      recipient: 'angry@yahoo.example',
+      original: ['From: hello@shop.example', 'Subject: Your\0 receipt', '', 'Thanks.'],
+    });
     const result = await sendOnce(h.port, 'feedbackloop@yahoo.example', [verp], report);
     expect(result.data).toMatch(/^250 /);
     expect(await recipientRow(recipient.id)).toMatchObject({ status: 'complained' });

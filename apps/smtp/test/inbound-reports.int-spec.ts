@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { feedbackReport } from '@mailroom/testing';
 import { RawSmtp, seedDomain, seedMailbox, seedMessage, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 /** A Postfix-style DSN for one recipient, as a remote MTA sends it to the VERP address. */
@@ -38,39 +39,17 @@ function dsn(to: string, recipient: string, status: string, diagnostic: string, 
 }
 
 function arf(to: string, originalMailFrom: string, recipient: string, type = 'abuse'): string {
-  return [
-    'From: feedbackloop@yahoo.example',
-    `To: ${to}`,
-    'Subject: FW: Your receipt',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=feedback-report; boundary="F"',
-    '',
-    '--F',
-    'Content-Type: text/plain',
-    '',
-    'This is an email abuse report.',
-    '',
-    '--F',
-    'Content-Type: message/feedback-report',
-    '',
-    `Feedback-Type: ${type}`,
-    'User-Agent: Yahoo!-Mail-Feedback/2.0',
-    'Version: 1',
-    `Original-Mail-From: <${originalMailFrom}>`,
-    `Original-Rcpt-To: <${recipient}>`,
-    '',
-    '--F',
-    'Content-Type: message/rfc822',
-    '',
-    `Return-Path: <${originalMailFrom}>`,
-    'From: hello@shop.example',
-    `To: ${recipient}`,
-    'Subject: Your receipt',
-    '',
-    'Thanks.',
-    '--F--',
-    '',
-  ].join('\r\n');
+  return feedbackReport({
+    from: 'feedbackloop@yahoo.example',
+    to,
+    subject: 'FW: Your receipt',
+    text: ['This is an email abuse report.', ''],
+    type,
+    fields: ['User-Agent: Yahoo!-Mail-Feedback/2.0'],
+    mailFrom: originalMailFrom,
+    recipient,
+    original: [`Return-Path: <${originalMailFrom}>`, 'From: hello@shop.example', `To: ${recipient}`, 'Subject: Your receipt', '', 'Thanks.'],
+  });
 }
 
 describe('inbound MX: bounces and complaints matched through the VERP token', () => {

@@ -12,3 +12,4 @@ export * from './until';
 export * from './delivery-watch';
 export * from './webhook-receiver';
 export * from './destination';
+export * from './feedback-report';
