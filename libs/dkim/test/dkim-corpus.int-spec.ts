@@ -122,6 +122,12 @@ describe('relaxed/relaxed signer over the corpus', () => {
     if (!dkimpyMissing) expect(dkimpyVerdicts([body, subject])).toEqual([[expect.stringMatching(/body hash mismatch/), expect.stringMatching(/body hash mismatch/)], [false, false]]);
   });
 
+  it('signs every instance of a repeated header, bottom-up (RFC 6376 5.4.2), with the t= it was given', () => {
+    const lines = relaxedSignatures(messages.find((m) => m.name.startsWith('04-'))!.raw, DOMAIN, keys, SIGN_TIME).replace(/\r\n[ \t]/g, ' ');
+    expect(lines.match(/ h=([^;]+);/)![1]).toBe('Message-ID: Subject: To: Date: To: To: Subject: From');
+    expect(lines.match(/ t=(\d+);/)![1]).toBe(String(SIGN_TIME / 1000));
+  });
+
   it('refuses a message without From, as mailauth did', () => {
     expect(() => relaxedSignatures(Buffer.from('To: a@b.test\r\nSubject: x\r\n\r\nbody\r\n'), DOMAIN, keys)).toThrow('no From header');
   });
