@@ -1,8 +1,8 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSendingAccount, runBuilt, SmtpSink, TestDnsServer, type SendingAccount } from '@mailroom/testing';
+import { createSendingAccount, runBuilt, startDestination, type SendingAccount, type SmtpSink, type TestDnsServer } from '@mailroom/testing';
 import { seedContacts, seedList } from '../../mailroom/test/support/campaign-fixture';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import { startApiDeliveringTo, type ApiWithDns, type TestApi } from '../../mailroom/test/support/test-api';
 
 const CLI = 'dist/apps/cli/src/main.js';
 
@@ -15,22 +15,17 @@ describe('CLI campaign:send and campaign:status', () => {
   let sender: SendingAccount;
   const cli = (...args: string[]) => runBuilt(CLI, args, { DATABASE_URL: api.db.url, MAIL_HOSTNAME: 'mx.mailroom.test' });
 
+  let setup: ApiWithDns;
+
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    sink = await SmtpSink.start({ host: '127.0.0.43' });
-    dns.add({ type: 'MX', name: 'cli-inbox.test', exchange: 'mx.cli-inbox.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.cli-inbox.test', address: '127.0.0.43' });
-    api = await startTestApi({ DNS_SERVERS: dns.address, OUTBOUND_SMTP_PORT: String(sink.port) }, { worker: true });
+    const destination = await startDestination('cli-inbox.test', '127.0.0.43');
+    sink = destination.sink;
+    ({ api, dns, pg } = setup = await startApiDeliveringTo(destination));
     sender = await createSendingAccount(api, dns, 'cli-news.test');
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await sink?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   it('sends a campaign, prints its progress, and --watch follows it until it is sent', async () => {

@@ -1,9 +1,9 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnsubscribeTokens } from '@mailroom/newsletter';
-import { arrivals, createAccountKey, createSendingAccount, SmtpSink, TestDnsServer, until, type SendingAccount } from '@mailroom/testing';
+import { arrivals, createAccountKey, createSendingAccount, startDestination, until, type SendingAccount, type SmtpSink, type TestDnsServer } from '@mailroom/testing';
 import { campaignOf, headerOf, messageIdsAtSink, seedContacts, seedList } from './support/campaign-fixture';
-import { startTestApi, type TestApi } from './support/test-api';
+import { startApiDeliveringTo, type ApiWithDns, type TestApi } from './support/test-api';
 
 const PUBLIC_URL = 'https://mail.example.test';
 const HTML = '<p>Hi {{contact.attributes.name}},</p><p><a href="https://shop.example.test/sale">Sale</a></p><p><a href="{{unsubscribe_url}}">Unsubscribe</a> · <a href="{{web_version_url}}">View in a browser</a></p>';
@@ -30,19 +30,13 @@ describe('campaigns', () => {
   let api: TestApi;
   let pg: Client;
   let sender: SendingAccount;
+  let setup: ApiWithDns;
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    sink = await SmtpSink.start({ host: '127.0.0.41' });
-    dns.add({ type: 'MX', name: 'inbox.test', exchange: 'mx.inbox.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.inbox.test', address: '127.0.0.41' });
-    api = await startTestApi(
-      { DNS_SERVERS: dns.address, OUTBOUND_SMTP_PORT: String(sink.port), PUBLIC_URL, RETRY_SCHEDULE: '1', SWEEP_INTERVAL_SECONDS: '2' },
-      { worker: true },
-    );
+    const destination = await startDestination('inbox.test', '127.0.0.41');
+    sink = destination.sink;
+    ({ api, dns, pg } = setup = await startApiDeliveringTo(destination, { PUBLIC_URL, RETRY_SCHEDULE: '1', SWEEP_INTERVAL_SECONDS: '2' }));
     sender = await createSendingAccount(api, dns, 'news.test');
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
   });
 
   beforeEach(() => {
@@ -50,10 +44,7 @@ describe('campaigns', () => {
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await sink?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   /** A list of `n` active subscribers `<tag><i>@inbox.test`, each with a name. */

@@ -1,8 +1,8 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptInTokens } from '@mailroom/newsletter';
-import { createSendingAccount, freePort, SmtpSink, TestDnsServer, until, type SendingAccount } from '@mailroom/testing';
-import { startTestApi, type TestApi } from './support/test-api';
+import { createSendingAccount, startDestination, until, type SendingAccount, type SmtpSink, type TestDnsServer } from '@mailroom/testing';
+import { startApiDeliveringTo, type ApiWithDns, type TestApi } from './support/test-api';
 
 /**
  * Double opt-in and the public subscription form end to end: the confirmation mail goes through
@@ -15,24 +15,17 @@ describe('double opt-in and the subscription form', () => {
   let api: TestApi;
   let pg: Client;
   let sender: SendingAccount;
+  let setup: ApiWithDns;
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    const port = await freePort();
-    sink = await SmtpSink.start({ host: '127.0.0.3', port, behaviour: { rcpt: (address) => (address.startsWith('bouncy') ? { code: 550, message: '5.1.1 no such user' } : undefined) } });
-    dns.add({ type: 'MX', name: 'reader.test', exchange: 'mx.reader.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.reader.test', address: '127.0.0.3' });
-    api = await startTestApi({ DNS_SERVERS: dns.address, OUTBOUND_SMTP_PORT: String(port), SUBSCRIBE_RATE_LIMIT: '8', RETRY_SCHEDULE: '1', SWEEP_INTERVAL_SECONDS: '1' }, { worker: true });
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
+    const destination = await startDestination('reader.test', '127.0.0.3', { rcpt: (address) => (address.startsWith('bouncy') ? { code: 550, message: '5.1.1 no such user' } : undefined) });
+    sink = destination.sink;
+    ({ api, dns, pg } = setup = await startApiDeliveringTo(destination, { SUBSCRIBE_RATE_LIMIT: '8', RETRY_SCHEDULE: '1', SWEEP_INTERVAL_SECONDS: '1' }));
     sender = await createSendingAccount(api, dns, 'letters.test');
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await sink?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   const req = (method: string, path: string, body?: unknown) => api.request(method, path, { key: sender.key, body });

@@ -2,16 +2,10 @@ import { connect as tcpConnect } from 'node:net';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createSendingAccount,
-  freePort,
-  SmtpSink,
-  TestDnsServer,
-  type SendingAccount,
-} from '@mailroom/testing';
-import { startTestApi, type TestApi } from '../../mailroom/test/support/test-api';
+import { createSendingAccount, freePort, startDestination, type SendingAccount, type SmtpSink, type TestDnsServer } from '@mailroom/testing';
+import { startApiDeliveringTo, type ApiWithDns, type TestApi } from '../../mailroom/test/support/test-api';
 import { CredentialService } from '@mailroom/tenancy';
 import { SubmissionModule } from '../src/submission/submission.module';
 
@@ -26,37 +20,30 @@ describe('SMTP submission relay', () => {
   let submissionPort: number;
   let smtpsPort: number;
   const login = { user: 'legacy-app', pass: 'correct horse battery staple' };
+  let setup: ApiWithDns;
 
   beforeAll(async () => {
-    dns = await TestDnsServer.start();
-    sink = await SmtpSink.start({ host: '127.0.0.10' });
-    dns.add({ type: 'MX', name: 'customers.test', exchange: 'mx.customers.test', priority: 10 });
-    dns.add({ type: 'A', name: 'mx.customers.test', address: '127.0.0.10' });
+    const destination = await startDestination('customers.test', '127.0.0.10');
+    sink = destination.sink;
     submissionPort = await freePort();
     smtpsPort = await freePort();
-    api = await startTestApi(
+    ({ api, dns, pg } = setup = await startApiDeliveringTo(
+      destination,
       {
-        DNS_SERVERS: dns.address,
-        OUTBOUND_SMTP_PORT: String(sink.port),
         SMTP_SUBMISSION_PORT: String(submissionPort),
         SMTPS_SUBMISSION_PORT: String(smtpsPort),
         MAX_MESSAGE_SIZE: String(8 * 1024 * 1024),
       },
       { worker: true, modules: [SubmissionModule] },
-    );
+    ));
     sender = await createSendingAccount(api, dns, 'legacy.test');
     other = await createSendingAccount(api, dns, 'elsewhere.test');
     await api.app.get(CredentialService).createSmtpCredential(sender.accountId, { username: login.user, password: login.pass });
     await api.app.get(CredentialService).createSmtpCredential(other.accountId, { username: 'other-app', password: 'another long password' });
-    pg = new Client({ connectionString: api.db.url });
-    await pg.connect();
   });
 
   afterAll(async () => {
-    await pg?.end();
-    await api?.close();
-    await sink?.close();
-    await dns?.close();
+    await setup?.close();
   });
 
   const transport = (port: number, options: Record<string, unknown> = {}) =>

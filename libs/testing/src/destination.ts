@@ -1,5 +1,5 @@
 import { TestDnsServer } from './dns-server';
-import { SmtpSink } from './smtp-sink';
+import { SmtpSink, type SinkBehaviour } from './smtp-sink';
 
 /** A receiving domain for delivery tests: its MX (mx.<domain>) points at an SMTP sink on `address`. */
 export interface TestDestination {
@@ -10,9 +10,9 @@ export interface TestDestination {
   close(): Promise<void>;
 }
 
-export async function startDestination(domain: string, address: string): Promise<TestDestination> {
+export async function startDestination(domain: string, address: string, behaviour?: SinkBehaviour): Promise<TestDestination> {
   const dns = await TestDnsServer.start();
-  const sink = await SmtpSink.start({ host: address });
+  const sink = await SmtpSink.start({ host: address, behaviour });
   dns.add({ type: 'MX', name: domain, exchange: `mx.${domain}`, priority: 10 });
   dns.add({ type: 'A', name: `mx.${domain}`, address });
   return {

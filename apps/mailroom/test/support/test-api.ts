@@ -1,7 +1,7 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { Client } from 'pg';
 import { PlatformModule } from '@mailroom/platform';
-import { startTestHttpApp, TestDnsServer, type TestApi } from '@mailroom/testing';
+import { startTestHttpApp, TestDnsServer, type TestApi, type TestDestination } from '@mailroom/testing';
 import { ApiModule } from '../../../api/src/api.module';
 import { createHttpApp } from '../../../api/src/http-app';
 import { WorkerModule } from '../../../worker/src/worker.module';
@@ -44,6 +44,27 @@ export async function startApiWithDns(env: Record<string, string> = {}, options:
       await pg.end();
       await api.close();
       await dns.close();
+    },
+  };
+}
+
+/**
+ * startTestApi resolving through the destination's DNS server and sending to its sink (with the
+ * delivery workers in the process unless `options` says otherwise), and a connected PostgreSQL
+ * client; close() closes the destination too.
+ */
+export async function startApiDeliveringTo(destination: TestDestination, env: Record<string, string> = {}, options: Parameters<typeof startTestApi>[1] = { worker: true }): Promise<ApiWithDns> {
+  const api = await startTestApi({ ...destination.env, ...env }, options);
+  const pg = new Client({ connectionString: api.db.url });
+  await pg.connect();
+  return {
+    api,
+    dns: destination.dns,
+    pg,
+    async close() {
+      await pg.end();
+      await api.close();
+      await destination.close();
     },
   };
 }
