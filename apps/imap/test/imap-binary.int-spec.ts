@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailStore } from '@mailroom/mailstore';
-import { createTestMailbox, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, recordingImapFlow, startImap, type ImapHarness } from './imap-harness';
+import type { TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
+import { RawClient, recordingImapFlow, startImapWithMailbox, type ImapHarness } from './imap-harness';
 
 const PAYLOAD = Buffer.from([0x00, 0x01, 0xff, 0x0d, 0x0a, 0x41, 0x00, 0x42]);
 const MESSAGE = [
@@ -37,9 +36,7 @@ describe('IMAP BINARY', () => {
   let client: RawClient;
 
   beforeAll(async () => {
-    imap = await startImap();
-    box = await createTestMailbox(imap.app);
-    await imap.app.get(MailStore).append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: Buffer.from(MESSAGE) });
+    ({ imap, box } = await startImapWithMailbox([Buffer.from(MESSAGE)]));
     client = await RawClient.connect(imap.port);
     expect(await client.command(`LOGIN ${box.address} ${box.password}`)).toContain(' BINARY');
     await client.command('SELECT INBOX');

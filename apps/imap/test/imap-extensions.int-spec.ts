@@ -5,7 +5,7 @@ import { Metrics } from '@mailroom/metrics';
 import { until } from '@mailroom/testing';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
 import { ImapServer } from '../src/imap-server';
-import { EXTERNAL_IPV4, RawClient, startImap, type ImapHarness } from './imap-harness';
+import { EXTERNAL_IPV4, RawClient, startImap, startImapWithMailbox, type ImapHarness } from './imap-harness';
 
 describe('IMAP extensions and limits', () => {
   let imap: ImapHarness;
@@ -121,8 +121,7 @@ describe.skipIf(!external)('IMAP on a non-loopback address', () => {
   let imap: ImapHarness;
   let box: TestMailbox;
   beforeAll(async () => {
-    imap = await startImap({}, { BIND_ADDRESS: '0.0.0.0' });
-    box = await createTestMailbox(imap.app);
+    ({ imap, box } = await startImapWithMailbox([], {}, { BIND_ADDRESS: '0.0.0.0' }));
   });
   afterAll(() => imap?.close());
 

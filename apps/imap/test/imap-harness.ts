@@ -5,8 +5,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AppConfig } from '@mailroom/config';
 import { createLogger } from '@mailroom/logger';
+import { MailStore } from '@mailroom/mailstore';
 import { PlatformModule } from '@mailroom/platform';
 import { createTestDatabase, freePort, testConfig, type TestDatabase } from '@mailroom/testing';
+import { createTestMailbox, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
 import { ImapModule } from '../src/imap.module';
 import type { ImapOptions } from '../src/imap-options';
 import { connectWire, WireClient, type WireOptions } from './wire-client';
@@ -61,6 +63,20 @@ export async function startImap(options: Partial<ImapOptions> = {}, env: Record<
       await db.drop();
     },
   };
+}
+
+/** A new mailbox with `count` messages in its INBOX, the i-th (from 1) being `raw(i)`. */
+export async function mailboxWith(imap: ImapHarness, count: number, raw: (i: number) => Buffer): Promise<TestMailbox> {
+  const box = await createTestMailbox(imap.app);
+  const store = imap.app.get(MailStore);
+  for (let i = 1; i <= count; i++) await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: raw(i) });
+  return box;
+}
+
+/** startImap and a mailbox with the given messages in its INBOX (none by default). */
+export async function startImapWithMailbox(messages: Buffer[] = [], options: Partial<ImapOptions> = {}, env: Record<string, string> = {}): Promise<{ imap: ImapHarness; box: TestMailbox }> {
+  const imap = await startImap(options, env);
+  return { imap, box: await mailboxWith(imap, messages.length, (i) => messages[i - 1]!) };
 }
 
 /** An IPv4 address of this machine other than loopback, if it has one (the non-loopback tests skip without). */

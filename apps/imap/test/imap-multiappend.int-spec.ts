@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestMailbox, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import type { TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
+import { RawClient, startImapWithMailbox, type ImapHarness } from './imap-harness';
 
 const message = (subject: string) => `From: a@example.com\r\nSubject: ${subject}\r\n\r\nbody of ${subject}\r\n`;
 
@@ -11,8 +11,7 @@ describe('IMAP MULTIAPPEND', () => {
   let client: RawClient;
 
   beforeAll(async () => {
-    imap = await startImap();
-    box = await createTestMailbox(imap.app);
+    ({ imap, box } = await startImapWithMailbox());
     client = await RawClient.connect(imap.port);
     expect(await client.command(`LOGIN ${box.address} ${box.password}`)).toContain(' MULTIAPPEND');
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
-import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import { sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
+import { mailboxWith, RawClient, startImap, type ImapHarness } from './imap-harness';
 
 /**
  * Issue 15's wrong answers, each as raw protocol lines the way the RFC examples are written,
@@ -18,8 +18,7 @@ describe('IMAP answers as the RFCs (and Dovecot) give them', () => {
   afterAll(() => imap?.close());
 
   async function session(fill = 0): Promise<{ client: RawClient; box: TestMailbox }> {
-    const box = await createTestMailbox(imap.app);
-    for (let i = 1; i <= fill; i++) await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: `m${i}` }) });
+    const box = await mailboxWith(imap, fill, (i) => sampleMessage({ subject: `m${i}` }));
     const client = await RawClient.connect(imap.port);
     expect(await client.command(`LOGIN ${box.address} ${box.password}`)).toMatch(/OK/);
     return { client, box };

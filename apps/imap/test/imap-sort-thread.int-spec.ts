@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailStore } from '@mailroom/mailstore';
-import { createTestMailbox, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import type { TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
+import { RawClient, startImapWithMailbox, type ImapHarness } from './imap-harness';
 
 // Seven messages: two conversations joined by References/In-Reply-To (one through a message not
 // in the folder, <missing@t>) and by subject, and one reply whose subject changed (Zebra).
@@ -25,13 +24,11 @@ describe('IMAP SORT and THREAD', () => {
   let client: RawClient;
 
   beforeAll(async () => {
-    imap = await startImap();
-    box = await createTestMailbox(imap.app);
-    const store = imap.app.get(MailStore);
-    for (const [i, [subject, from, to, cc, date, id, refs, pad]] of MESSAGES.entries()) {
+    const raws = MESSAGES.map(([subject, from, to, cc, date, id, refs, pad], i) => {
       const headers = [`From: ${from}`, `To: ${to}`, ...(cc ? [`Cc: ${cc}`] : []), `Subject: ${subject}`, `Date: ${date}`, `Message-ID: ${id}`, ...(refs ? [refs] : [])];
-      await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: Buffer.from(`${headers.join('\r\n')}\r\n\r\nbody ${i + 1}${'x'.repeat(pad)}\r\n`) });
-    }
+      return Buffer.from(`${headers.join('\r\n')}\r\n\r\nbody ${i + 1}${'x'.repeat(pad)}\r\n`);
+    });
+    ({ imap, box } = await startImapWithMailbox(raws));
     client = await RawClient.connect(imap.port);
     const login = await client.command(`LOGIN ${box.address} ${box.password}`);
     for (const capability of ['SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES']) expect(login).toContain(` ${capability}`);

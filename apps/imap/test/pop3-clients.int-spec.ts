@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
-import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { RawClient, startImap, type ImapHarness } from './imap-harness';
+import { sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
+import { mailboxWith, RawClient, startImap, type ImapHarness } from './imap-harness';
 import { bodyOf, Pop3RawClient } from './pop3-client';
 
 /** Python's poplib, run as a child process: an independent POP3 client, plain, STLS and POP3S. */
@@ -70,9 +70,7 @@ describe('POP3 with real clients', () => {
   afterAll(() => imap?.close());
 
   async function boxWith(count: number, bodies: (i: number) => string = (i) => `body ${i}`): Promise<TestMailbox> {
-    const box = await createTestMailbox(imap.app);
-    for (let i = 1; i <= count; i++) await store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: `report ${i}`, body: bodies(i) }) });
-    return box;
+    return mailboxWith(imap, count, (i) => sampleMessage({ subject: `report ${i}`, body: bodies(i) }));
   }
 
   it('Python poplib: plain on loopback, STLS and POP3S', async () => {

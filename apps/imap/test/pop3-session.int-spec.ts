@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailStore } from '@mailroom/mailstore';
 import { createTestMailbox, sampleMessage, type TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
-import { EXTERNAL_IPV4, RawClient, startImap, type ImapHarness } from './imap-harness';
+import { EXTERNAL_IPV4, RawClient, startImap, startImapWithMailbox, type ImapHarness } from './imap-harness';
 import { bodyOf, Pop3RawClient } from './pop3-client';
 
 const plain = (text: string) => Buffer.from(`\0${text}`).toString('base64');
@@ -296,8 +296,7 @@ describe.skipIf(!external)('POP3 on a non-loopback address', () => {
   let imap: ImapHarness;
   let box: TestMailbox;
   beforeAll(async () => {
-    imap = await startImap({}, { BIND_ADDRESS: '0.0.0.0' });
-    box = await createTestMailbox(imap.app);
+    ({ imap, box } = await startImapWithMailbox([], {}, { BIND_ADDRESS: '0.0.0.0' }));
   });
   afterAll(() => imap?.close());
 
