@@ -1,29 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedbackReport } from '@mailroom/testing';
+import { deliveryStatusReport, feedbackReport } from '@mailroom/testing';
 import { seedDomain, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 function dsn(to: string, recipient: string, status: string, diagnostic: string): string {
-  return [
-    'From: MAILER-DAEMON@mx.remote.example',
-    `To: ${to}`,
-    'Subject: Undelivered Mail Returned to Sender',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-    '',
-    '--B',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.remote.example',
-    '',
-    `Final-Recipient: rfc822; ${recipient}`,
-    'Action: failed',
-    `Status: ${status}`,
-    `Diagnostic-Code: smtp; ${diagnostic}`,
-    '',
-    '--B--',
-    '',
-  ].join('\r\n');
+  return deliveryStatusReport({ from: 'MAILER-DAEMON@mx.remote.example', to, subject: 'Undelivered Mail Returned to Sender', recipient, status, diagnostic });
 }
 
 function arf(to: string, mailFrom: string, recipient: string): string {

@@ -1,41 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedbackReport } from '@mailroom/testing';
+import { deliveryStatusReport, feedbackReport } from '@mailroom/testing';
 import { RawSmtp, seedDomain, seedMailbox, seedMessage, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 /** A Postfix-style DSN for one recipient, as a remote MTA sends it to the VERP address. */
 function dsn(to: string, recipient: string, status: string, diagnostic: string, action = 'failed'): string {
-  return [
-    'From: MAILER-DAEMON@mx.remote.example (Mail Delivery System)',
-    `To: ${to}`,
-    'Subject: Undelivered Mail Returned to Sender',
-    'Auto-Submitted: auto-replied',
-    `Message-ID: <dsn-${Math.random().toString(36).slice(2)}@mx.remote.example>`,
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-    '',
-    '--B',
-    'Content-Type: text/plain',
-    '',
-    `<${recipient}>: host mx.remote.example said: ${diagnostic} (in reply to RCPT TO command)`,
-    '',
-    '--B',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.remote.example',
-    '',
-    `Final-Recipient: rfc822; ${recipient}`,
-    `Action: ${action}`,
-    `Status: ${status}`,
-    `Diagnostic-Code: smtp; ${diagnostic}`,
-    '',
-    '--B',
-    'Content-Type: text/rfc822-headers',
-    '',
-    'Subject: Your receipt',
-    '',
-    '--B--',
-    '',
-  ].join('\r\n');
+  return deliveryStatusReport({
+    from: 'MAILER-DAEMON@mx.remote.example (Mail Delivery System)',
+    to,
+    subject: 'Undelivered Mail Returned to Sender',
+    headers: ['Auto-Submitted: auto-replied', `Message-ID: <dsn-${Math.random().toString(36).slice(2)}@mx.remote.example>`],
+    text: [`<${recipient}>: host mx.remote.example said: ${diagnostic} (in reply to RCPT TO command)`, ''],
+    recipient,
+    action,
+    status,
+    diagnostic,
+    originalHeaders: ['Subject: Your receipt', ''],
+  });
 }
 
 function arf(to: string, originalMailFrom: string, recipient: string, type = 'abuse'): string {
