@@ -76,6 +76,13 @@ export async function seedMailbox(h: InboundHarness, domain: SeededDomain, addre
   return mailbox.id;
 }
 
+/** startInbound with shop.example seeded and its bounces mailbox, where the reports tests send DSNs and complaints. */
+export async function startShopInbound(env: Record<string, string> = {}): Promise<{ h: InboundHarness; shop: SeededDomain; bounceBox: string }> {
+  const h = await startInbound(env);
+  const shop = await seedDomain(h, 'shop.example');
+  return { h, shop, bounceBox: await seedMailbox(h, shop, 'bounces@shop.example', 'bounces') };
+}
+
 export interface SeededMessage {
   messageId: string;
   messageIdHeader: string;

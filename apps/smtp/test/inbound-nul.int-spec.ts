@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedbackReport } from '@mailroom/testing';
-import { RawSmtp, seedDomain, seedMailbox, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
+import { RawSmtp, seedMailbox, seedSentToOne, sendOnce, startShopInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 /**
  * A NUL byte anywhere in a message (RFC 5321 forbids it, but real mailers send it) must not
@@ -16,10 +16,8 @@ describe('inbound MX: NUL bytes in the message', () => {
   let bounceBox: string;
 
   beforeAll(async () => {
-    h = await startInbound();
-    shop = await seedDomain(h, 'shop.example');
+    ({ h, shop, bounceBox } = await startShopInbound());
     support = await seedMailbox(h, shop, 'support@shop.example');
-    bounceBox = await seedMailbox(h, shop, 'bounces@shop.example', 'bounces');
   });
   afterAll(async () => h?.close());
 

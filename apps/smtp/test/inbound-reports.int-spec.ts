@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryStatusReport, feedbackReport } from '@mailroom/testing';
-import { RawSmtp, seedDomain, seedMailbox, seedMessage, seedSentToOne, sendOnce, startInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
+import { RawSmtp, seedDomain, seedMailbox, seedMessage, seedSentToOne, sendOnce, startShopInbound, type InboundHarness, type SeededDomain } from './inbound-harness';
 
 /** A Postfix-style DSN for one recipient, as a remote MTA sends it to the VERP address. */
 function dsn(to: string, recipient: string, status: string, diagnostic: string, action = 'failed'): string {
@@ -38,9 +38,7 @@ describe('inbound MX: bounces and complaints matched through the VERP token', ()
   let bounceBox: string;
 
   beforeAll(async () => {
-    h = await startInbound();
-    shop = await seedDomain(h, 'shop.example');
-    bounceBox = await seedMailbox(h, shop, 'bounces@shop.example', 'bounces');
+    ({ h, shop, bounceBox } = await startShopInbound());
   });
   afterAll(async () => h?.close());
 
