@@ -22,17 +22,6 @@ export interface HeaderField {
   unfolded: string;
 }
 
-/** Where the body starts: after the first empty line; the message length when there is none. */
-export function bodyStart(message: Buffer): number {
-  if (message[0] === LF) return 1;
-  if (message[0] === CR && message[1] === LF) return 2;
-  for (let lf = message.indexOf(LF); lf >= 0 && lf < message.length - 1; lf = message.indexOf(LF, lf + 1)) {
-    if (message[lf + 1] === LF) return lf + 2;
-    if (message[lf + 1] === CR && message[lf + 2] === LF) return lf + 3;
-  }
-  return message.length;
-}
-
 /** A line that opens a field (RFC 5322 3.6.8 name, colon); any other line continues the one above, as mailauth reads it. */
 const FIELD_START = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 
@@ -54,7 +43,7 @@ export function headerFields(message: Buffer, end: number): HeaderField[] {
     } else if (current) {
       current.push(line);
     }
-    // A line before the first field (only an empty one, as bodyStart reads it) is not a field.
+    // A line before the first field (only an empty one, as findBodyStart reads it) is not a field.
   }
   close();
   return fields;

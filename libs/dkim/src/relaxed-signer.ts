@@ -1,6 +1,8 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import { bodyStart, headerFields, relaxedBodyHash, relaxedHeader } from './relaxed-canonical';
+import libmime from 'libmime';
+import { findBodyStart } from '@mailroom/mime';
+import { headerFields, relaxedBodyHash, relaxedHeader } from './relaxed-canonical';
 
 /** A domain key ready to sign with: what DkimSigner hands to the signer, in a thread or not. */
 export interface OpenSigningKey {
@@ -29,7 +31,7 @@ const keyObjects = new Map<string, KeyObject>();
  * all keys. Signs every instance of a listed header that is present, bottom-up (RFC 6376 5.4.2).
  */
 export function relaxedSignatures(message: Buffer, domain: string, keys: OpenSigningKey[], now = Date.now()): string {
-  const start = bodyStart(message);
+  const start = findBodyStart(message, 0, message.length);
   // The empty line that ends the header block is not part of any field.
   const fields = headerFields(message, start);
   const signed = fields.filter((field) => SIGNED.has(field.key)).reverse();
@@ -49,8 +51,9 @@ export function relaxedSignatures(message: Buffer, domain: string, keys: OpenSig
       const keyObject = privateKey(key.privateKeyPem);
       // RFC 8463 3: Ed25519 signs the SHA-256 of the data (PureEdDSA over the hash), RSA the data.
       const b = (key.algorithm === 'rsa' ? sign('sha256', data, keyObject) : sign(null, createHash('sha256').update(data).digest(), keyObject)).toString('base64');
-      // b= is broken into 75-character pieces at spaces, then the line folded as mailauth (libmime) folds it.
-      return foldLines(`DKIM-Signature: ${tags.slice(0, -2)}${`b=${b}`.replace(/.{75}/g, '$& ').trim()}`) + '\r\n';
+      // b= is broken into 75-character pieces at spaces, then the line folded by libmime, as mailauth
+      // folds it. A fold only ever goes before whitespace, so the relaxed form, signed unfolded, is the same.
+      return libmime.foldLines(`DKIM-Signature: ${tags.slice(0, -2)}${`b=${b}`.replace(/.{75}/g, '$& ').trim()}`) + '\r\n';
     })
     .join('');
 }
@@ -68,31 +71,4 @@ function privateKey(pem: string): KeyObject {
 
 function aLabel(name: string): string {
   return /[^\x00-\x7f]/.test(name) ? domainToASCII(name.normalize('NFC')) || name : name;
-}
-
-/**
- * libmime's foldLines (76 columns, the break before the whitespace): what mailauth wrote, so the
- * header looks as it did. A fold only ever goes before whitespace, so the relaxed form, which
- * was signed unfolded, is the same.
- */
-function foldLines(str: string, lineLength = 76): string {
-  let pos = 0;
-  let result = '';
-  while (pos < str.length) {
-    let line = str.substr(pos, lineLength);
-    if (line.length < lineLength) {
-      result += line;
-      break;
-    }
-    let match: RegExpMatchArray | null;
-    if ((match = /(\s+)[^\s]*$/.exec(line)) && match[0].length < line.length) {
-      line = line.substr(0, line.length - match[0].length);
-    } else if ((match = /^[^\s]+(\s*)/.exec(str.substr(pos + line.length)))) {
-      line = line + match[0].substr(0, match[0].length - (match[1] ?? '').length);
-    }
-    result += line;
-    pos += line.length;
-    if (pos < str.length) result += '\r\n';
-  }
-  return result;
 }
