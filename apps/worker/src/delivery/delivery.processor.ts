@@ -32,7 +32,7 @@ type Prepared = ClaimedSending & { log: Logger; started: bigint } & ({ signed: B
 const CLAIM_AHEAD = 20;
 
 /** Claims start at most this often under load, so each commit carries many (they run ahead of the wire). */
-const GROUP_COMMIT_MS = 50;
+const CLAIM_COMMIT_MS = 50;
 
 /**
  * Records start at most this often under load. A slot's next send waits for the last one's
@@ -105,10 +105,9 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     });
     this.returnPath = new ReturnPath(secrets);
     this.outcomes = new OutcomeBuilder(new RetryPolicy(config.RETRY_SCHEDULE, config.RETRY_MAX_AGE_HOURS));
-    // Claims and records gather for up to GROUP_COMMIT_MS under load: a commit costs PostgreSQL
-    // milliseconds whatever its size, a few more ms cost a delivery nothing.
-    const commits = { maxInFlight: 2, minIntervalMs: GROUP_COMMIT_MS };
-    this.claims = new Batcher((work) => this.deliveries.claim(work, config.DELIVERY_LEASE_SECONDS, heartbeat.id), { ...commits, maxSize: 200 });
+    // Claims and records gather under load (CLAIM_COMMIT_MS, RECORD_COMMIT_MS): a commit costs
+    // PostgreSQL milliseconds whatever its size.
+    this.claims = new Batcher((work) => this.deliveries.claim(work, config.DELIVERY_LEASE_SECONDS, heartbeat.id), { maxInFlight: 2, minIntervalMs: CLAIM_COMMIT_MS, maxSize: 200 });
     this.records = new Batcher(async (outcomes) => {
       try {
         await this.deliveries.record(outcomes);
@@ -121,7 +120,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
         this.logger.error({ err: error, failed, of: outcomes.length }, 'recording a batch of outcomes failed; recorded one by one');
       }
       return outcomes.map(() => undefined);
-    }, { ...commits, minIntervalMs: RECORD_COMMIT_MS, maxSize: 500 });
+    }, { maxInFlight: 2, minIntervalMs: RECORD_COMMIT_MS, maxSize: 500 });
   }
 
   async onApplicationBootstrap(): Promise<void> {
