@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, csrfHeaders } from '../api/client';
 import type { paths } from '../api/schema';
+import { SelectField } from '../ui/field';
 import { formatNumber } from '../ui/format';
 import { ErrorNote } from '../ui/page';
 import { Table } from '../ui/table';
@@ -14,8 +15,9 @@ type ImportAnswer = paths['/v1/imports']['post']['responses']['201']['content'][
  * counts and the rejected rows. XMLHttpRequest rather than the typed fetch client, because only
  * it reports upload progress; the answer is typed from the same OpenAPI document.
  */
-export function CsvImport({ listId }: { listId?: string }) {
+export function CsvImport({ lists }: { lists: ReadonlyArray<{ id: string; name: string }> }) {
   const queryClient = useQueryClient();
+  const [listId, setListId] = useState('');
   const input = useRef<HTMLInputElement>(null);
   const [sent, setSent] = useState<{ loaded: number; total: number } | null>(null);
   const [result, setResult] = useState<ImportAnswer | null>(null);
@@ -52,6 +54,7 @@ export function CsvImport({ listId }: { listId?: string }) {
       <h2 id="import-title">Import contacts from CSV</h2>
       <p className="muted">A header row with an email column; other columns become attributes.</p>
       <div className="inline-form">
+        <SelectField label="Import onto list" value={listId} onChange={(e) => setListId(e.target.value)} options={[{ value: '', label: 'no list (contacts only)' }, ...lists.map((l) => ({ value: l.id, label: l.name }))]} />
         <div className="field">
           <label htmlFor="csv-file">CSV file</label>
           <input id="csv-file" ref={input} type="file" accept=".csv,text/csv" />

@@ -16,7 +16,6 @@ export function ListsPage() {
   const { canWrite } = useSession();
   const [name, setName] = useState('');
   const [optIn, setOptIn] = useState<'single' | 'double'>('single');
-  const [importTo, setImportTo] = useState('');
   const refresh = useRefresh('lists');
   const lists = useQuery({ queryKey: ['lists'], queryFn: async () => data(await api.GET('/v1/lists')), refetchInterval: 30_000 });
   const create = useMutation({
@@ -55,12 +54,7 @@ export function ListsPage() {
           </tr>
         )}
       />
-      {canWrite ? (
-        <>
-          <SelectField label="Import onto list" value={importTo} onChange={(e) => setImportTo(e.target.value)} options={[{ value: '', label: 'no list (contacts only)' }, ...(lists.data ?? []).map((l) => ({ value: l.id, label: l.name }))]} />
-          <CsvImport listId={importTo || undefined} />
-        </>
-      ) : null}
+      {canWrite ? <CsvImport lists={lists.data ?? []} /> : null}
     </Page>
   );
 }
