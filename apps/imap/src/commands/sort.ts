@@ -172,7 +172,7 @@ function references(rows: Array<{ seq: number; message: StoredMessage; reference
   let fake = 0;
   for (const row of rows) {
     // (1) A missing or repeated Message-ID gets a unique one.
-    let id = row.message.envelope?.messageId?.match(/<[^<>\s]+>/)?.[0] ?? null;
+    let id = messageIds(row.message.envelope?.messageId ?? '')[0] ?? null;
     if (!id || byId.get(id)?.row) id = `<fake-${++fake}@mailroom>`;
     const node = container(id);
     node.row = row;
