@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Agent, errors } from 'undici';
+import { Agent, errors, type Dispatcher } from 'undici';
 import { DomainError } from '@mailroom/common';
 import type { AddressGuard } from './address-guard';
 import { signatureHeader } from './webhook-secret';
@@ -65,55 +65,83 @@ export class WebhookSender {
     if (url.username || url.password) {
       headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
     }
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
-    try {
-      const answer = await this.agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        headers,
-        body: request.body,
-        signal,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      });
-      const response = await readStart(answer.body);
-      const status = answer.statusCode;
-      if (status >= 200 && status < 300) return { kind: 'success', status, response, durationMs: elapsed() };
-      const retryAfter = status === 429 || status === 502 || status === 503 || status === 504 ? parseRetryAfter(answer.headers['retry-after']) : undefined;
-      return { kind: 'http', status, response, durationMs: elapsed(), ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) };
-    } catch (error) {
-      if (signal.aborted || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || error instanceof errors.ConnectTimeoutError) {
-        return { kind: 'timeout', error: `no answer within ${this.options.timeoutMs / 1000} s`, durationMs: elapsed() };
-      }
-      const code = (error as { code?: string }).code;
-      if (code === 'EREFUSEDADDRESS') return { kind: 'refused', error: describe(error), durationMs: elapsed() };
-      return { kind: 'network', error: describe(error), durationMs: elapsed() };
-    }
+    return this.post(url, headers, request.body, started);
+  }
+
+  /**
+   * The request through undici's dispatcher with a handler of our own: the answer's first bytes
+   * are kept as they arrive, with no stream or async iterator per request (at thousands of
+   * attempts a second those were a third of the sender's CPU). One timer bounds the attempt.
+   */
+  private post(url: URL, headers: Record<string, string>, body: string, started: number): Promise<AttemptOutcome> {
+    const { timeoutMs } = this.options;
+    const elapsed = () => Math.round(performance.now() - started);
+    return new Promise<AttemptOutcome>((resolve) => {
+      let settled = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      let status = 0;
+      let retryAfter: string | string[] | undefined;
+      const kept: Buffer[] = [];
+      let keptBytes = 0;
+      let read = 0;
+      const answered = (): AttemptOutcome => {
+        const response = Buffer.concat(kept).toString('utf8');
+        if (status >= 200 && status < 300) return { kind: 'success', status, response, durationMs: elapsed() };
+        const seconds = status === 429 || status === 502 || status === 503 || status === 504 ? parseRetryAfter(retryAfter) : undefined;
+        return { kind: 'http', status, response, durationMs: elapsed(), ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }) };
+      };
+      const finish = (outcome: AttemptOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const timedOut = () => ({ kind: 'timeout', error: `no answer within ${timeoutMs / 1000} s`, durationMs: elapsed() }) as const;
+      const timer = setTimeout(() => {
+        finish(timedOut());
+        // Not yet on a connection: the handler refuses to start it when its turn comes.
+        controller?.abort(new errors.RequestAbortedError('attempt timed out'));
+      }, timeoutMs);
+      this.agent.dispatch(
+        { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (settled) c.abort(new errors.RequestAbortedError('attempt timed out'));
+          },
+          onResponseStart(_c, statusCode, responseHeaders) {
+            status = statusCode;
+            retryAfter = responseHeaders['retry-after'];
+          },
+          onResponseData(c, chunk) {
+            if (keptBytes < KEEP_BYTES) {
+              kept.push(chunk.subarray(0, KEEP_BYTES - keptBytes));
+              keptBytes += Math.min(chunk.length, KEEP_BYTES - keptBytes);
+            }
+            read += chunk.length;
+            // Reading on would hold the connection; the answer so far is what is kept anyway.
+            if (read > READ_BYTES) {
+              finish(answered());
+              c.abort(new errors.RequestAbortedError('answer longer than kept'));
+            }
+          },
+          onResponseEnd() {
+            finish(answered());
+          },
+          onResponseError(_c, error) {
+            if (settled) return;
+            if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || error instanceof errors.ConnectTimeoutError) return finish(timedOut());
+            const code = (error as { code?: string }).code;
+            finish({ kind: code === 'EREFUSEDADDRESS' ? 'refused' : 'network', error: describe(error), durationMs: elapsed() });
+          },
+        },
+      );
+    });
   }
 
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-/** The first KEEP_BYTES of the answer as text; reads on to READ_BYTES so the connection can be reused. */
-async function readStart(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }): Promise<string> {
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  let read = 0;
-  for await (const chunk of body) {
-    if (keptBytes < KEEP_BYTES) {
-      kept.push(chunk.subarray(0, KEEP_BYTES - keptBytes));
-      keptBytes += Math.min(chunk.length, KEEP_BYTES - keptBytes);
-    }
-    read += chunk.length;
-    if (read > READ_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(kept).toString('utf8');
 }
 
 /** Retry-After as seconds from now: a number of seconds or an HTTP date; undefined when absent or unreadable. */
