@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { PreparedStatements } from '@mailroom/db';
 import { MailStoreModule } from '@mailroom/mailstore';
 import { ConnectionSlots } from './connection-slots';
 import { ImapMetrics } from './imap-metrics';
 import { DEFAULT_IMAP_OPTIONS, IMAP_OPTIONS, type ImapOptions } from './imap-options';
 import { ImapServer } from './imap-server';
 import { LoginLimiter } from './login-limiter';
-import { PreparedStatements } from './prepared-statements';
 import { Pop3Server } from './pop3/pop3-server';
 import { ImapStorage } from './storage/imap-storage';
 

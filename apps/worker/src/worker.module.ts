@@ -1,4 +1,5 @@
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { PreparedStatements } from '@mailroom/db';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { CampaignsModule } from '@mailroom/newsletter';
 import { EventsModule } from '@mailroom/events';
@@ -18,7 +19,7 @@ import { WebhookPump } from './webhooks/webhook-pump';
  */
 @Module({
   imports: [QueueModule, CampaignsModule, EventsModule, WebhooksModule],
-  providers: [WorkerHeartbeat, DeliveryProcessor, Sweeper, CampaignTicker, WebhookPump, WebhookDeliveryProcessor],
+  providers: [PreparedStatements, WorkerHeartbeat, DeliveryProcessor, Sweeper, CampaignTicker, WebhookPump, WebhookDeliveryProcessor],
 })
 export class WorkerModule implements OnApplicationBootstrap {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}

@@ -1,6 +1,7 @@
 export * from './db.module';
 export * from './prisma.service';
 export * from './migrator';
+export * from './prepared-statements';
 export * from './repositories/account.repository';
 export * from './repositories/api-key.repository';
 export * from './repositories/domain.repository';
