@@ -23,7 +23,7 @@ import { loadConfig } from '@mailroom/config';
 import { DeliveryRepository, Sql, type DeliveryOutcome } from '@mailroom/db';
 import { waitForOutput, WebhookReceiver } from '@mailroom/testing';
 import { BenchInstallation } from '../lib/installation';
-import { cpuSeconds, fmt, option, peakRssMiB, percentile } from '../lib/measure';
+import { cpuSeconds, cpuSecondsOf, cpuSecondsOfDatabase, fmt, option, peakRssMiB, percentile } from '../lib/measure';
 
 const N = option('n', 'BENCH_N', 10_000);
 const RATE = option('rate', 'BENCH_RATE', 1_000);
@@ -55,6 +55,8 @@ interface Result {
   changeSeconds: number;
   /** From the worker's first request to the last event received. */
   drainSeconds: number;
+  /** CPU per event from the first status change to the last event (backlog: from the worker's start), microseconds. */
+  cpuUs: { worker: number; postgres: number; redis: number; bench: number };
 }
 
 async function run(scenario: Scenario): Promise<Result> {
@@ -113,6 +115,8 @@ async function run(scenario: Scenario): Promise<Result> {
       return answer(request, index);
     };
     const deliveries = new DeliveryRepository(sql);
+    const cpuNow = () => ({ postgres: cpuSecondsOfDatabase(mr.db.name), redis: cpuSecondsOf('redis-server'), bench: process.cpuUsage() });
+    let cpu0 = cpuNow();
     const started = Date.now();
     for (let i = 0; i < ids.length; i += STATEMENT) {
       const batch = ids.slice(i, i + STATEMENT);
@@ -136,9 +140,15 @@ async function run(scenario: Scenario): Promise<Result> {
       }
     }
     const changeSeconds = (Date.now() - started) / 1000;
-    worker ??= await startWorker();
+    if (!worker) {
+      worker = await startWorker();
+      cpu0 = cpuNow();
+    }
     await receiver.waitUntil(() => firstOk.size >= ids.length, 600_000, `${scenario.name}: every event answered 200`);
     const last = Math.max(...firstOk.values());
+    const cpu1 = cpuNow();
+    const bench = process.cpuUsage(cpu0.bench);
+    const perEvent = (seconds: number) => (seconds * 1e6) / ids.length;
     const latencies = ids.map((id) => firstOk.get(id)! - changedAt.get(id)!).sort((a, b) => a - b);
     const result: Result = {
       name: scenario.name,
@@ -155,6 +165,12 @@ async function run(scenario: Scenario): Promise<Result> {
       workerCpuSeconds: cpuSeconds(worker.child.pid!) - worker.cpu,
       changeSeconds,
       drainSeconds: (last - firstRequest) / 1000,
+      cpuUs: {
+        worker: perEvent(cpuSeconds(worker.child.pid!) - worker.cpu),
+        postgres: perEvent(cpu1.postgres - cpu0.postgres),
+        redis: perEvent(cpu1.redis - cpu0.redis),
+        bench: (bench.user + bench.system) / ids.length,
+      },
     };
     // The receiver may hear of an event a moment before the worker records the 200.
     for (let i = 0; ; i++) {
@@ -191,6 +207,8 @@ async function main(): Promise<void> {
         `  worker's first request to the last event: ${fmt(r.drainSeconds, 2)} s: ${fmt(N / r.drainSeconds)} events/s`,
         ...(r.name === 'backlog' ? [] : [`  status change -> receiver: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms`]),
         `  requests ${fmt(r.requests)} (${fmt(r.requests / N, 2)} per event) over ${fmt(r.connections)} connections; worker peak RSS ${fmt(r.workerRssMiB)} MiB, CPU ${fmt(r.workerCpuSeconds, 1)} s (${fmt((r.workerCpuSeconds * 1e6) / r.requests)} us per request)`,
+        `  CPU per event: worker ${fmt(r.cpuUs.worker)} us, PostgreSQL ${fmt(r.cpuUs.postgres)} us, Redis ${fmt(r.cpuUs.redis)} us, bench (${r.name === 'backlog' ? 'receiver' : 'status changes and receiver'}) ${fmt(r.cpuUs.bench)} us; ` +
+          `${fmt(r.cpuUs.worker + r.cpuUs.postgres + r.cpuUs.redis + r.cpuUs.bench)} us in all`,
       ].join('\n'),
     );
   }
