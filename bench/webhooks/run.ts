@@ -71,6 +71,7 @@ async function run(scenario: Scenario): Promise<Result> {
   });
   const pg = new Client({ connectionString: mr.databaseUrl });
   const sql = new Sql(loadConfig({ DATABASE_URL: mr.databaseUrl, DATABASE_POOL_SIZE: '4' }));
+  sql.prepareRepeated = true; // as the worker's own Sql prepares its record statement
   try {
     mr.start('api', 'api');
     await mr.waitForApi();

@@ -10,11 +10,10 @@ import { LOGGER, repeatedWarning, type Logger } from '@mailroom/logger';
 import { Metrics } from '@mailroom/metrics';
 import { QUEUES, bullConnection, type JobPayloads } from '@mailroom/queue';
 import { AccountNotifier, AddressGuard, WebhookRetryPolicy, WebhookSender, secretKey, type AttemptOutcome } from '@mailroom/webhooks';
+import { PER_JOB } from './webhook-pump';
 
 type WebhookJobName = 'webhook-deliver';
 
-/** Deliveries per job (as the pump makes them): the BullMQ concurrency is WEBHOOK_CONCURRENCY over this. */
-const PER_JOB = 20;
 /** Claims and records of concurrent jobs are committed together at most this often. */
 const GROUP_COMMIT_MS = 20;
 /** An endpoint's failing time is looked at no more often than this after failures (or a quarter of the limit). */

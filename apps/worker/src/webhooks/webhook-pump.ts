@@ -11,8 +11,12 @@ import { Queues, type Enqueue } from '@mailroom/queue';
 const POLL_MS = 1_000;
 /** Deliveries taken per look; a full take looks again at once. */
 const TAKE = 2_000;
-/** Deliveries to one endpoint per job (sent concurrently by the processor). */
-const PER_JOB = 20;
+/**
+ * Deliveries to one endpoint per job (sent concurrently by the processor, which runs
+ * WEBHOOK_CONCURRENCY / PER_JOB jobs at once). Each job costs a few Redis round trips and a
+ * claim; at 20 a job those were a tenth of the worker's CPU in bench:webhooks.
+ */
+export const PER_JOB = 50;
 const PRUNE_EVERY_MS = 3600_000;
 
 /**
