@@ -3,18 +3,51 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client';
 import { Sql } from './sql';
 
+/** Names Nest (and `await`) look up on every provider: answered by the service itself, never by starting the client. */
+const OWN = new Set<string | symbol>([
+  'then',
+  'constructor',
+  'onModuleInit',
+  'onApplicationBootstrap',
+  'onModuleDestroy',
+  'beforeApplicationShutdown',
+  'onApplicationShutdown',
+]);
+
+// The service has every member of the client (declaration merging): the proxy below forwards them.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface PrismaService extends PrismaClient {}
+
 /**
  * The one Prisma client of a process, on node-postgres through the driver adapter, over the
- * process's one pool (Sql's). Disconnected in the last phase of shutdown, after listeners and
- * workers have drained (their hooks run earlier); the pool itself is Sql's to end.
+ * process's one pool (Sql's), created on first use. The client's query compiler (WebAssembly)
+ * costs ~65 MiB of resident memory once it has run a query, and a process whose paths are all
+ * raw SQL (the imap process) never needs it. Disconnected in the last phase of shutdown, after
+ * listeners and workers have drained (their hooks run earlier); the pool itself is Sql's to end.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 @Injectable()
-export class PrismaService extends PrismaClient implements OnApplicationShutdown {
-  constructor(sql: Sql) {
-    super({ adapter: new PrismaPg(sql.pool) });
+export class PrismaService implements OnApplicationShutdown {
+  private client?: PrismaClient;
+
+  constructor(private readonly sql: Sql) {
+    return new Proxy(this, {
+      get(target, property, receiver) {
+        if (OWN.has(property) || property in target) return Reflect.get(target, property, receiver);
+        const client = target.started();
+        const value = Reflect.get(client, property, client) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(client) : value;
+      },
+    });
+  }
+
+  /** The client, created now if this is its first use. */
+  started(): PrismaClient {
+    this.client ??= new PrismaClient({ adapter: new PrismaPg(this.sql.pool) });
+    return this.client;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.$disconnect();
+    await this.client?.$disconnect();
   }
 }

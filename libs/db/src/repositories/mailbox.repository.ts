@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '@mailroom/common';
 import { PrismaService } from '../prisma.service';
+import { Sql } from '../sql';
 import type { Folder, Mailbox } from '../generated/client';
 
 /** The folders every mailbox starts with, and their RFC 6154 special-use attributes. */
@@ -17,7 +18,10 @@ export type MailboxWithFolders = Mailbox & { folders: Folder[] };
 
 @Injectable()
 export class MailboxRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sql: Sql,
+  ) {}
 
   /** Creates the mailbox with its default folders, subscribed, in one transaction. */
   create(input: { accountId: string; domainId: string; address: string; passwordHash: string }): Promise<MailboxWithFolders> {
@@ -38,9 +42,31 @@ export class MailboxRepository {
     return this.prisma.mailbox.findFirst({ where: { id: mailboxId, accountId }, include: { folders: { orderBy: { name: 'asc' } } } });
   }
 
-  /** Not tenant-scoped: IMAP login and inbound routing start from the address alone. */
-  findByAddress(address: string): Promise<Mailbox | null> {
-    return this.prisma.mailbox.findUnique({ where: { address } });
+  /**
+   * Not tenant-scoped: IMAP login and inbound routing start from the address alone. Raw SQL: it
+   * is the imap process's one mailbox query, and with it that process never starts Prisma's
+   * client (PrismaService).
+   */
+  async findByAddress(address: string): Promise<Mailbox | null> {
+    const [row] = await this.sql.query<{
+      id: string;
+      account_id: string;
+      domain_id: string;
+      address: string;
+      password_hash: string;
+      last_uid_validity: number;
+      created_at: Date;
+    }>(`SELECT id, account_id, domain_id, address, password_hash, last_uid_validity, created_at FROM mailboxes WHERE address = $1`, [address]);
+    if (!row) return null;
+    return {
+      id: row.id,
+      accountId: row.account_id,
+      domainId: row.domain_id,
+      address: row.address,
+      passwordHash: row.password_hash,
+      lastUidValidity: row.last_uid_validity,
+      createdAt: row.created_at,
+    };
   }
 
   list(accountId: string): Promise<Mailbox[]> {
