@@ -115,15 +115,17 @@ describe('POP3 with real clients', () => {
         chmodSync(file, 0o600);
         return file;
       };
+      // As root, fetchmail's lock is /var/run/fetchmail.pid whatever FETCHMAILHOME says: two suites
+      // at once would meet there. --pidfile keeps it in the test's directory.
       const env = { FETCHMAILHOME: dir, HOME: dir };
-      const first = await run('fetchmail', ['-f', rc(true), '--nosyslog', '--nodetach', '-v', '--idfile', join(dir, 'ids')], env);
+      const first = await run('fetchmail', ['-f', rc(true), '--nosyslog', '--nodetach', '-v', '--idfile', join(dir, 'ids'), '--pidfile', join(dir, 'pid')], env);
       expect(first.code, first.stderr + first.stdout).toBe(0);
       expect(readFileSync(out, 'utf8').split('=====\n').filter(Boolean)).toHaveLength(3);
       let client = await pop3Login(imap.pop3Port, box);
       expect(await client.command('STAT')).toMatch(/^\+OK 3 /);
       await client.command('QUIT');
 
-      const second = await run('fetchmail', ['-f', rc(false), '--nosyslog', '--nodetach', '-v', '--idfile', join(dir, 'ids')], env);
+      const second = await run('fetchmail', ['-f', rc(false), '--nosyslog', '--nodetach', '-v', '--idfile', join(dir, 'ids'), '--pidfile', join(dir, 'pid')], env);
       expect(second.code, second.stderr + second.stdout).toBe(0);
       const delivered = readFileSync(out, 'utf8').split('=====\n').filter(Boolean);
       expect(delivered).toHaveLength(6);
