@@ -50,11 +50,22 @@ export type TestHttpAppFactory = (config: AppConfig, logger: Logger) => Promise<
 export async function startTestHttpApp(build: TestHttpAppFactory, env: Record<string, string> = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(12).toString('hex')}`;
-  const config = testConfig(db.url, { ADMIN_API_KEY: adminKey, ...env });
-  const logger = createLogger(config.LOG_LEVEL, 'test-api');
-  const app = await build(config, logger);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  let app: NestFastifyApplication | undefined;
+  let port: number;
+  let config: AppConfig;
+  try {
+    config = testConfig(db.url, { ADMIN_API_KEY: adminKey, ...env });
+    const logger = createLogger(config.LOG_LEVEL, 'test-api');
+    app = await build(config, logger);
+    await app.listen(0, '127.0.0.1');
+    ({ port } = app.getHttpServer().address() as AddressInfo);
+  } catch (error) {
+    // A configuration the test expects to be refused, or an app that fails to start: the
+    // database goes all the same (it was left behind on every run before).
+    await app?.close().catch(() => undefined);
+    await db.drop();
+    throw error;
+  }
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     app,
