@@ -65,7 +65,7 @@ export class WebhookSender {
     if (url.username || url.password) {
       headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
     }
-    return this.post(url, headers, request.body, started);
+    return this.post(url, headers, request.body, elapsed);
   }
 
   /**
@@ -73,9 +73,8 @@ export class WebhookSender {
    * are kept as they arrive, with no stream or async iterator per request (at thousands of
    * attempts a second those were a third of the sender's CPU). One timer bounds the attempt.
    */
-  private post(url: URL, headers: Record<string, string>, body: string, started: number): Promise<AttemptOutcome> {
+  private post(url: URL, headers: Record<string, string>, body: string, elapsed: () => number): Promise<AttemptOutcome> {
     const { timeoutMs } = this.options;
-    const elapsed = () => Math.round(performance.now() - started);
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;
       let controller: Dispatcher.DispatchController | undefined;
