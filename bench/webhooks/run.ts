@@ -148,6 +148,7 @@ async function run(scenario: Scenario): Promise<Result> {
     await receiver.waitUntil(() => firstOk.size >= ids.length, 600_000, `${scenario.name}: every event answered 200`);
     const last = Math.max(...firstOk.values());
     const cpu1 = cpuNow();
+    const workerCpuSeconds = cpuSeconds(worker.child.pid!) - worker.cpu;
     const bench = process.cpuUsage(cpu0.bench);
     const perEvent = (seconds: number) => (seconds * 1e6) / ids.length;
     const latencies = ids.map((id) => firstOk.get(id)! - changedAt.get(id)!).sort((a, b) => a - b);
@@ -163,11 +164,11 @@ async function run(scenario: Scenario): Promise<Result> {
       unverified,
       received: firstOk.size,
       workerRssMiB: peakRssMiB(worker.child.pid!),
-      workerCpuSeconds: cpuSeconds(worker.child.pid!) - worker.cpu,
+      workerCpuSeconds,
       changeSeconds,
       drainSeconds: (last - firstRequest) / 1000,
       cpuUs: {
-        worker: perEvent(cpuSeconds(worker.child.pid!) - worker.cpu),
+        worker: perEvent(workerCpuSeconds),
         postgres: perEvent(cpu1.postgres - cpu0.postgres),
         redis: perEvent(cpu1.redis - cpu0.redis),
         bench: (bench.user + bench.system) / ids.length,
