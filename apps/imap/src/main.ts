@@ -4,6 +4,11 @@ import { NestPinoLogger } from '@mailroom/logger';
 import { PlatformModule, runMain } from '@mailroom/platform';
 import { ImapModule } from './imap.module';
 
+// The old generation kept tighter than in the other processes (HEAP_GROWING_PERCENT): sessions
+// allocate little that lives, and 100 sessions should fit in 150 MB (bench:imap --mix, RSS after:
+// 139-140 MiB at 20, 156-157 at 50, 190-194 with V8's own rule, for the same CPU per command).
+const IMAP_HEAP = { heapGrowingPercent: 20 };
+
 runMain('imap', async (config, logger) => {
   const app = await NestFactory.createApplicationContext(
     { module: class ImapRoot {}, imports: [PlatformModule.forRoot(config, logger), ImapModule] },
@@ -11,4 +16,4 @@ runMain('imap', async (config, logger) => {
   );
   await app.init();
   return () => app.close();
-});
+}, IMAP_HEAP);

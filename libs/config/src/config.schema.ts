@@ -85,6 +85,12 @@ export const configSchema = z.object({
    * of this; silent this long, it is taken for dead: its slots lapse and its claims are handed back.
    */
   WORKER_HEARTBEAT_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(2, 'must be at least 2').max(300, 'must be at most 300').default(5),
+  /**
+   * How far V8's old generation may grow past what survived the last full collection before the
+   * next one, in percent. Left to itself (0), V8 lets it reach several times the live size, all of
+   * it garbage that stays resident. Unset: 20 for the imap process, 50 for the others.
+   */
+  HEAP_GROWING_PERCENT: z.coerce.number({ invalid_type_error: 'must be a whole number of percent' }).int('must be a whole number of percent').min(0, 'must be 0 or more').max(1000, 'must be at most 1000').optional(),
   /** On SIGTERM/SIGINT, how long a process may take to finish what it holds and close its connections. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(30),
   /** BullMQ job lock: a worker that stops renewing it for this long is taken as dead. */
