@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestPinoLogger } from '@mailroom/logger';
+import { PrismaService } from '@mailroom/db';
 import { PlatformModule, runMain } from '@mailroom/platform';
 import { ImapModule } from './imap.module';
 
@@ -10,6 +11,7 @@ import { ImapModule } from './imap.module';
 const IMAP_HEAP = { heapGrowingPercent: 20 };
 
 runMain('imap', async (config, logger) => {
+  PrismaService.modulesOnDemand = true; // every path of this process is raw SQL (imap-footprint.int-spec)
   const app = await NestFactory.createApplicationContext(
     { module: class ImapRoot {}, imports: [PlatformModule.forRoot(config, logger), ImapModule] },
     { logger: new NestPinoLogger(logger) },

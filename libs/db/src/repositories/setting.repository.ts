@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../prisma.service';
+import { Sql } from '../sql';
 
+/** Process-wide settings (system_settings), read at start by every process: raw SQL, so that a process whose paths are all raw SQL never starts Prisma's client. */
 @Injectable()
 export class SettingRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly sql: Sql) {}
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.prisma.systemSetting.findUnique({ where: { key } }))?.value;
+    const [row] = await this.sql.query<{ value: string }>('SELECT value FROM system_settings WHERE key = $1', [key]);
+    return row?.value;
   }
 
   /**
@@ -14,8 +16,10 @@ export class SettingRepository {
    * start at once: the first insert wins and everybody reads the winner.
    */
   async getOrCreate(key: string, value: () => string): Promise<string> {
-    await this.prisma.$executeRaw`INSERT INTO system_settings (key, value) VALUES (${key}, ${value()}) ON CONFLICT (key) DO NOTHING`;
-    const row = await this.prisma.systemSetting.findUniqueOrThrow({ where: { key } });
-    return row.value;
+    await this.sql.query('INSERT INTO system_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value()]);
+    // A statement of its own: its snapshot sees a winner that committed while the insert waited.
+    const stored = await this.get(key);
+    if (stored === undefined) throw new Error(`system setting ${key} was not stored`);
+    return stored;
   }
 }
