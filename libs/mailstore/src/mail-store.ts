@@ -134,18 +134,16 @@ export class MailStore {
   private async fileGroup(group: PendingAppend[]): Promise<FilingOutcome[]> {
     const order = group.map((_, i) => i).sort((a, b) => compareTarget(group[a]!.input, group[b]!.input));
     try {
-      const filed = await this.sql.transaction(async (tx) => {
-        const results: Array<AppendResult | null> = new Array(group.length);
-        for (const i of order) results[i] = await this.fileOne(tx, group[i]!);
-        return results;
-      });
-      return filed.map((f) => ({ filed: f }));
+      const filed = await this.sql.transaction((tx) => this.fileAll(tx, order.map((i) => group[i]!)));
+      const outcomes: FilingOutcome[] = new Array(group.length);
+      order.forEach((i, at) => (outcomes[i] = { filed: filed[at]! }));
+      return outcomes;
     } catch (error) {
       if (group.length === 1) return [{ error }];
       return Promise.all(
         group.map((pending) =>
-          this.sql.transaction((tx) => this.fileOne(tx, pending)).then(
-            (filed): FilingOutcome => ({ filed }),
+          this.sql.transaction((tx) => this.fileAll(tx, [pending])).then(
+            ([filed]): FilingOutcome => ({ filed: filed! }),
             (one: unknown): FilingOutcome => ({ error: one }),
           ),
         ),
@@ -153,22 +151,47 @@ export class MailStore {
     }
   }
 
-  /** UID, MODSEQ and row of one message, and what must commit with it (onFiled); null when the folder is missing. */
-  private async fileOne(tx: Tx, { input, message, flags, internalDate }: PendingAppend): Promise<AppendResult | null> {
-    const claimed = await this.folderRows.claimUid(tx, input.mailboxId, input.folder);
-    if (!claimed) return null;
-    await this.storedMail.insert(tx, claimed.folderId, claimed.uid, claimed.modseq, { ...message, flags, internalDate });
-    const filed = { folderId: claimed.folderId, uid: claimed.uid, uidValidity: claimed.uidValidity };
-    await input.onFiled?.(tx, {
-      ...filed,
-      subject: message.subject,
-      from: message.fromAddress,
-      to: message.toAddresses,
-      messageIdHeader: message.messageIdHeader,
-      inReplyTo: message.envelope.inReplyTo,
-      size: message.raw.length,
+  /**
+   * Files appends in (mailbox, folder) order: one statement per folder numbers its messages
+   * (UID and MODSEQ, the folder row locked), one statement stores them all, then each append's
+   * onFiled runs. The statements are queued on the transaction's connection at once rather than
+   * each after the last one's answer came back through the event loop, where other sessions'
+   * work (DKIM and DMARC checks, parsing) would run between them while the folder stays locked.
+   * Null for an append whose folder is missing.
+   */
+  private async fileAll(tx: Tx, appends: PendingAppend[]): Promise<Array<AppendResult | null>> {
+    const runs: Array<{ start: number; end: number }> = [];
+    for (let start = 0, end = 1; start < appends.length; start = end++) {
+      while (end < appends.length && compareTarget(appends[start]!.input, appends[end]!.input) === 0) end++;
+      runs.push({ start, end });
+    }
+    const claims = await Promise.all(runs.map(({ start, end }) => this.folderRows.claimUidRun(tx, appends[start]!.input.mailboxId, appends[start]!.input.folder, end - start)));
+    const results: Array<AppendResult | null> = new Array(appends.length).fill(null);
+    const rows: Parameters<StoredMailRepository['insert']>[1][number][] = [];
+    runs.forEach(({ start, end }, r) => {
+      const claimed = claims[r];
+      if (!claimed) return;
+      for (let i = start; i < end; i++) {
+        const { message, flags, internalDate } = appends[i]!;
+        results[i] = { folderId: claimed.folderId, uid: claimed.firstUid + (i - start), uidValidity: claimed.uidValidity };
+        rows.push({ folderId: claimed.folderId, uid: results[i]!.uid, modseq: claimed.firstModseq + BigInt(i - start), message: { ...message, flags, internalDate } });
+      }
     });
-    return filed;
+    const stored = this.storedMail.insert(tx, rows);
+    const hooks = appends.map(({ input, message }, i) => {
+      const filed = results[i];
+      return filed && input.onFiled?.(tx, {
+        ...filed,
+        subject: message.subject,
+        from: message.fromAddress,
+        to: message.toAddresses,
+        messageIdHeader: message.messageIdHeader,
+        inReplyTo: message.envelope.inReplyTo,
+        size: message.raw.length,
+      });
+    });
+    await Promise.all([stored, ...hooks]);
+    return results;
   }
 
   /**

@@ -63,6 +63,15 @@ describe('MailStore.append', () => {
     );
     const uids = results.map((r) => r.uid).sort((a, b) => a - b);
     expect(uids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // Each message has a MODSEQ of its own, growing with its UID, and the folder's is the last.
+    const rows = await sql.query<{ uid: number; modseq: string; highest: string }>(
+      'SELECT s.uid, s.modseq::text, f.highest_modseq::text AS highest FROM stored_mail s JOIN folders f ON f.id = s.folder_id WHERE f.mailbox_id = $1 AND f.name = $2 ORDER BY s.uid',
+      [box.mailboxId, 'Bounces'],
+    );
+    const modseqs = rows.map((r) => BigInt(r.modseq));
+    expect(new Set(modseqs).size).toBe(40);
+    expect(modseqs.every((m, i) => i === 0 || m > modseqs[i - 1]!)).toBe(true);
+    expect(BigInt(rows[0]!.highest)).toBe(modseqs[39]);
   });
 
   it('files concurrent appends in shared commits, each resolved only once committed, and fails only the append whose own work fails', async () => {

@@ -217,15 +217,20 @@ export class FolderRepository {
   }
 
   /** Takes the next UID and a new MODSEQ of the named folder under its row lock; null when there is no such folder. */
-  async claimUid(tx: Tx, mailboxId: string, name: string): Promise<{ folderId: string; uid: number; modseq: string; uidValidity: number } | null> {
-    const claimed = await tx.query<{ id: string; uid: number; modseq: string; uid_validity: number }>(
-      `UPDATE folders SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1
+  /**
+   * Numbers `count` messages for the folder `name` of the mailbox, each with a UID and a MODSEQ of
+   * its own (consecutive: the first and first + 1 …), in one statement that locks the folder's
+   * row until the transaction ends; null when there is no such folder.
+   */
+  async claimUidRun(tx: Tx, mailboxId: string, name: string, count: number): Promise<{ folderId: string; firstUid: number; firstModseq: bigint; uidValidity: number } | null> {
+    const claimed = await tx.query<{ id: string; first_uid: number; first_modseq: string; uid_validity: number }>(
+      `UPDATE folders SET uid_next = uid_next + $3, highest_modseq = highest_modseq + $3
         WHERE mailbox_id = $1 AND name = $2
-        RETURNING id, uid_next - 1 AS uid, highest_modseq AS modseq, uid_validity`,
-      [mailboxId, name],
+        RETURNING id, uid_next - $3 AS first_uid, highest_modseq - $3 + 1 AS first_modseq, uid_validity`,
+      [mailboxId, name, count],
     );
     const row = claimed.rows[0];
-    return row ? { folderId: row.id, uid: row.uid, modseq: row.modseq, uidValidity: row.uid_validity } : null;
+    return row ? { folderId: row.id, firstUid: row.first_uid, firstModseq: BigInt(row.first_modseq), uidValidity: row.uid_validity } : null;
   }
 
   /** Takes `count` consecutive UIDs and a new MODSEQ of the folder (locked by the caller). */

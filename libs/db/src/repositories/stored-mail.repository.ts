@@ -110,15 +110,16 @@ export class StoredMailRepository {
   constructor(private readonly sql: Sql) {}
 
   /** Stores one message under a UID and MODSEQ the caller claimed in the same transaction. */
-  async insert(tx: Tx, folderId: string, uid: number, modseq: string, message: StoredMailInput): Promise<void> {
-    await tx.query(
-      `INSERT INTO stored_mail (folder_id, uid, modseq, flags, internal_date, size, subject, from_address,
-                                to_addresses, sent_date, message_id_header, raw, envelope, body_structure)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
+  /** Stores messages already numbered (FolderRepository.claimUidRun), in one statement. */
+  async insert(tx: Tx, rows: ReadonlyArray<{ folderId: string; uid: number; modseq: bigint; message: StoredMailInput }>): Promise<void> {
+    if (!rows.length) return;
+    const values: unknown[] = [];
+    const tuples = rows.map(({ folderId, uid, modseq, message }) => {
+      const at = values.length;
+      values.push(
         folderId,
         uid,
-        modseq,
+        modseq.toString(),
         message.flags,
         message.internalDate,
         message.raw.length,
@@ -130,7 +131,14 @@ export class StoredMailRepository {
         message.raw,
         JSON.stringify(message.envelope),
         JSON.stringify(message.bodyStructure),
-      ],
+      );
+      return `(${Array.from({ length: 14 }, (_, i) => `$${at + i + 1}`).join(', ')})`;
+    });
+    await tx.query(
+      `INSERT INTO stored_mail (folder_id, uid, modseq, flags, internal_date, size, subject, from_address,
+                                to_addresses, sent_date, message_id_header, raw, envelope, body_structure)
+       VALUES ${tuples.join(', ')}`,
+      values,
     );
   }
 
