@@ -7,6 +7,7 @@ import { TlsMaterial } from '@mailroom/tls';
 import { InboundDelivery } from './inbound-delivery';
 import { InboundDns } from './inbound-dns';
 import { InboundMetrics } from './inbound-metrics';
+import { installGreetPause } from '../common/greet-pause';
 import { closeSmtp, listenSmtp } from '../common/listen';
 import { listenerOptions, sessionGuardFor } from '../common/listener-options';
 import { readWithinLimits } from '../common/message-reader';
@@ -89,6 +90,7 @@ export class InboundServer implements OnApplicationBootstrap, OnModuleDestroy {
       },
     });
     guard.install(server);
+    installGreetPause(server, config.SMTP_GREET_PAUSE_MS);
     server.on('error', (error) => this.logger.debug({ err: error }, 'smtp connection error'));
     await listenSmtp(server, config.SMTP_INBOUND_PORT, config.BIND_ADDRESS);
     this.server = server;

@@ -9,6 +9,7 @@ import { AuthFailureLimiter } from '@mailroom/ratelimit';
 import { SendingService } from '@mailroom/sending';
 import { CredentialService } from '@mailroom/tenancy';
 import { TlsMaterial } from '@mailroom/tls';
+import { installGreetPause } from '../common/greet-pause';
 import { closeSmtp, listenSmtp } from '../common/listen';
 import { listenerOptions, sessionGuardFor } from '../common/listener-options';
 import { readWithinLimits } from '../common/message-reader';
@@ -126,6 +127,7 @@ export class SubmissionServer implements OnApplicationBootstrap, OnModuleDestroy
       },
     });
     guard.install(server);
+    installGreetPause(server, config.SMTP_GREET_PAUSE_MS);
     hideAuthUntilTls(server);
     server.on('error', (error) => this.logger.debug({ err: error }, 'smtp connection error'));
     return server;
