@@ -58,6 +58,9 @@ const MAX_FLAG_LENGTH = 128;
 /** Most appends filed in one transaction (one commit). */
 const MAX_APPENDS_PER_COMMIT = 64;
 
+/** Most message bytes in one INSERT of a group (a larger message goes alone). */
+const INSERT_BYTES = 4 * 1024 * 1024;
+
 /**
  * Group-commit lanes: groups of appends to different folders commit side by side, on as many
  * connections. A folder always files through the same lane, so two lanes never wait on one
@@ -143,7 +146,7 @@ export class MailStore {
       return Promise.all(
         group.map((pending) =>
           this.sql.transaction((tx) => this.fileAll(tx, [pending])).then(
-            ([filed]): FilingOutcome => ({ filed: filed! }),
+            ([filed]): FilingOutcome => ({ filed: filed ?? null }),
             (one: unknown): FilingOutcome => ({ error: one }),
           ),
         ),
@@ -177,7 +180,16 @@ export class MailStore {
         rows.push({ folderId: claimed.folderId, uid: results[i]!.uid, modseq: claimed.firstModseq + BigInt(i - start), message: { ...message, flags, internalDate } });
       }
     });
-    const stored = this.storedMail.insert(tx, rows);
+    // One statement per few MiB of messages: the statement is built in memory beside them.
+    const stored: Array<Promise<void>> = [];
+    for (let from = 0, bytes = 0, i = 0; i <= rows.length; i++) {
+      if (i === rows.length || (bytes > 0 && bytes + rows[i]!.message.raw.length > INSERT_BYTES)) {
+        if (i > from) stored.push(this.storedMail.insert(tx, rows.slice(from, i)));
+        from = i;
+        bytes = 0;
+      }
+      if (i < rows.length) bytes += rows[i]!.message.raw.length;
+    }
     const hooks = appends.map(({ input, message }, i) => {
       const filed = results[i];
       return filed && input.onFiled?.(tx, {
@@ -190,7 +202,7 @@ export class MailStore {
         size: message.raw.length,
       });
     });
-    await Promise.all([stored, ...hooks]);
+    await Promise.all([...stored, ...hooks]);
     return results;
   }
 

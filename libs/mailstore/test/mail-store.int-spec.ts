@@ -122,6 +122,25 @@ describe('MailStore.append', () => {
     expect(transactions).toBeLessThanOrEqual(2);
   });
 
+  it('stores a group of large messages whole, several statements to a group', async () => {
+    const box = await createTestMailbox(app);
+    // 8 × 1.5 MiB: more than one 4 MiB statement's worth, filed by concurrent appends.
+    const body = (i: number) => `${String(i).repeat(76)}\r\n`.repeat(20_000);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: `big${i}`, body: body(i) }) })));
+    expect(results.map((r) => r.uid).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const rows = await sql.query<{ subject: string; size: number; raw: Buffer }>(
+      'SELECT s.subject, s.size, s.raw FROM stored_mail s JOIN folders f ON f.id = s.folder_id WHERE f.mailbox_id = $1 ORDER BY s.uid',
+      [box.mailboxId],
+    );
+    expect(rows).toHaveLength(8);
+    for (const row of rows) {
+      const i = Number(row.subject.slice(3));
+      expect(row.raw.toString('latin1').endsWith(`\r\n\r\n${body(i)}\r\n`)).toBe(true);
+      expect(row.size).toBe(row.raw.length);
+      expect(row.size).toBeGreaterThan(1_500_000);
+    }
+  });
+
   it('files mail for other folders while one folder waits on its row lock', async () => {
     const held = await createTestMailbox(app);
     const first = await store.append({ mailboxId: held.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: 'first' }) });
@@ -175,3 +194,4 @@ describe('MailStore.append', () => {
     await expect(heard).resolves.toMatchObject({ folderId: inbox.folderId, mailboxId: box.mailboxId, kind: 'append' });
   });
 });
+
