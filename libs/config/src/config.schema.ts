@@ -128,7 +128,6 @@ export const configSchema = z.object({
   SMTP_MAX_ERRORS: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(10),
   /** Inbound MTA: longest line of message text, without CRLF (RFC 5322 2.1.1: 998); longer is refused with 500. */
   SMTP_MAX_LINE_LENGTH: z.coerce.number({ invalid_type_error: 'must be a number of octets' }).int('must be a whole number').min(78, 'must be at least 78').default(998),
-  /** Inbound MTA: seconds a client may stay silent before the session is closed (RFC 5321 4.5.3.2 suggests 5 minutes). */
   /**
    * How long an SMTP listener waits before its greeting; a client that talks first is refused
    * ("you talk too soon", as Postfix's postscreen does). smtp-server's own 100 ms cost every
@@ -136,6 +135,7 @@ export const configSchema = z.object({
    * 200 messages/s whatever the machine (bench:inbound --peers). 0, as Postfix's smtpd.
    */
   SMTP_GREET_PAUSE_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int('must be whole milliseconds').min(0, 'must be 0 or more').max(30_000, 'must be at most 30000').default(0),
+  /** Inbound MTA: seconds a client may stay silent before the session is closed (RFC 5321 4.5.3.2 suggests 5 minutes). */
   SMTP_TIMEOUT_SECONDS: z.coerce.number({ invalid_type_error: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be at least 1').default(300),
   /** Webhook URLs may resolve to loopback, private, link-local and metadata addresses (tests, private networks). */
   WEBHOOK_ALLOW_PRIVATE: z

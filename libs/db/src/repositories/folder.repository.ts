@@ -216,7 +216,6 @@ export class FolderRepository {
     return rows[0] ? { from: rows[0].old, to: rows[0].mark } : null;
   }
 
-  /** Takes the next UID and a new MODSEQ of the named folder under its row lock; null when there is no such folder. */
   /**
    * Numbers `count` messages for the folder `name` of the mailbox, each with a UID and a MODSEQ of
    * its own (consecutive: the first and first + 1 …), in one statement that locks the folder's

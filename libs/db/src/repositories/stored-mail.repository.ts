@@ -24,6 +24,14 @@ export interface StoredMailInput {
   bodyStructure: unknown;
 }
 
+/** A message numbered in its folder, ready to be stored. */
+export interface StoredMailRow {
+  folderId: string;
+  uid: number;
+  modseq: bigint;
+  message: StoredMailInput;
+}
+
 /** Which columns a FETCH or SEARCH needs; raw bytes and MIME trees are read only when asked. */
 export interface MessageColumns {
   raw?: boolean;
@@ -109,9 +117,8 @@ interface MessageRow {
 export class StoredMailRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** Stores one message under a UID and MODSEQ the caller claimed in the same transaction. */
   /** Stores messages already numbered (FolderRepository.claimUidRun), in one statement. */
-  async insert(tx: Tx, rows: ReadonlyArray<{ folderId: string; uid: number; modseq: bigint; message: StoredMailInput }>): Promise<void> {
+  async insert(tx: Tx, rows: readonly StoredMailRow[]): Promise<void> {
     if (!rows.length) return;
     const values: unknown[] = [];
     const tuples = rows.map(({ folderId, uid, modseq, message }) => {
