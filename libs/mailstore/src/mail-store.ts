@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Batcher, DomainError } from '@mailroom/common';
-import { ExpungeRepository, FolderRepository, Sql, StoredMailRepository, type FlagOperation, type StoreFlagsInput, type Tx } from '@mailroom/db';
+import { ExpungeRepository, FolderRepository, Sql, StoredMailRepository, type FlagOperation, type StoreFlagsInput, type StoredMailRow, type Tx } from '@mailroom/db';
 import { FolderStore } from './folder-store';
 import { MailNotifier } from './mail-notifier';
 import { prepareMessage, type PreparedMessage } from './prepared-message';
@@ -156,8 +156,8 @@ export class MailStore {
 
   /**
    * Files appends in (mailbox, folder) order: one statement per folder numbers its messages
-   * (UID and MODSEQ, the folder row locked), one statement stores them all, then each append's
-   * onFiled runs. The statements are queued on the transaction's connection at once rather than
+   * (UID and MODSEQ, the folder row locked), one statement per INSERT_BYTES of messages stores
+   * them, and each append's onFiled runs. The statements are queued on the transaction's connection at once rather than
    * each after the last one's answer came back through the event loop, where other sessions'
    * work (DKIM and DMARC checks, parsing) would run between them while the folder stays locked.
    * Null for an append whose folder is missing.
@@ -170,7 +170,7 @@ export class MailStore {
     }
     const claims = await Promise.all(runs.map(({ start, end }) => this.folderRows.claimUidRun(tx, appends[start]!.input.mailboxId, appends[start]!.input.folder, end - start)));
     const results: Array<AppendResult | null> = new Array(appends.length).fill(null);
-    const rows: Parameters<StoredMailRepository['insert']>[1][number][] = [];
+    const rows: StoredMailRow[] = [];
     runs.forEach(({ start, end }, r) => {
       const claimed = claims[r];
       if (!claimed) return;
@@ -182,14 +182,18 @@ export class MailStore {
     });
     // One statement per few MiB of messages: the statement is built in memory beside them.
     const stored: Array<Promise<void>> = [];
-    for (let from = 0, bytes = 0, i = 0; i <= rows.length; i++) {
-      if (i === rows.length || (bytes > 0 && bytes + rows[i]!.message.raw.length > INSERT_BYTES)) {
-        if (i > from) stored.push(this.storedMail.insert(tx, rows.slice(from, i)));
-        from = i;
+    let chunk: StoredMailRow[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      if (chunk.length && bytes + row.message.raw.length > INSERT_BYTES) {
+        stored.push(this.storedMail.insert(tx, chunk));
+        chunk = [];
         bytes = 0;
       }
-      if (i < rows.length) bytes += rows[i]!.message.raw.length;
+      chunk.push(row);
+      bytes += row.message.raw.length;
     }
+    if (chunk.length) stored.push(this.storedMail.insert(tx, chunk));
     const hooks = appends.map(({ input, message }, i) => {
       const filed = results[i];
       return filed && input.onFiled?.(tx, {
