@@ -5,7 +5,7 @@ import { DomainError } from '@mailroom/common';
 import { ConfigError, loadConfig } from '@mailroom/config';
 import { migrate } from '@mailroom/db';
 import { chooseLogFormat, createLogger } from '@mailroom/logger';
-import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from '@mailroom/platform';
+import { limitHeapGrowth } from '@mailroom/platform';
 import { ServiceUnavailableError, checkPostgres } from '@mailroom/preflight';
 import { CliModule } from './cli.module';
 import { COMMANDS } from './commands';
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     return name || values.help ? 0 : 2;
   }
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-  limitHeapGrowth(config.HEAP_GROWING_PERCENT ?? DEFAULT_HEAP_GROWING_PERCENT); // list:import runs as long as the file
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT); // list:import runs as long as the file
   const json = values.json === true;
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command && name !== 'migrate') {

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type AppConfig } from '@mailroom/config';
 import { chooseLogFormat, createLogger, type Logger } from '@mailroom/logger';
 import { ServiceUnavailableError, checkServices } from '@mailroom/preflight';
-import { DEFAULT_HEAP_GROWING_PERCENT, limitHeapGrowth } from './heap-growth';
+import { limitHeapGrowth } from './heap-growth';
 import { beginShutdown } from './shutdown';
 
 /**
@@ -25,7 +25,7 @@ export function runMain(
     }
     throw error;
   }
-  limitHeapGrowth(config.HEAP_GROWING_PERCENT ?? options.heapGrowingPercent ?? DEFAULT_HEAP_GROWING_PERCENT);
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT, options.heapGrowingPercent);
   const logger = createLogger(config.LOG_LEVEL, `mailroom-${name}`, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY));
   // PostgreSQL and Redis first: a missing one is one plain line naming it, not a stack trace
   // (PostgreSQL) or a process that never becomes ready (Redis: BullMQ retries forever).
