@@ -219,8 +219,10 @@ describe('worker faults', () => {
 
   it('loses and repeats nothing when the worker is restarted with SIGTERM every few seconds during a run', async () => {
     const count = LOOP_MESSAGES;
-    // At most 8 connections of 20 ms each: slow enough that the run spans several worker lives.
-    sink.behaviour = { delayMs: 20 };
+    // At most 8 connections of 80 ms each, 100 messages/s: a life of 2-4 s delivers at most 400,
+    // so the 1,000 span at least three lives however fast the machine (at 20 ms a quiet machine
+    // delivered them all in two lives, and the test failed on its own precondition).
+    sink.behaviour = { delayMs: 80 };
     const env = { DESTINATION_MAX_CONNECTIONS: '8', WORKER_CONCURRENCY: '16' };
     const ids = await send(count, 'loop');
     let restarts = 0;
