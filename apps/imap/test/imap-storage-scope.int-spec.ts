@@ -22,8 +22,10 @@ describe('IMAP storage adapter: one mailbox cannot reach another mailbox folder 
   afterAll(() => imap?.close());
 
   it('reads nothing of the folder, even right after its owner filled the keyword cache', async () => {
-    expect(await storage.keywords(owner, folderId, Number.MAX_SAFE_INTEGER)).toEqual(['Secret']);
-    expect(await storage.keywords(stranger, folderId, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect((await storage.open(owner, 'INBOX', { claimRecent: false }))?.keywords).toEqual(['Secret']);
+    const theirs = (await storage.open(stranger, 'INBOX', { claimRecent: false }))!;
+    expect(theirs.folderId).not.toBe(folderId);
+    expect(theirs.keywords).toEqual([]);
     expect(await storage.snapshot(stranger, folderId)).toBeNull();
     expect(await storage.state(stranger, folderId)).toBeNull();
     expect(await storage.changesSince(stranger, folderId, 0)).toBeNull();

@@ -4,14 +4,30 @@ import type { Redis } from 'ioredis';
 import { LOGGER, type Logger } from '@mailroom/logger';
 import { RedisConnection } from '@mailroom/platform';
 
+/** One message as a change left it: its new flags, or null when it was expunged. */
+export interface ChangedMessage {
+  uid: number;
+  modseq: number;
+  flags: string[] | null;
+}
+
 /** What changed in a folder; listeners re-read the folder's state, so this only says where. */
 export interface FolderChange {
   mailboxId: string;
   folderId: string;
   kind: 'append' | 'flags' | 'expunge' | 'folder';
+  /**
+   * Set by a writer of this process when it knows the whole change: every message that got one
+   * of these MODSEQs, as it left it. A listener that has seen everything before the first of
+   * them may take them as they are instead of reading the folder again. Never sent over Redis.
+   */
+  messages?: ChangedMessage[];
 }
 
 type Listener = (change: FolderChange) => void;
+
+/** How many of the latest changes `changedSince` can look back over. */
+const HEARD = 4096;
 
 /**
  * Tells every process (through Redis pub/sub on `<prefix>:mailstore`) and every session of this
@@ -26,6 +42,11 @@ export class MailNotifier implements OnModuleDestroy {
   private readonly listeners = new Map<string, Set<Listener>>();
   private subscriber?: Redis;
   private closed = false;
+  /** The folder ids of the latest changes heard ('*': any folder), by sequence number modulo HEARD. */
+  private readonly heard: string[] = new Array<string>(HEARD);
+  private sequence = 0;
+  /** Subscribed, so that other processes' changes are heard. */
+  private listening = false;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -56,6 +77,29 @@ export class MailNotifier implements OnModuleDestroy {
     };
   }
 
+  /** A mark to ask `changedSince` about later: where the changes heard so far end. */
+  mark(): number {
+    return this.sequence;
+  }
+
+  /**
+   * Whether a change of the folder was heard after `mark` (or may have been: a mark too far
+   * back, or a reconnect that may have missed changes, says yes). A reader that took its mark
+   * before reading knows from a no that nothing committed after its read has been announced yet.
+   */
+  changedSince(folderId: string, mark: number): boolean {
+    if (!this.listening || this.sequence - mark >= HEARD) return true;
+    for (let at = mark + 1; at <= this.sequence; at++) {
+      const heard = this.heard[at % HEARD];
+      if (heard === folderId || heard === '*') return true;
+    }
+    return false;
+  }
+
+  private hear(folderId: string): void {
+    this.heard[++this.sequence % HEARD] = folderId;
+  }
+
   /** Resolves once the subscription is active (tests and benchmarks wait for it). */
   async ready(): Promise<void> {
     const subscriber = this.ensureSubscriber();
@@ -70,9 +114,19 @@ export class MailNotifier implements OnModuleDestroy {
     let connectedBefore = false;
     subscriber.on('error', () => undefined); // ioredis reconnects; a missed change is covered below
     subscriber.on('ready', () => {
-      if (connectedBefore) this.wakeAll();
+      // Back after a disconnect: once subscribed again, everyone reads what may have been missed.
+      if (connectedBefore) {
+        subscriber.subscribe(this.channel).then(
+          () => {
+            this.listening = true;
+            this.wakeAll();
+          },
+          () => undefined,
+        );
+      }
       connectedBefore = true;
     });
+    subscriber.on('close', () => (this.listening = false));
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       try {
@@ -82,11 +136,15 @@ export class MailNotifier implements OnModuleDestroy {
         // not ours
       }
     });
-    subscriber.subscribe(this.channel).catch(() => undefined);
+    subscriber.subscribe(this.channel).then(
+      () => (this.listening = true),
+      () => undefined,
+    );
     return subscriber;
   }
 
   private deliver(change: FolderChange): void {
+    this.hear(change.folderId);
     const set = this.listeners.get(change.folderId);
     if (!set) return;
     for (const listener of [...set]) {
@@ -99,6 +157,7 @@ export class MailNotifier implements OnModuleDestroy {
   }
 
   private wakeAll(): void {
+    this.hear('*');
     for (const [folderId, set] of this.listeners) {
       for (const listener of [...set]) listener({ mailboxId: '', folderId, kind: 'folder' });
     }

@@ -52,6 +52,14 @@ export class MailReader {
     return this.folders.snapshot(mailboxId, folderId);
   }
 
+  /**
+   * SELECT in one round trip: the folder by name, its snapshot, the \Recent claim (with
+   * `claimRecent`) and the keywords changed after `keywordsSince` (FolderRepository.open).
+   */
+  open(mailboxId: string, name: string, options: { claimRecent: boolean; keywordsSince?: { folderId: string; modseq: number } }) {
+    return this.folders.open(mailboxId, name, options);
+  }
+
   /** What happened after `modseq`, in one consistent snapshot. */
   changesSince(mailboxId: string, folderId: string, modseq: number): Promise<FolderChanges | null> {
     return this.storedMail.changesSince(mailboxId, folderId, modseq);

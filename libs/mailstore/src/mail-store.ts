@@ -23,6 +23,8 @@ export interface AppendResult {
   folderId: string;
   uid: number;
   uidValidity: number;
+  /** The MODSEQ the message was filed with. */
+  modseq: number;
 }
 
 /** A message just filed, as its headers describe it. */
@@ -125,7 +127,9 @@ export class MailStore {
       result = await file();
       if (!result) throw new DomainError('not_found', 'folder_not_found', `folder ${input.folder} not found`);
     }
-    await this.notifier.announce({ mailboxId: input.mailboxId, folderId: result.folderId, kind: 'append' });
+    // Each message of a group has a MODSEQ of its own, so this one message is the whole change.
+    const messages = [{ uid: result.uid, modseq: result.modseq, flags: pending.flags }];
+    await this.notifier.announce({ mailboxId: input.mailboxId, folderId: result.folderId, kind: 'append', messages });
     return result;
   }
 
@@ -176,8 +180,9 @@ export class MailStore {
       if (!claimed) return;
       for (let i = start; i < end; i++) {
         const { message, flags, internalDate } = appends[i]!;
-        results[i] = { folderId: claimed.folderId, uid: claimed.firstUid + (i - start), uidValidity: claimed.uidValidity };
-        rows.push({ folderId: claimed.folderId, uid: results[i]!.uid, modseq: claimed.firstModseq + BigInt(i - start), message: { ...message, flags, internalDate } });
+        const modseq = claimed.firstModseq + BigInt(i - start);
+        results[i] = { folderId: claimed.folderId, uid: claimed.firstUid + (i - start), uidValidity: claimed.uidValidity, modseq: Number(modseq) };
+        rows.push({ folderId: claimed.folderId, uid: results[i]!.uid, modseq, message: { ...message, flags, internalDate } });
       }
     });
     // One statement per few MiB of messages: the statement is built in memory beside them.
@@ -220,7 +225,9 @@ export class MailStore {
     const rows = await this.storedMail.storeFlags({ ...input, flags });
     const messages = rows.map((r) => ({ uid: r.uid, flags: r.flags, modseq: r.modseq, changed: r.changed }));
     const modified = input.unchangedSince === undefined ? [] : rows.filter((r) => !r.changed && r.before > input.unchangedSince!).map((r) => r.uid);
-    if (messages.some((m) => m.changed)) await this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.folderId, kind: 'flags' });
+    // One statement, one new MODSEQ: the changed rows are the whole change.
+    const changed = messages.filter((m) => m.changed);
+    if (changed.length) await this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.folderId, kind: 'flags', messages: changed.map(({ uid, modseq, flags }) => ({ uid, modseq, flags })) });
     return { messages, modified };
   }
 
@@ -236,12 +243,15 @@ export class MailStore {
     const removed = deletedOnly
       ? await this.expunges.removeDeleted(mailboxId, folderId, uids)
       : await this.sql.transaction(async (tx) => {
-          if (!(await this.folderRows.lock(tx, mailboxId, [folderId])).length) return [];
+          if (!(await this.folderRows.lock(tx, mailboxId, [folderId])).length) return { uids: [], modseq: 0 };
           const modseq = await this.bumpModseq(tx, folderId);
-          return this.expunges.remove(tx, folderId, uids, modseq, false);
+          return { uids: await this.expunges.remove(tx, folderId, uids, modseq, false), modseq: Number(modseq) };
         });
-    if (removed.length) await this.notifier.announce({ mailboxId, folderId, kind: 'expunge' });
-    return removed;
+    if (!removed.uids.length) return [];
+    // Removed under one new MODSEQ: these are the whole change.
+    const messages = removed.uids.map((uid) => ({ uid, modseq: removed.modseq, flags: null }));
+    await this.notifier.announce({ mailboxId, folderId, kind: 'expunge', messages });
+    return removed.uids;
   }
 
   /**

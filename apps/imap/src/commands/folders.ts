@@ -55,17 +55,16 @@ function selectCommand(readOnly: boolean): CommandHandler {
       if (session.selected) await session.write('* OK [CLOSED] Previous folder closed\r\n');
       session.deselect();
       const user = session.user!;
-      const folder = await session.storage.findFolder(user, name);
-      const snapshot = folder && (await session.storage.snapshot(user, folder.id));
-      if (!folder || !snapshot) return { ...no(`no folder named ${name}`, 'NONEXISTENT'), skipSync: true };
-      const selected = new SelectedFolder(folder.id, name, readOnly, snapshot.uidValidity, snapshot.uids, snapshot.highestModseq);
+      // Taken before the read: whatever is announced after it may be missing from the snapshot.
+      const mark = session.storage.changeMark();
+      // Folder, snapshot, \Recent claim and keywords in one round trip.
+      const opened = await session.storage.open(user, name, { claimRecent: !readOnly });
+      if (!opened) return { ...no(`no folder named ${name}`, 'NONEXISTENT'), skipSync: true };
+      const { snapshot } = opened;
+      const selected = new SelectedFolder(opened.folderId, name, readOnly, snapshot.uidValidity, snapshot.uids, snapshot.highestModseq);
       if (readOnly) selected.markRecentFrom(snapshot.recentFrom);
-      else if (snapshot.recentFrom < snapshot.uidNext) {
-        // Only when some message is still \Recent for nobody: the claim locks the folder row.
-        const claim = await session.storage.claimRecent(user, folder.id);
-        selected.claimRecent(claim.from, claim.to);
-      }
-      selected.announceKeywords(await session.storage.keywords(user, folder.id, snapshot.highestModseq));
+      else if (opened.claim) selected.claimRecent(opened.claim.from, opened.claim.to);
+      selected.announceKeywords(opened.keywords);
       const firstUnseen = snapshot.firstUnseenUid;
       const lines = [...selected.flagsResponses(), `* ${selected.exists} EXISTS`, `* ${selected.recentCount} RECENT`];
       const unseenSeq = firstUnseen === null ? 0 : selected.seqOf(firstUnseen);
@@ -73,9 +72,7 @@ function selectCommand(readOnly: boolean): CommandHandler {
       lines.push(`* OK [UIDVALIDITY ${snapshot.uidValidity}] UIDs valid`, `* OK [UIDNEXT ${snapshot.uidNext}] Predicted next UID`, `* OK [HIGHESTMODSEQ ${snapshot.highestModseq}] Highest`);
       if (qresync && qresync.uidValidity === snapshot.uidValidity) for (const line of await resynchronize(session, selected, qresync.modseq, qresync.known)) lines.push(line);
       await session.writeLines(lines);
-      // Changes between the snapshot and the start of watching are caught by a first sync.
-      selected.dirty = true;
-      session.select(selected);
+      session.select(selected, mark);
       return ok(`${readOnly ? 'EXAMINE' : 'SELECT'} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
     },
   };

@@ -46,7 +46,7 @@ export interface CommandSession {
   writeLines(lines: string[]): Promise<void>;
   authenticated(user: ImapUser): void;
   /** Makes `folder` the selected one and starts listening for its changes. */
-  select(folder: SelectedFolder): void;
+  select(folder: SelectedFolder, mark?: number): void;
   deselect(): void;
   /** Tells the client what changed in the selected folder (one sync at a time). */
   syncSelected(options: { expunge: boolean; force: boolean }): Promise<void>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FolderChanges } from '@mailroom/mailstore';
+import type { FolderChange, FolderChanges } from '@mailroom/mailstore';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 import { FolderFeeds } from './folder-feed';
 
@@ -8,10 +8,10 @@ const user: ImapUser = { mailboxId: 'm', address: 'user@example.com' };
 /** A storage double: changes are given per MODSEQ; reads are counted. */
 function fakeStorage() {
   const log: Array<{ modseq: number; uid: number; flags: string[] | null }> = [];
-  let listener: (() => void) | null = null;
+  let listener: ((change: FolderChange) => void) | null = null;
   const state = { reads: 0 };
   const storage = {
-    watch: (_folderId: string, l: () => void) => {
+    watch: (_folderId: string, l: (change: FolderChange) => void) => {
       listener = l;
       return () => (listener = null);
     },
@@ -30,9 +30,14 @@ function fakeStorage() {
       };
     },
   } as unknown as ImapStorage;
-  const change = (uid: number, flags: string[] | null) => {
-    log.push({ modseq: 10 + log.length + 1, uid, flags });
-    listener?.();
+  /**
+   * A change by another process (a bare wake-up), by this one (`local`: it comes with its
+   * messages), or by another process whose wake-up has not arrived (`unheard`).
+   */
+  const change = (uid: number, flags: string[] | null, how: 'remote' | 'local' | 'unheard' = 'remote') => {
+    const entry = { modseq: 10 + log.length + 1, uid, flags };
+    log.push(entry);
+    if (how !== 'unheard') listener?.({ mailboxId: 'm', folderId: 'f', kind: 'flags', messages: how === 'local' ? [entry] : undefined });
   };
   return { storage, change, state };
 }
@@ -72,5 +77,28 @@ describe('FolderFeed', () => {
     feeds.release(a);
     feeds.release(a);
     expect(feeds.acquire(user, 'f', 1)).not.toBe(a);
+  });
+
+  it("takes this process's own change as it is when it follows on from the head", async () => {
+    const { storage, change, state } = fakeStorage();
+    const feed = new FolderFeeds(storage).acquire(user, 'f', 10);
+    change(1, ['\\Seen']);
+    await feed.changesSince(10, false);
+    expect(state.reads).toBe(1);
+    change(1, ['\\Seen', '\\Flagged'], 'local');
+    change(2, null, 'local');
+    expect(await feed.changesSince(11, false)).toMatchObject({ highestModseq: 13, changed: [{ uid: 1, flags: ['\\Seen', '\\Flagged'], modseq: 12 }], expunged: [{ uid: 2, modseq: 13 }] });
+    expect(state.reads).toBe(1);
+  });
+
+  it('reads the folder when a change of another process lies between', async () => {
+    const { storage, change, state } = fakeStorage();
+    const feed = new FolderFeeds(storage).acquire(user, 'f', 10);
+    await feed.changesSince(10, false);
+    const reads = state.reads;
+    change(3, ['\\Deleted'], 'unheard');
+    change(4, ['\\Seen'], 'local');
+    expect(await feed.changesSince(10, false)).toMatchObject({ highestModseq: 12, changed: [{ uid: 3, modseq: 11 }, { uid: 4, modseq: 12 }] });
+    expect(state.reads).toBe(reads + 1);
   });
 });

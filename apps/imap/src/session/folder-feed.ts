@@ -1,20 +1,18 @@
-import type { FlagChange, FolderChanges } from '@mailroom/mailstore';
+import type { ChangedMessage, FlagChange, FolderChange, FolderChanges } from '@mailroom/mailstore';
 import type { ImapStorage, ImapUser } from '../storage/imap-storage';
 
 /** Changes kept in memory per folder; a session further behind reads the database itself. */
 const MAX_ENTRIES = 20_000;
 
-interface Entry {
-  uid: number;
-  modseq: number;
-  /** null: expunged. */
-  flags: string[] | null;
-}
+/** flags null: expunged. */
+type Entry = ChangedMessage;
 
 /**
  * The recent changes of one folder, shared by every session of this process that has it
  * selected: a change notification makes the feed stale, and the next session to sync reads
- * the changes once for all of them (one query per burst of changes, not one per session).
+ * the changes once for all of them (one query per burst of changes, not one per session). A
+ * change made in this process that comes with its messages and follows on from the feed's head
+ * is taken as it is: a session's own STORE, APPEND or EXPUNGE costs no read back.
  */
 export class FolderFeed {
   private entries: Entry[] = [];
@@ -33,12 +31,15 @@ export class FolderFeed {
     readonly folderId: string,
     private readonly storage: ImapStorage,
     modseq: number,
+    /** Set when the folder is known to be as of `modseq` (nothing announced since): no first read. */
+    fresh?: { uidValidity: number },
   ) {
     this.base = modseq;
     this.head = modseq;
-    this.stale = true;
-    this.unwatch = storage.watch(folderId, () => {
-      this.stale = true;
+    this.stale = !fresh;
+    this.uidValidity = fresh?.uidValidity ?? 0;
+    this.unwatch = storage.watch(folderId, (change) => {
+      if (!this.advance(change)) this.stale = true;
       for (const listener of [...this.listeners]) listener();
     });
   }
@@ -76,6 +77,11 @@ export class FolderFeed {
     return { uidValidity: this.uidValidity, uidNext: 0, highestModseq: this.head, changed, expunged };
   }
 
+  /** Whether a session that has seen everything up to `modseq` may have something to be told. */
+  behind(modseq: number): boolean {
+    return this.stale || this.refreshing !== null || this.head !== modseq;
+  }
+
   /** One database read for everyone waiting; false once the folder is gone. */
   private async refresh(): Promise<boolean> {
     if (this.gone) return false;
@@ -93,15 +99,7 @@ export class FolderFeed {
             if (this.uidValidity && changes.uidValidity !== this.uidValidity) this.gone = true;
             this.uidValidity = changes.uidValidity;
             const batch: Entry[] = [...changes.changed.map((c) => ({ uid: c.uid, modseq: c.modseq, flags: c.flags })), ...changes.expunged.map((e) => ({ uid: e.uid, modseq: e.modseq, flags: null }))];
-            batch.sort((a, b) => a.modseq - b.modseq);
-            for (const entry of batch) this.entries.push(entry);
-            this.head = Math.max(this.head, changes.highestModseq);
-            if (this.entries.length > MAX_ENTRIES) {
-              const dropped = this.entries.splice(0, this.entries.length - MAX_ENTRIES);
-              this.base = dropped[dropped.length - 1].modseq;
-              // Entries sharing that MODSEQ must all be dropped, or a reader would miss some.
-              while (this.entries.length && this.entries[0].modseq <= this.base) this.entries.shift();
-            }
+            this.append(batch, changes.highestModseq);
             return !this.gone;
           },
           (error: unknown) => {
@@ -116,6 +114,38 @@ export class FolderFeed {
     if (ok && this.stale) return this.refresh();
     return ok;
   }
+
+  /**
+   * Takes a change of this process as it is when it holds every message of the MODSEQs right
+   * after the head (MODSEQs are taken one after another under the folder's row lock, so nothing
+   * else can lie between); false when the folder must be read instead.
+   */
+  private advance(change: FolderChange): boolean {
+    const messages = change.messages;
+    if (!messages?.length || this.stale || this.refreshing || this.gone) return false;
+    const batch = [...messages].sort((a, b) => a.modseq - b.modseq);
+    let last = this.head;
+    for (const message of batch) {
+      if (message.modseq !== last && message.modseq !== last + 1) return false;
+      last = message.modseq;
+    }
+    if (batch[0].modseq !== this.head + 1) return false;
+    this.append(batch, last);
+    return true;
+  }
+
+  /** Adds changes in MODSEQ order up to `head`, forgetting the oldest past MAX_ENTRIES. */
+  private append(batch: Entry[], head: number): void {
+    batch.sort((a, b) => a.modseq - b.modseq);
+    for (const entry of batch) this.entries.push(entry);
+    this.head = Math.max(this.head, head);
+    if (this.entries.length > MAX_ENTRIES) {
+      const dropped = this.entries.splice(0, this.entries.length - MAX_ENTRIES);
+      this.base = dropped[dropped.length - 1].modseq;
+      // Entries sharing that MODSEQ must all be dropped, or a reader would miss some.
+      while (this.entries.length && this.entries[0].modseq <= this.base) this.entries.shift();
+    }
+  }
 }
 
 /**
@@ -127,10 +157,11 @@ export class FolderFeeds {
 
   constructor(private readonly storage: ImapStorage) {}
 
-  acquire(user: ImapUser, folderId: string, modseq: number): FolderFeed {
+  /** The folder's feed; a new one starts from `modseq` without a read when `fresh` says so. */
+  acquire(user: ImapUser, folderId: string, modseq: number, fresh?: { uidValidity: number }): FolderFeed {
     const key = feedKey(user.mailboxId, folderId);
     let slot = this.feeds.get(key);
-    if (!slot) this.feeds.set(key, (slot = { feed: new FolderFeed(user, folderId, this.storage, modseq), users: 0 }));
+    if (!slot) this.feeds.set(key, (slot = { feed: new FolderFeed(user, folderId, this.storage, modseq, fresh), users: 0 }));
     slot.users++;
     return slot.feed;
   }

@@ -250,14 +250,21 @@ export class ImapSession implements CommandSession {
     this.logger.info({ user: user.address }, 'imap login');
   }
 
-  /** Makes `folder` the selected one and starts listening for its changes. */
-  select(folder: SelectedFolder): void {
+  /**
+   * Makes `folder` the selected one and starts listening for its changes. `mark` (the
+   * notifier's, taken before the folder was read) tells whether anything may have changed since
+   * the read; without it, the first sync reads the folder.
+   */
+  select(folder: SelectedFolder, mark?: number): void {
     // The client may have gone while SELECT waited on the database: take no feed for nobody.
     if (this.closed) return;
     this.deselect();
     this.selected = folder;
     this.state = 'selected';
-    const feed = this.deps.feeds.acquire(this.user!, folder.folderId, folder.knownModseq);
+    const unchanged = mark !== undefined && !this.storage.changedSince(folder.folderId, mark);
+    const feed = this.deps.feeds.acquire(this.user!, folder.folderId, folder.knownModseq, unchanged ? { uidValidity: folder.uidValidity } : undefined);
+    // What happened between the read and now is told at the first sync.
+    folder.dirty = !unchanged || feed.behind(folder.knownModseq);
     const listener = () => {
       folder.dirty = true;
       if (this.idling) {

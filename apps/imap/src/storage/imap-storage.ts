@@ -35,7 +35,7 @@ export interface ImapUser {
 @Injectable()
 export class ImapStorage {
   private dummyHash?: Promise<string>;
-  private readonly keywordCache = new Map<string, { keywords: string[]; modseq: number }>();
+  private readonly keywordCache = new Map<string, { folderId: string; keywords: string[]; modseq: number }>();
   /** Passwords verified within the last minute (IMAP and POP3 logins alike). */
   readonly credentials = new CredentialCache();
 
@@ -141,20 +141,22 @@ export class ImapStorage {
   }
 
   /**
-   * Keywords in use, for SELECT's FLAGS, as of the folder's HIGHESTMODSEQ `modseq`. A keyword
-   * can only appear with a change that raises the folder's MODSEQ, so the set read once is kept
-   * with the MODSEQ it was read at, and later only the messages changed since are looked at. A
-   * keyword no message carries any more may stay listed (as Dovecot keeps them): harmless.
+   * SELECT and EXAMINE in one round trip: the folder's snapshot, with `claimRecent` its \Recent
+   * messages taken for the session, and the keywords in use for FLAGS. A keyword can only appear
+   * with a change that raises the folder's MODSEQ, so the set read once is kept (per mailbox and
+   * name, with the folder's id and the MODSEQ it was read at) and later only messages changed
+   * since are looked at; a folder of that name created anew is read whole. A keyword no message
+   * carries any more may stay listed (as Dovecot keeps them): harmless.
    */
-  async keywords(user: ImapUser, folderId: string, modseq: number): Promise<string[]> {
-    const key = `${user.mailboxId}/${folderId}`;
+  async open(user: ImapUser, name: string, options: { claimRecent: boolean }) {
+    const key = `${user.mailboxId}/${name}`;
     const cached = this.keywordCache.get(key);
-    if (cached && cached.modseq >= modseq) return cached.keywords;
-    const added = await this.reader.keywords(user.mailboxId, folderId, cached?.modseq ?? 0);
-    const keywords = cached ? [...new Set([...cached.keywords, ...added])] : added;
+    const opened = await this.reader.open(user.mailboxId, name, { claimRecent: options.claimRecent, keywordsSince: cached && { folderId: cached.folderId, modseq: cached.modseq } });
+    if (!opened) return null;
+    const keywords = cached?.folderId === opened.folderId ? [...new Set([...cached.keywords, ...opened.keywords])] : opened.keywords;
     if (this.keywordCache.size > 10_000) this.keywordCache.clear();
-    this.keywordCache.set(key, { keywords, modseq });
-    return keywords;
+    this.keywordCache.set(key, { folderId: opened.folderId, keywords, modseq: opened.snapshot.highestModseq });
+    return { ...opened, keywords };
   }
 
   messages(user: ImapUser, folderId: string, uids: readonly number[], columns: MessageColumns): Promise<StoredMessage[]> {
@@ -184,5 +186,15 @@ export class ImapStorage {
 
   watch(folderId: string, listener: (change: FolderChange) => void): () => void {
     return this.notifier.watch(folderId, listener);
+  }
+
+  /** Where the changes heard so far end (MailNotifier.mark). */
+  changeMark(): number {
+    return this.notifier.mark();
+  }
+
+  /** Whether a change of the folder was (or may have been) heard after `mark`. */
+  changedSince(folderId: string, mark: number): boolean {
+    return this.notifier.changedSince(folderId, mark);
   }
 }

@@ -29,8 +29,8 @@ const EXPUNGE_DELETED = `
   recorded AS (
     INSERT INTO expunged_mail (folder_id, uid, modseq) SELECT $1, uid, modseq FROM gone
     ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, expunged_at = now()
-    RETURNING uid)
-  SELECT uid FROM recorded ORDER BY uid`;
+    RETURNING uid, modseq)
+  SELECT uid, modseq FROM recorded ORDER BY uid`;
 
 /**
  * Expunges: messages leave a folder and their UIDs are recorded with the MODSEQ of the
@@ -43,11 +43,11 @@ export class ExpungeRepository {
 
   /**
    * Removes those of `uids` in the mailbox's folder that carry \Deleted, in one round trip (no
-   * BEGIN/COMMIT); the UIDs removed, ascending.
+   * BEGIN/COMMIT); the UIDs removed, ascending, and the MODSEQ they were removed under.
    */
-  async removeDeleted(mailboxId: string, folderId: string, uids: readonly number[]): Promise<number[]> {
-    const rows = await this.sql.query<{ uid: number }>(EXPUNGE_DELETED, [folderId, uids, mailboxId]);
-    return rows.map((r) => r.uid);
+  async removeDeleted(mailboxId: string, folderId: string, uids: readonly number[]): Promise<{ uids: number[]; modseq: number }> {
+    const rows = await this.sql.query<{ uid: number; modseq: string }>(EXPUNGE_DELETED, [folderId, uids, mailboxId]);
+    return { uids: rows.map((r) => r.uid), modseq: rows.length ? Number(rows[0].modseq) : 0 };
   }
 
   /**

@@ -205,6 +205,55 @@ export class FolderRepository {
     };
   }
 
+  /**
+   * What SELECT needs, in one statement: the folder by name with its snapshot; with
+   * `claimRecent`, the \Recent messages taken for the caller when any are still unclaimed (as
+   * claimRecent, the row locked only then); and the keywords on messages changed after
+   * `keywordsSince.modseq` when the folder is still `keywordsSince.folderId`, else all of them.
+   */
+  async open(
+    mailboxId: string,
+    name: string,
+    options: { claimRecent: boolean; keywordsSince?: { folderId: string; modseq: number } },
+  ): Promise<{ folderId: string; snapshot: FolderSnapshot; claim: { from: number; to: number } | null; keywords: string[] } | null> {
+    const rows = await this.sql.query<{
+      id: string;
+      uid_validity: number;
+      uid_next: number;
+      highest_modseq: string;
+      recent_uid_next: number;
+      uids: number[] | null;
+      first_unseen: number | null;
+      claim_from: number | null;
+      claim_to: number | null;
+      keywords: string[];
+    }>(
+      `WITH f AS (SELECT id, uid_validity, uid_next, highest_modseq, recent_uid_next FROM folders WHERE mailbox_id = $1 AND name = $2),
+       claim AS (
+         UPDATE folders u SET recent_uid_next = u.uid_next
+           FROM (SELECT id, recent_uid_next AS old FROM folders
+                  WHERE id = (SELECT id FROM f) AND $3::boolean AND recent_uid_next < uid_next FOR UPDATE) o
+          WHERE u.id = o.id RETURNING o.old, u.recent_uid_next AS mark)
+       SELECT f.id, f.uid_validity, f.uid_next, f.highest_modseq, f.recent_uid_next,
+              (SELECT array_agg(uid ORDER BY uid) FROM stored_mail WHERE folder_id = f.id) AS uids,
+              (SELECT uid FROM stored_mail WHERE folder_id = f.id AND NOT ('\\Seen' = ANY(flags)) ORDER BY uid LIMIT 1) AS first_unseen,
+              (SELECT old FROM claim) AS claim_from, (SELECT mark FROM claim) AS claim_to,
+              ARRAY(SELECT DISTINCT k FROM stored_mail s, unnest(s.flags) k
+                     WHERE s.folder_id = f.id AND s.modseq > CASE WHEN f.id = $4::uuid THEN $5::bigint ELSE 0 END
+                       AND NOT starts_with(k, '\\') ORDER BY 1 LIMIT 200) AS keywords
+         FROM f`,
+      [mailboxId, name, options.claimRecent, options.keywordsSince?.folderId ?? null, options.keywordsSince?.modseq ?? 0],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      folderId: row.id,
+      snapshot: { ...countersOf(row), recentFrom: row.recent_uid_next, uids: row.uids ?? [], firstUnseenUid: row.first_unseen },
+      claim: row.claim_from === null || row.claim_to === null ? null : { from: row.claim_from, to: row.claim_to },
+      keywords: row.keywords,
+    };
+  }
+
   /** Moves the folder's \Recent mark to UIDNEXT; the old mark and the new one. */
   async claimRecent(mailboxId: string, folderId: string): Promise<{ from: number; to: number } | null> {
     const rows = await this.sql.query<{ old: number; mark: number }>(
