@@ -78,7 +78,8 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
   }
 
   const wantsBody = items.some((i) => i.kind === 'section' || i.kind === 'binary');
-  const wantsStructure = wantsBody || items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
+  const wantsTree = wantsBody || items.some((i) => i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
+  const wantsEnvelope = items.some((i) => i.kind === 'ENVELOPE');
   // Reading a body without PEEK sets \Seen (RFC 3501 6.4.5, RFC 3516); the new flags go in the response.
   const setsSeen = !folder.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
   const seenNow = new Set<number>();
@@ -92,7 +93,7 @@ export async function fetchMessages(session: CommandSession, args: Args, byUid: 
     }
   }
   for await (const group of messageBatches(session, uids, wantsBody)) {
-    const rows = await session.storage.messages(session.user!, folder.folderId, group, { raw: wantsBody, structure: wantsStructure });
+    const rows = await session.storage.messages(session.user!, folder.folderId, group, { raw: wantsBody, structure: wantsTree, envelope: wantsEnvelope });
     for (const message of rows) {
       if (changedSince !== null && message.modseq <= changedSince) continue;
       const seq = folder.seqOf(message.uid);

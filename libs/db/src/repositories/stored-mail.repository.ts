@@ -35,7 +35,10 @@ export interface StoredMailRow {
 /** Which columns a FETCH or SEARCH needs; raw bytes and MIME trees are read only when asked. */
 export interface MessageColumns {
   raw?: boolean;
+  /** The ENVELOPE and the MIME tree. */
   structure?: boolean;
+  /** The ENVELOPE alone (a FETCH of a page of ENVELOPEs reads no MIME tree). */
+  envelope?: boolean;
   summary?: boolean;
 }
 
@@ -263,6 +266,7 @@ export class StoredMailRepository {
     if (columns.summary) select.push('subject', 'from_address', 'to_addresses', 'sent_date');
     if (columns.raw) select.push('raw');
     if (columns.structure) select.push('envelope', 'body_structure');
+    else if (columns.envelope) select.push('envelope');
     const range = contiguous(uids);
     const rows = await this.sql.query<MessageRow>(
       `SELECT ${select.join(', ')} FROM stored_mail
