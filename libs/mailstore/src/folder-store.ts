@@ -59,7 +59,7 @@ export class FolderStore {
     if (await this.rows.anyNamedUnder(mailboxId, name + FOLDER_SEPARATOR)) throw new DomainError('conflict', 'folder_has_children', `folder ${name} has children; delete them first`);
     const folderId = await this.rows.delete(mailboxId, name);
     if (!folderId) throw new DomainError('not_found', 'folder_not_found', `folder ${name} not found`);
-    await this.notifier.announce({ mailboxId, folderId, kind: 'folder' });
+    this.notifier.announce({ mailboxId, folderId, kind: 'folder' });
   }
 
   /**
@@ -79,7 +79,7 @@ export class FolderStore {
       for (let i = 1; i < segments.length; i++) await this.create(mailboxId, segments.slice(0, i).join(FOLDER_SEPARATOR), null, tx);
       return moved;
     });
-    for (const folderId of ids) await this.notifier.announce({ mailboxId, folderId, kind: 'folder' });
+    for (const folderId of ids) this.notifier.announce({ mailboxId, folderId, kind: 'folder' });
   }
 
   /** Subscribed names, whether or not a folder has the name now (RFC 3501 6.3.6). */

@@ -56,13 +56,13 @@ export class MailNotifier implements OnModuleDestroy {
   }
 
   /** Announces a change; never throws (the change is committed whether or not anyone hears). */
-  async announce(change: FolderChange): Promise<void> {
+  announce(change: FolderChange): void {
     this.deliver(change);
-    try {
-      await this.redis.client.publish(this.channel, JSON.stringify({ o: this.origin, m: change.mailboxId, f: change.folderId, k: change.kind }));
-    } catch (error) {
+    // Not waited for: the writer's answer need not wait on Redis (this process's listeners have
+    // been told already, other processes hear it as soon as it is published either way).
+    this.redis.client.publish(this.channel, JSON.stringify({ o: this.origin, m: change.mailboxId, f: change.folderId, k: change.kind })).catch((error: unknown) => {
       this.logger.warn({ err: error, folderId: change.folderId }, 'mailstore change not published');
-    }
+    });
   }
 
   /** Calls `listener` for every change of the folder until the returned function is called. */

@@ -129,7 +129,7 @@ export class MailStore {
     }
     // Each message of a group has a MODSEQ of its own, so this one message is the whole change.
     const messages = [{ uid: result.uid, modseq: result.modseq, flags: pending.flags }];
-    await this.notifier.announce({ mailboxId: input.mailboxId, folderId: result.folderId, kind: 'append', messages });
+    this.notifier.announce({ mailboxId: input.mailboxId, folderId: result.folderId, kind: 'append', messages });
     return result;
   }
 
@@ -227,7 +227,7 @@ export class MailStore {
     const modified = input.unchangedSince === undefined ? [] : rows.filter((r) => !r.changed && r.before > input.unchangedSince!).map((r) => r.uid);
     // One statement, one new MODSEQ: the changed rows are the whole change.
     const changed = messages.filter((m) => m.changed);
-    if (changed.length) await this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.folderId, kind: 'flags', messages: changed.map(({ uid, modseq, flags }) => ({ uid, modseq, flags })) });
+    if (changed.length) this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.folderId, kind: 'flags', messages: changed.map(({ uid, modseq, flags }) => ({ uid, modseq, flags })) });
     return { messages, modified };
   }
 
@@ -250,7 +250,7 @@ export class MailStore {
     if (!removed.uids.length) return [];
     // Removed under one new MODSEQ: these are the whole change.
     const messages = removed.uids.map((uid) => ({ uid, modseq: removed.modseq, flags: null }));
-    await this.notifier.announce({ mailboxId, folderId, kind: 'expunge', messages });
+    this.notifier.announce({ mailboxId, folderId, kind: 'expunge', messages });
     return removed.uids;
   }
 
@@ -277,8 +277,8 @@ export class MailStore {
       return { uidValidity: target.uidValidity, mapping: uids.map((uid, i): [number, number] => [uid, first + i]), expunged };
     });
     if (result.mapping.length) {
-      await this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.toFolderId, kind: 'append' });
-      if (input.move) await this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.fromFolderId, kind: 'expunge' });
+      this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.toFolderId, kind: 'append' });
+      if (input.move) this.notifier.announce({ mailboxId: input.mailboxId, folderId: input.fromFolderId, kind: 'expunge' });
     }
     return result;
   }
