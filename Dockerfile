@@ -19,4 +19,4 @@ COPY package.json ./
 USER node
 EXPOSE 3000 2525 2587 2465 1143 1993
 # Default: everything in one process (migrates first). Override with dist/apps/<app>/src/main.js.
-CMD ["node", "--enable-source-maps", "dist/apps/mailroom/src/main.js"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=4", "dist/apps/mailroom/src/main.js"]

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { migrate } from '@mailroom/db';
-import { databaseUrl, freePort, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
+import { databaseUrl, freePort, npmScriptNodeArgs, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
 
 export type BenchProcess = ChildProcess & { output: () => string };
 
@@ -93,8 +93,9 @@ export class BenchInstallation {
     return `http://127.0.0.1:${this.env.HTTP_PORT}`;
   }
 
+  /** Starts an app's process; the all-in-one `mailroom` with the node options `npm start` gives it. */
   start(name: string, app: 'api' | 'worker' | 'smtp' | 'imap' | 'mailroom'): BenchProcess {
-    const child = spawnBuilt(`dist/apps/${app}/src/main.js`, this.env);
+    const child = spawnBuilt(`dist/apps/${app}/src/main.js`, this.env, app === 'mailroom' ? npmScriptNodeArgs('start') : []);
     this.processes[name] = child;
     return child;
   }

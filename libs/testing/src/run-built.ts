@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** The repository root, from the sources (tests) or from dist/ (benchmarks). */
@@ -22,12 +22,31 @@ export function runBuilt(entry: string, args: string[], env: Record<string, stri
   });
 }
 
+/**
+ * The options an npm script gives node before its entry point (`npm start`'s
+ * `--max-semi-space-size=4`), so that a benchmark runs a process as the script does.
+ */
+export function npmScriptNodeArgs(script: string): string[] {
+  const scripts = (JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const command = scripts[script];
+  if (!command) throw new Error(`package.json has no script ${script}`);
+  const words = command.split('&&').at(-1)!.trim().split(/\s+/);
+  const node = words.indexOf('node');
+  if (node < 0) throw new Error(`script ${script} does not end by running node`);
+  const args: string[] = [];
+  for (const word of words.slice(node + 1)) {
+    if (!word.startsWith('-')) break;
+    args.push(word);
+  }
+  return args;
+}
+
 /** A process started by spawnBuilt, with all it has written so far. */
 export type BuiltProcess = ChildProcess & { output: () => string };
 
-/** Starts a built entry point in the background; the caller stops it. */
-export function spawnBuilt(entry: string, env: Record<string, string>): BuiltProcess {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, entry)], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
+/** Starts a built entry point in the background (with `nodeArgs` for node itself); the caller stops it. */
+export function spawnBuilt(entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): BuiltProcess {
+  const child = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, entry)], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
