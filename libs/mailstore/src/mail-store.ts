@@ -70,6 +70,16 @@ const INSERT_BYTES = 4 * 1024 * 1024;
  */
 const FILING_LANES = 4;
 
+/** Whether a group can be filed by one statement (StoredMailRepository.fileRun). */
+function fileableAtOnce(group: PendingAppend[]): boolean {
+  let bytes = 0;
+  for (const { input, message } of group) {
+    if (input.onFiled || compareTarget(input, group[0]!.input) !== 0) return false;
+    bytes += message.raw.length;
+  }
+  return bytes <= INSERT_BYTES;
+}
+
 /** An append waiting for its group's transaction. */
 interface PendingAppend {
   input: AppendInput;
@@ -141,6 +151,7 @@ export class MailStore {
   private async fileGroup(group: PendingAppend[]): Promise<FilingOutcome[]> {
     const order = group.map((_, i) => i).sort((a, b) => compareTarget(group[a]!.input, group[b]!.input));
     try {
+      if (fileableAtOnce(group)) return (await this.fileRun(group)).map((filed) => ({ filed }));
       const filed = await this.sql.transaction((tx) => this.fileAll(tx, order.map((i) => group[i]!)));
       const outcomes: FilingOutcome[] = new Array(group.length);
       order.forEach((i, at) => (outcomes[i] = { filed: filed[at]! }));
@@ -156,6 +167,21 @@ export class MailStore {
         ),
       );
     }
+  }
+
+  /**
+   * A group for one folder with nothing to run in its transaction (IMAP's APPEND, not inbound
+   * mail, whose event commits with it) is numbered and stored by one statement, in group order.
+   */
+  private async fileRun(group: PendingAppend[]): Promise<Array<AppendResult | null>> {
+    const { mailboxId, folder } = group[0]!.input;
+    const claimed = await this.storedMail.fileRun(
+      mailboxId,
+      folder,
+      group.map(({ message, flags, internalDate }) => ({ ...message, flags, internalDate })),
+    );
+    if (!claimed) return group.map(() => null);
+    return group.map((_, i) => ({ folderId: claimed.folderId, uid: claimed.firstUid + i, uidValidity: claimed.uidValidity, modseq: Number(claimed.firstModseq) + i }));
   }
 
   /**

@@ -111,6 +111,30 @@ interface MessageRow {
   body_structure?: unknown;
 }
 
+/** A stored message's own columns, after its folder, UID and MODSEQ. */
+const MESSAGE_COLUMNS = ['flags', 'internal_date', 'size', 'subject', 'from_address', 'to_addresses', 'sent_date', 'message_id_header', 'raw', 'envelope', 'body_structure'];
+const STORED_COLUMNS = `folder_id, uid, modseq, ${MESSAGE_COLUMNS.join(', ')}`;
+
+/** Adds a message's own columns to `values`; their placeholders, typed, in MESSAGE_COLUMNS order. */
+function messageParams(values: unknown[], message: StoredMailInput): string {
+  const at = values.length;
+  values.push(
+    message.flags,
+    message.internalDate,
+    message.raw.length,
+    message.subject,
+    message.fromAddress,
+    message.toAddresses,
+    message.sentDate,
+    message.messageIdHeader,
+    message.raw,
+    JSON.stringify(message.envelope),
+    JSON.stringify(message.bodyStructure),
+  );
+  const types = ['text[]', 'timestamptz', 'int', 'text', 'text', 'text', 'timestamptz', 'text', 'bytea', 'jsonb', 'jsonb'];
+  return types.map((type, i) => `$${at + i + 1}::${type}`).join(', ');
+}
+
 /**
  * The messages of IMAP folders. Raw SQL: FETCH, SEARCH and STORE over folders of 100 000
  * messages read and write arrays and ranges of UIDs in one statement each, with MODSEQ taken in
@@ -125,31 +149,36 @@ export class StoredMailRepository {
     if (!rows.length) return;
     const values: unknown[] = [];
     const tuples = rows.map(({ folderId, uid, modseq, message }) => {
+      values.push(folderId, uid, modseq.toString());
       const at = values.length;
-      values.push(
-        folderId,
-        uid,
-        modseq.toString(),
-        message.flags,
-        message.internalDate,
-        message.raw.length,
-        message.subject,
-        message.fromAddress,
-        message.toAddresses,
-        message.sentDate,
-        message.messageIdHeader,
-        message.raw,
-        JSON.stringify(message.envelope),
-        JSON.stringify(message.bodyStructure),
-      );
-      return `(${Array.from({ length: 14 }, (_, i) => `$${at + i + 1}`).join(', ')})`;
+      return `($${at - 2}::uuid, $${at - 1}::int, $${at}::bigint, ${messageParams(values, message)})`;
     });
-    await tx.query(
-      `INSERT INTO stored_mail (folder_id, uid, modseq, flags, internal_date, size, subject, from_address,
-                                to_addresses, sent_date, message_id_header, raw, envelope, body_structure)
-       VALUES ${tuples.join(', ')}`,
+    await tx.query(`INSERT INTO stored_mail (${STORED_COLUMNS}) VALUES ${tuples.join(', ')}`, values);
+  }
+
+  /**
+   * Files messages into the folder `name` of the mailbox in one statement, its own transaction
+   * (one round trip instead of BEGIN, claim, insert and COMMIT): UIDs and MODSEQs are taken from
+   * the folder's row as FolderRepository.claimUidRun takes them, the first message getting the
+   * first of each. Null when there is no such folder.
+   */
+  async fileRun(mailboxId: string, name: string, messages: readonly StoredMailInput[]): Promise<{ folderId: string; firstUid: number; firstModseq: bigint; uidValidity: number } | null> {
+    const values: unknown[] = [mailboxId, name, messages.length];
+    const tuples = messages.map((message, i) => `(${i}, ${messageParams(values, message)})`);
+    const rows = await this.sql.query<{ id: string; first_uid: number; first_modseq: string; uid_validity: number }>(
+      `WITH claim AS (
+         UPDATE folders SET uid_next = uid_next + $3, highest_modseq = highest_modseq + $3
+          WHERE mailbox_id = $1 AND name = $2
+          RETURNING id, uid_next - $3 AS first_uid, highest_modseq - $3 + 1 AS first_modseq, uid_validity),
+       stored AS (
+         INSERT INTO stored_mail (${STORED_COLUMNS})
+         SELECT claim.id, claim.first_uid + v.i, claim.first_modseq + v.i, ${MESSAGE_COLUMNS.map((c) => `v.${c}`).join(', ')}
+           FROM claim, (VALUES ${tuples.join(', ')}) AS v(i, ${MESSAGE_COLUMNS.join(', ')}))
+       SELECT id, first_uid, first_modseq, uid_validity FROM claim`,
       values,
     );
+    const row = rows[0];
+    return row ? { folderId: row.id, firstUid: row.first_uid, firstModseq: BigInt(row.first_modseq), uidValidity: row.uid_validity } : null;
   }
 
   /**
