@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestMailbox } from '../../../libs/mailstore/test/mailbox-fixture';
+import { ImapStorage } from '../src/storage/imap-storage';
 import { RawClient, startImapWithMailbox, type ImapHarness } from './imap-harness';
 
 const message = (subject: string) => `From: a@example.com\r\nSubject: ${subject}\r\n\r\nbody of ${subject}\r\n`;
@@ -51,5 +52,30 @@ describe('IMAP MULTIAPPEND', () => {
     client.send(`A006 APPEND Sent {${good.length}+}\r\n${good} (\\Seen)\r\n`);
     expect(await client.waitFor(/^A006 (OK|NO|BAD)[^\r]*\r\n/m)).toMatch(/^A006 BAD/m);
     expect(await client.command('STATUS Sent (MESSAGES)')).toContain('(MESSAGES 0)');
+  });
+
+  it('takes back the messages already stored when a later one fails to store', async () => {
+    // The third message's filing fails (as a lost database connection would) after two are stored.
+    expect(await client.command('CREATE Failing')).toMatch(/OK/);
+    const storage = imap.app.get(ImapStorage);
+    const append = storage.append.bind(storage);
+    let calls = 0;
+    storage.append = async (...args) => {
+      if (++calls === 3) throw new Error('connection lost');
+      return append(...args);
+    };
+    try {
+      const parts = ['one', 'two', 'three'].map((subject) => message(subject));
+      client.send(`A007 APPEND Failing ${parts.map((part) => `{${part.length}+}\r\n${part}`).join(' ')}\r\n`);
+      expect(await client.waitFor(/^A007 (OK|NO|BAD)[^\r]*\r\n/m)).toMatch(/^A007 NO \[SERVERBUG\]/m);
+    } finally {
+      storage.append = append;
+    }
+    expect(calls).toBe(3);
+    // None of the three is there, and the two UIDs handed out are not handed out again.
+    expect(await client.command('STATUS Failing (MESSAGES UIDNEXT)')).toContain('* STATUS "Failing" (MESSAGES 0 UIDNEXT 3)');
+    expect(await client.command('SELECT Failing')).toContain('* 0 EXISTS');
+    expect(await client.command('UID SEARCH ALL')).toMatch(/^\* SEARCH\r\n/m);
+    await client.command('UNSELECT');
   });
 });
