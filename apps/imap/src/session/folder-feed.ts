@@ -7,6 +7,8 @@ const MAX_ENTRIES = 20_000;
 /** flags null: expunged. */
 type Entry = ChangedMessage;
 
+const byModseq = (a: Entry, b: Entry) => a.modseq - b.modseq;
+
 /**
  * The recent changes of one folder, shared by every session of this process that has it
  * selected: a change notification makes the feed stale, and the next session to sync reads
@@ -99,7 +101,7 @@ export class FolderFeed {
             if (this.uidValidity && changes.uidValidity !== this.uidValidity) this.gone = true;
             this.uidValidity = changes.uidValidity;
             const batch: Entry[] = [...changes.changed.map((c) => ({ uid: c.uid, modseq: c.modseq, flags: c.flags })), ...changes.expunged.map((e) => ({ uid: e.uid, modseq: e.modseq, flags: null }))];
-            this.append(batch, changes.highestModseq);
+            this.append(batch.sort(byModseq), changes.highestModseq);
             return !this.gone;
           },
           (error: unknown) => {
@@ -123,7 +125,7 @@ export class FolderFeed {
   private advance(change: FolderChange): boolean {
     const messages = change.messages;
     if (!messages?.length || this.stale || this.refreshing || this.gone) return false;
-    const batch = [...messages].sort((a, b) => a.modseq - b.modseq);
+    const batch = [...messages].sort(byModseq);
     let last = this.head;
     for (const message of batch) {
       if (message.modseq !== last && message.modseq !== last + 1) return false;
@@ -134,9 +136,8 @@ export class FolderFeed {
     return true;
   }
 
-  /** Adds changes in MODSEQ order up to `head`, forgetting the oldest past MAX_ENTRIES. */
+  /** Adds changes, sorted by MODSEQ, up to `head`, forgetting the oldest past MAX_ENTRIES. */
   private append(batch: Entry[], head: number): void {
-    batch.sort((a, b) => a.modseq - b.modseq);
     for (const entry of batch) this.entries.push(entry);
     this.head = Math.max(this.head, head);
     if (this.entries.length > MAX_ENTRIES) {

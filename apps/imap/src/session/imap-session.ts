@@ -263,8 +263,9 @@ export class ImapSession implements CommandSession {
     this.state = 'selected';
     const unchanged = mark !== undefined && !this.storage.changedSince(folder.folderId, mark);
     const feed = this.deps.feeds.acquire(this.user!, folder.folderId, folder.knownModseq, unchanged ? { uidValidity: folder.uidValidity } : undefined);
-    // What happened between the read and now is told at the first sync.
-    folder.dirty = !unchanged || feed.behind(folder.knownModseq);
+    // What happened between the read and now is told at the first sync (a feed started without
+    // a read is behind only when a change of this process has advanced it since).
+    folder.dirty = feed.behind(folder.knownModseq);
     const listener = () => {
       folder.dirty = true;
       if (this.idling) {

@@ -62,6 +62,26 @@ export const countersOf = (row: { uid_validity: number; uid_next: number; highes
   highestModseq: Number(row.highest_modseq),
 });
 
+/** Keywords (flags not starting with a backslash) on the folder's messages changed after `since`, at most 200, as column `flag`. */
+export const KEYWORDS_CHANGED_SINCE = (folder: string, since: string) =>
+  `SELECT DISTINCT k AS flag FROM stored_mail s, unnest(s.flags) k WHERE s.folder_id = ${folder} AND s.modseq > ${since} AND NOT starts_with(k, '\\') ORDER BY 1 LIMIT 200`;
+
+/** What a snapshot reads of folder `f`: counters, \Recent mark, every UID, the first unseen. */
+const SNAPSHOT_COLUMNS = `f.uid_validity, f.uid_next, f.highest_modseq, f.recent_uid_next,
+  (SELECT array_agg(uid ORDER BY uid) FROM stored_mail WHERE folder_id = f.id) AS uids,
+  (SELECT uid FROM stored_mail WHERE folder_id = f.id AND NOT ('\\Seen' = ANY(flags)) ORDER BY uid LIMIT 1) AS first_unseen`;
+
+interface SnapshotRow {
+  uid_validity: number;
+  uid_next: number;
+  highest_modseq: string;
+  recent_uid_next: number;
+  uids: number[] | null;
+  first_unseen: number | null;
+}
+
+const snapshotOf = (row: SnapshotRow): FolderSnapshot => ({ ...countersOf(row), recentFrom: row.recent_uid_next, uids: row.uids ?? [], firstUnseenUid: row.first_unseen });
+
 const FOLDER_COLUMNS = 'id, name, special_use, uid_validity, uid_next, highest_modseq';
 
 interface FolderRow {
@@ -188,21 +208,8 @@ export class FolderRepository {
 
   /** Every UID, the counters and the first message without \Seen, in one snapshot. */
   async snapshot(mailboxId: string, folderId: string): Promise<FolderSnapshot | null> {
-    const rows = await this.sql.query<{ uid_validity: number; uid_next: number; highest_modseq: string; recent_uid_next: number; uids: number[] | null; first_unseen: number | null }>(
-      `SELECT f.uid_validity, f.uid_next, f.highest_modseq, f.recent_uid_next,
-              (SELECT array_agg(uid ORDER BY uid) FROM stored_mail WHERE folder_id = f.id) AS uids,
-              (SELECT uid FROM stored_mail WHERE folder_id = f.id AND NOT ('\\Seen' = ANY(flags)) ORDER BY uid LIMIT 1) AS first_unseen
-         FROM folders f WHERE f.id = $1 AND f.mailbox_id = $2`,
-      [folderId, mailboxId],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      ...countersOf(row),
-      recentFrom: row.recent_uid_next,
-      uids: row.uids ?? [],
-      firstUnseenUid: row.first_unseen,
-    };
+    const rows = await this.sql.query<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM folders f WHERE f.id = $1 AND f.mailbox_id = $2`, [folderId, mailboxId]);
+    return rows[0] ? snapshotOf(rows[0]) : null;
   }
 
   /**
@@ -216,31 +223,15 @@ export class FolderRepository {
     name: string,
     options: { claimRecent: boolean; keywordsSince?: { folderId: string; modseq: number } },
   ): Promise<{ folderId: string; snapshot: FolderSnapshot; claim: { from: number; to: number } | null; keywords: string[] } | null> {
-    const rows = await this.sql.query<{
-      id: string;
-      uid_validity: number;
-      uid_next: number;
-      highest_modseq: string;
-      recent_uid_next: number;
-      uids: number[] | null;
-      first_unseen: number | null;
-      claim_from: number | null;
-      claim_to: number | null;
-      keywords: string[];
-    }>(
+    const rows = await this.sql.query<SnapshotRow & { id: string; claim_from: number | null; claim_to: number | null; keywords: string[] }>(
       `WITH f AS (SELECT id, uid_validity, uid_next, highest_modseq, recent_uid_next FROM folders WHERE mailbox_id = $1 AND name = $2),
        claim AS (
          UPDATE folders u SET recent_uid_next = u.uid_next
            FROM (SELECT id, recent_uid_next AS old FROM folders
                   WHERE id = (SELECT id FROM f) AND $3::boolean AND recent_uid_next < uid_next FOR UPDATE) o
           WHERE u.id = o.id RETURNING o.old, u.recent_uid_next AS mark)
-       SELECT f.id, f.uid_validity, f.uid_next, f.highest_modseq, f.recent_uid_next,
-              (SELECT array_agg(uid ORDER BY uid) FROM stored_mail WHERE folder_id = f.id) AS uids,
-              (SELECT uid FROM stored_mail WHERE folder_id = f.id AND NOT ('\\Seen' = ANY(flags)) ORDER BY uid LIMIT 1) AS first_unseen,
-              (SELECT old FROM claim) AS claim_from, (SELECT mark FROM claim) AS claim_to,
-              ARRAY(SELECT DISTINCT k FROM stored_mail s, unnest(s.flags) k
-                     WHERE s.folder_id = f.id AND s.modseq > CASE WHEN f.id = $4::uuid THEN $5::bigint ELSE 0 END
-                       AND NOT starts_with(k, '\\') ORDER BY 1 LIMIT 200) AS keywords
+       SELECT f.id, ${SNAPSHOT_COLUMNS}, (SELECT old FROM claim) AS claim_from, (SELECT mark FROM claim) AS claim_to,
+              ARRAY(${KEYWORDS_CHANGED_SINCE('f.id', 'CASE WHEN f.id = $4::uuid THEN $5::bigint ELSE 0 END')}) AS keywords
          FROM f`,
       [mailboxId, name, options.claimRecent, options.keywordsSince?.folderId ?? null, options.keywordsSince?.modseq ?? 0],
     );
@@ -248,7 +239,7 @@ export class FolderRepository {
     if (!row) return null;
     return {
       folderId: row.id,
-      snapshot: { ...countersOf(row), recentFrom: row.recent_uid_next, uids: row.uids ?? [], firstUnseenUid: row.first_unseen },
+      snapshot: snapshotOf(row),
       claim: row.claim_from === null || row.claim_to === null ? null : { from: row.claim_from, to: row.claim_to },
       keywords: row.keywords,
     };

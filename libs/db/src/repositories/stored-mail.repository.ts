@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, type Tx } from '../sql';
-import { countersOf } from './folder.repository';
+import { countersOf, KEYWORDS_CHANGED_SINCE } from './folder.repository';
 import { filterSql, type MessageFilter } from './message-filter';
 
 /**
@@ -264,11 +264,7 @@ export class StoredMailRepository {
 
   /** Keywords (flags not starting with a backslash) on the folder's messages changed after `sinceModseq`, at most 200. */
   async keywords(mailboxId: string, folderId: string, sinceModseq = 0): Promise<string[]> {
-    const rows = await this.sql.query<{ flag: string }>(
-      `SELECT DISTINCT f AS flag FROM stored_mail, unnest(flags) f
-        WHERE folder_id = ${OWNED_FOLDER('$1', '$2')} AND modseq > $3 AND NOT starts_with(f, '\\') ORDER BY 1 LIMIT 200`,
-      [folderId, mailboxId, sinceModseq],
-    );
+    const rows = await this.sql.query<{ flag: string }>(KEYWORDS_CHANGED_SINCE(OWNED_FOLDER('$1', '$2'), '$3'), [folderId, mailboxId, sinceModseq]);
     return rows.map((r) => r.flag);
   }
 
