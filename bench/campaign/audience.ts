@@ -29,14 +29,17 @@ export interface AudienceBenchResult {
 
 const HTML = '<html><body><h1>News for {{contact.attributes.name}}</h1><p>Our <a href="https://shop.example.com/sale">sale</a> starts today.</p><p><a href="{{web_version_url}}">View in a browser</a> · <a href="{{unsubscribe_url}}">Unsubscribe</a></p></body></html>';
 
-/** N active contacts subscribed to a new list, written by PostgreSQL itself (set-up, not measured). */
+/**
+ * N active contacts subscribed to a new list, written by PostgreSQL itself (set-up, not measured),
+ * with ids made as a CSV import makes them (mailroom_ordered_uuid).
+ */
 export async function seedAudience(pg: Client, accountId: string, n: number): Promise<string> {
   const listId = (await pg.query<{ id: string }>(`INSERT INTO contact_lists (id, account_id, name, list_id_header) VALUES (gen_random_uuid(), $1, 'Bench', 'bench.news.test') RETURNING id`, [accountId])).rows[0]!.id;
   for (let from = 1; from <= n; from += 250_000) {
     const to = Math.min(n, from + 249_999);
     await pg.query(
       `WITH c AS (INSERT INTO contacts (id, account_id, email, attributes)
-                  SELECT gen_random_uuid(), $1, 'reader' || i || '@inbox.test', jsonb_build_object('name', 'Reader ' || i) FROM generate_series($3::int, $4::int) i
+                  SELECT mailroom_ordered_uuid(), $1, 'reader' || i || '@inbox.test', jsonb_build_object('name', 'Reader ' || i) FROM generate_series($3::int, $4::int) i
                   RETURNING id)
        INSERT INTO list_memberships (list_id, contact_id, status) SELECT $2, id, 'subscribed' FROM c`,
       [accountId, listId, from, to],

@@ -37,6 +37,11 @@ describe('contacts, lists and imports over the REST API', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ created: 10_000, updated: 0, suppressed: 0 });
     expect(first.body.data[0]).toMatchObject({ email: 'reader0@example.com', created: true, contact_status: 'active' });
+    // Ids grow with time (UUIDv7): a campaign's freeze later reads these contacts in the order
+    // they were written.
+    const ids: string[] = first.body.data.map((c: { id: string }) => c.id);
+    expect(ids.every((id) => id[14] === '7')).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
     const { rows } = await pg.query(`SELECT count(*)::int AS n FROM contacts WHERE account_id = $1 AND consent_method = 'api' AND consent_at IS NOT NULL`, [a.accountId]);
     expect(rows[0].n).toBe(10_000);
 
@@ -145,6 +150,8 @@ describe('contacts, lists and imports over the REST API', () => {
     const lee = (await req('GET', '/v1/contacts?email=lee@example.com')).body.data[0];
     expect(lee.attributes).toEqual({ Name: 'Lee, "Jr"', Plan: 'multi\nline' });
     expect(lee.consent.method).toBe('import');
+    expect(lee.id[14]).toBe('7'); // named by mailroom_ordered_uuid(), time-ordered like the API's
+    expect(lee.id > (await req('GET', '/v1/contacts?email=reader0@example.com')).body.data[0].id).toBe(true);
     expect((await req('GET', '/v1/contacts?email=reader7@example.com')).body.data[0].attributes).toMatchObject({ name: 'Reader 7', Name: 'Known', Plan: 'gold' });
     expect((await req('GET', `/v1/lists/${list.body.id}`)).body.counts.subscribed).toBe(3);
 

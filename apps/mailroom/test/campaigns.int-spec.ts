@@ -257,6 +257,10 @@ describe('campaigns', () => {
     const resend = await api.request('POST', `/v1/campaigns/${campaign.id}/resend-failed`, { key: sender.key });
     expect(resend.status).toBe(201);
     expect(resend.body).toMatchObject({ status: 'draft', parent_campaign_id: campaign.id, failed_recipients: 2, html: HTML });
+    // Campaign ids grow with time (UUIDv7), so each campaign's frozen recipients go in at the
+    // right edge of campaign_recipients' primary key.
+    expect([campaign.id[14], resend.body.id[14]]).toEqual(['7', '7']);
+    expect(resend.body.id > campaign.id).toBe(true);
     const again = await send(resend.body.id);
     expect(again.progress.total).toBe(2);
     const second = await reaches(resend.body.id, 'sent');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId } from '@mailroom/common';
+import { newOrderedId } from '@mailroom/common';
 import { Sql, type Tx } from '../sql';
 
 export type ContactStatus = 'active' | 'unsubscribed' | 'bounced' | 'complained';
@@ -106,7 +106,7 @@ export class ContactRepository {
          RETURNING id, email, status, (xmax = 0) AS created)
        SELECT up.id, up.email, up.status, up.created, (s.email IS NOT NULL) AS suppressed
          FROM up LEFT JOIN suppressions s ON s.account_id = $1 AND s.email = up.email`,
-      [accountId, contacts.map(() => newId()), contacts.map((c) => c.email), contacts.map((c) => JSON.stringify(c.attributes)), consent.ip ?? null, consent.userAgent ?? null, consent.method],
+      [accountId, contacts.map(() => newOrderedId()), contacts.map((c) => c.email), contacts.map((c) => JSON.stringify(c.attributes)), consent.ip ?? null, consent.userAgent ?? null, consent.method],
     );
     return rows;
   }

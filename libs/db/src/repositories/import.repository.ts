@@ -77,11 +77,10 @@ export class ImportRepository {
        supp AS (
          SELECT i.line, i.email FROM input i JOIN suppressions s ON s.account_id = $2 AND s.email = i.email),
        up AS (
-         -- Ids ordered by time (UUIDv7 layout) so a large import appends to the primary key
-         -- and to the membership indexes instead of touching random pages.
+         -- Ids ordered by time so a large import appends to the primary key and to the
+         -- membership indexes instead of touching random pages.
          INSERT INTO contacts (id, account_id, email, attributes, consent_at, consent_method)
-         SELECT encode(overlay(uuid_send(gen_random_uuid()) PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid,
-                $2, i.email, i.attributes, now(), 'import'
+         SELECT mailroom_ordered_uuid(), $2, i.email, i.attributes, now(), 'import'
            FROM input i WHERE NOT EXISTS (SELECT 1 FROM supp WHERE supp.line = i.line)
           -- In address order, the chunk's entries in the unique index land on neighbouring pages.
           ORDER BY i.email

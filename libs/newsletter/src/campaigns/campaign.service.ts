@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, newId, notFound } from '@mailroom/common';
+import { DomainError, newOrderedId, notFound } from '@mailroom/common';
 import {
   CampaignDispatchRepository,
   CampaignRepository,
@@ -43,7 +43,7 @@ export class CampaignService {
 
   async create(accountId: string, input: CampaignInput) {
     const fields = await this.input.resolve(accountId, input);
-    return campaignView(await this.campaigns.create(accountId, { id: newId(), ...fields }));
+    return campaignView(await this.campaigns.create(accountId, { id: newOrderedId(), ...fields }));
   }
 
   async list(accountId: string, options: { limit: number; cursor?: string; status?: CampaignStatus }) {
@@ -137,7 +137,7 @@ export class CampaignService {
     const failed = await this.campaigns.undeliveredCount(parent.id);
     if (!failed) throw new DomainError('invalid', 'nothing_to_resend', 'no recipient of this campaign bounced, was blocked or failed');
     const copy = await this.campaigns.create(accountId, {
-      id: newId(),
+      id: newOrderedId(),
       domainId: parent.domainId,
       templateId: parent.templateId,
       segmentId: null,
