@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DomainError } from '@mailroom/common';
 import type { SecretBox } from '@mailroom/crypto';
-import { relaxedSignatures, type OpenSigningKey } from './relaxed-signer';
+import { foldSignatures, relaxedSignatures } from './relaxed-signer';
+import type { OpenSigningKey } from './signature-lines';
 import type { SignRequest, SignResponse } from './signing-thread';
 
 export interface SigningKey {
@@ -101,7 +102,7 @@ export class DkimSigner {
       const pending = thread.pending.get(response.id);
       thread.pending.delete(response.id);
       if ('error' in response) pending?.reject(new Error(response.error));
-      else pending?.resolve(response.signatures);
+      else pending?.resolve(foldSignatures(response.lines));
     });
     // A thread that dies fails what it held (those deliveries are deferred and retried) and is
     // replaced, so signing never stops for good. Threads that cannot even start (their script

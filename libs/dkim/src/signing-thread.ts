@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { relaxedSignatures, type OpenSigningKey } from './relaxed-signer';
+import { unfoldedSignatures, type OpenSigningKey } from './signature-lines';
 
 /** A signing thread of DkimSigner: requests in, signature header lines (or an error) out. */
 export interface SignRequest {
@@ -9,13 +9,14 @@ export interface SignRequest {
   keys: OpenSigningKey[];
 }
 
-export type SignResponse = { id: number; signatures: string } | { id: number; error: string };
+/** The signature lines unfolded: the caller folds them (libmime stays out of the threads). */
+export type SignResponse = { id: number; lines: string[] } | { id: number; error: string };
 
 parentPort?.on('message', (request: SignRequest) => {
   const message = Buffer.from(request.message.buffer, request.message.byteOffset, request.message.byteLength);
   let response: SignResponse;
   try {
-    response = { id: request.id, signatures: relaxedSignatures(message, request.domain, request.keys) };
+    response = { id: request.id, lines: unfoldedSignatures(message, request.domain, request.keys) };
   } catch (error) {
     response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }

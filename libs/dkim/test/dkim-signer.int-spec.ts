@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretBox } from '@mailroom/crypto';
@@ -40,6 +42,21 @@ describe('DkimSigner', () => {
       expect(raw.subarray(raw.length - MESSAGE.length).equals(MESSAGE)).toBe(true);
       expect(await verify(raw)).toEqual(['ed25519-sha256=pass', 'rsa-sha256=pass']);
     }
+  });
+
+  it('keeps signing threads small: a thread loads the signer and the canonicalization, not libmime or nodemailer', async () => {
+    // What the thread script pulls in is resident once per thread (libmime and its charset tables
+    // took 6.5 MiB of RSS in each). The thread answers with unfolded lines; the caller folds them.
+    const script = join(__dirname, '../../../dist/libs/dkim/src/signing-thread.js');
+    const probe = new Worker(
+      `require(${JSON.stringify(script)}); require('node:worker_threads').parentPort.postMessage(Object.keys(require.cache));`,
+      { eval: true },
+    );
+    const loaded = await new Promise<string[]>((resolve, reject) => probe.once('message', resolve).once('error', reject));
+    await probe.terminate();
+    expect(loaded.some((file) => file.endsWith('dkim/src/signature-lines.js'))).toBe(true);
+    expect(loaded.filter((file) => file.includes('node_modules'))).toEqual([]);
+    expect(loaded.filter((file) => file.includes('/mime/src/')).map((file) => file.split('/mime/src/')[1])).toEqual(['header-fields.js']);
   });
 
   it('fails a signature with a clear error when the domain has no key, in a thread too', async () => {
