@@ -339,6 +339,7 @@ async function startMailroom(password: string): Promise<{ target: Target; stop: 
     // BENCH_IMAP_MALLOC_MMAP_THRESHOLD replace these.
     NODE_OPTIONS: process.env.BENCH_IMAP_NODE_OPTIONS ?? '--max-semi-space-size=2',
     MALLOC_MMAP_THRESHOLD_: process.env.BENCH_IMAP_MALLOC_MMAP_THRESHOLD ?? '131072',
+    MALLOC_ARENA_MAX: '2',
   });
   for (let i = 0; ; i++) {
     try {

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { migrate } from '@mailroom/db';
-import { databaseUrl, freePort, npmScriptNodeArgs, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
+import { databaseUrl, freePort, npmScriptEnv, npmScriptNodeArgs, spawnBuilt, TEST_PG_URL, TEST_REDIS_URL, TestDnsServer } from '@mailroom/testing';
 
 export type BenchProcess = ChildProcess & { output: () => string };
 
@@ -93,9 +93,13 @@ export class BenchInstallation {
     return `http://127.0.0.1:${this.env.HTTP_PORT}`;
   }
 
-  /** Starts an app's process; the all-in-one `mailroom` with the node options `npm start` gives it. */
+  /**
+   * Starts an app's process with the variables its npm script sets (`MALLOC_ARENA_MAX`, as the
+   * image does too); the all-in-one `mailroom` also with the node options `npm start` gives it.
+   */
   start(name: string, app: 'api' | 'worker' | 'smtp' | 'imap' | 'mailroom'): BenchProcess {
-    const child = spawnBuilt(`dist/apps/${app}/src/main.js`, this.env, app === 'mailroom' ? npmScriptNodeArgs('start') : []);
+    const script = app === 'mailroom' ? 'start' : `start:${app}`;
+    const child = spawnBuilt(`dist/apps/${app}/src/main.js`, { ...npmScriptEnv(script), ...this.env }, app === 'mailroom' ? npmScriptNodeArgs(script) : []);
     this.processes[name] = child;
     return child;
   }

@@ -27,18 +27,34 @@ export function runBuilt(entry: string, args: string[], env: Record<string, stri
  * `--max-semi-space-size=4`), so that a benchmark runs a process as the script does.
  */
 export function npmScriptNodeArgs(script: string): string[] {
+  return npmScriptCommand(script).nodeArgs;
+}
+
+/** The variables an npm script sets for node (`npm start`'s `MALLOC_ARENA_MAX=2`). */
+export function npmScriptEnv(script: string): Record<string, string> {
+  return npmScriptCommand(script).env;
+}
+
+/** `[NAME=value ...] node [--option ...] entry` in the script's last command, taken apart. */
+function npmScriptCommand(script: string): { env: Record<string, string>; nodeArgs: string[] } {
   const scripts = (JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const command = scripts[script];
   if (!command) throw new Error(`package.json has no script ${script}`);
   const words = command.split('&&').at(-1)!.trim().split(/\s+/);
   const node = words.indexOf('node');
   if (node < 0) throw new Error(`script ${script} does not end by running node`);
-  const args: string[] = [];
+  const env: Record<string, string> = {};
+  for (const word of words.slice(0, node)) {
+    const at = word.indexOf('=');
+    if (at <= 0) throw new Error(`script ${script}: ${word} before node is not NAME=value`);
+    env[word.slice(0, at)] = word.slice(at + 1);
+  }
+  const nodeArgs: string[] = [];
   for (const word of words.slice(node + 1)) {
     if (!word.startsWith('-')) break;
-    args.push(word);
+    nodeArgs.push(word);
   }
-  return args;
+  return { env, nodeArgs };
 }
 
 /** A process started by spawnBuilt, with all it has written so far. */
