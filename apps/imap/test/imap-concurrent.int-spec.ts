@@ -103,6 +103,10 @@ describe('IMAP under concurrent sessions', () => {
                 } else if (kind === 'store') {
                   const uid = pick([...appended.get(folder)!]);
                   if (uid !== undefined && !expunged.get(folder)!.has(uid)) {
+                    // The UID may be another session's APPEND that this session has not been told
+                    // of yet: a UID STORE ignores messages outside the session's view (Dovecot
+                    // too), so the NOOP first brings the view up to every APPENDUID answered.
+                    await flow.noop();
                     await flow.messageFlagsAdd(String(uid), ['\\Flagged', '$Checked'], { uid: true });
                     flagged.get(folder)!.add(uid);
                   }
