@@ -117,6 +117,9 @@ describe('sending over the REST API', () => {
     expect(res.body[1].error.code).toBe('invalid_address');
     expect(res.body[2].error.code).toBeDefined();
     expect(res.body[3]).toMatchObject({ status: 'queued' });
+    // Message ids grow with time (UUIDv7): a batch's rows go in at the right edge of the keys.
+    expect([res.body[0].id[14], res.body[3].id[14]]).toEqual(['7', '7']);
+    expect(res.body[3].id > res.body[0].id).toBe(true);
     const tooMany = await api.request('POST', '/v1/messages/batch', { key: sender.key, body: Array.from({ length: 501 }, () => base) });
     expect(tooMany.status).toBe(400);
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DomainError, newId } from '@mailroom/common';
+import { DomainError, newOrderedId } from '@mailroom/common';
 import { addressesAnywhereIn, addressesShownIn, assertSingleLine, composeMessage, parseAddress, parseAddresses, TemplateRenderer, validateHeaders, type Attachment, type Composition, type MailAddress } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import { currentRequestId } from '@mailroom/logger';
@@ -104,7 +104,7 @@ export class DraftValidator {
     const sendAt = parseSendAt(draft.send_at);
     const stream = draft.stream ?? 'transactional';
 
-    const id = newId();
+    const id = newOrderedId();
     const messageIdHeader = `${randomUUID()}@${this.config.MAIL_HOSTNAME}`;
     const trackOpens = draft.track_opens ?? stream === 'broadcast';
     const trackClicks = draft.track_clicks ?? stream === 'broadcast';
@@ -140,7 +140,7 @@ export class DraftValidator {
       recipients: [...to.map((a) => ({ a, kind: 'to' as const })), ...cc.map((a) => ({ a, kind: 'cc' as const })), ...bcc.map((a) => ({ a, kind: 'bcc' as const }))]
         // The same address twice in one message gets one copy.
         .filter(({ a }) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
-        .map(({ a, kind }) => ({ id: newId(), email: a.address, domain: a.domain, kind, suppressed: false })),
+        .map(({ a, kind }) => ({ id: newOrderedId(), email: a.address, domain: a.domain, kind, suppressed: false })),
     };
     this.compositions.set(message, { composition, returnPathDomain: domain.returnPathDomain ?? null });
     return message;
@@ -162,7 +162,7 @@ export class DraftValidator {
     const options = { listUnsubscribe: message.stream === 'broadcast', trackOpens: message.trackOpens, trackClicks: message.trackClicks };
     const copies: NewMessage[] = [];
     for (const [index, recipient] of message.recipients.entries()) {
-      const id = index === 0 ? message.id : newId();
+      const id = index === 0 ? message.id : newOrderedId();
       const contactId = contacts.get(recipient.email.toLowerCase()) ?? null;
       const personal = this.copies.personalize(
         { accountId, messageId: id, recipientId: recipient.id, contactId, email: recipient.email, returnPathDomain, listIdHeader },

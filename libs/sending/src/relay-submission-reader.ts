@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, newId } from '@mailroom/common';
+import { DomainError, newOrderedId } from '@mailroom/common';
 import {
   checkSubmittedHeaderBlock,
   completeSubmittedMessage,
@@ -65,7 +65,7 @@ export class RelaySubmissionReader {
     const { raw, messageId } = completeSubmittedMessage(removeBccFields(normalized), headers, this.config.MAIL_HOSTNAME);
     const seen = new Set<string>();
     return {
-      id: newId(),
+      id: newOrderedId(),
       domainId: signingDomain.id,
       campaignId: null,
       templateId: null,
@@ -84,7 +84,7 @@ export class RelaySubmissionReader {
       requestId: currentRequestId() ?? null,
       recipients: recipients
         .filter((a) => !seen.has(a.address.toLowerCase()) && seen.add(a.address.toLowerCase()))
-        .map((a) => ({ id: newId(), email: a.address, domain: a.domain, kind: visible.has(a.address.toLowerCase()) ? ('to' as const) : ('bcc' as const), suppressed: false })),
+        .map((a) => ({ id: newOrderedId(), email: a.address, domain: a.domain, kind: visible.has(a.address.toLowerCase()) ? ('to' as const) : ('bcc' as const), suppressed: false })),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, newId } from '@mailroom/common';
+import { DomainError, newOrderedId } from '@mailroom/common';
 import { composeMessage, parseAddress, type MailAddress } from '@mailroom/compose';
 import { APP_CONFIG, type AppConfig } from '@mailroom/config';
 import type { Campaign, NewMessage } from '@mailroom/db';
@@ -58,8 +58,8 @@ export class CampaignMessageBuilder {
     const address = parseAddress(to.email, 'email');
     const recipient: BroadcastRecipient = {
       accountId: campaign.accountId,
-      messageId: newId(),
-      recipientId: newId(),
+      messageId: newOrderedId(),
+      recipientId: newOrderedId(),
       contactId: to.contactId,
       listId: to.listId,
       email: address.address,
