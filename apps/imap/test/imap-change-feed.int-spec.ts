@@ -106,4 +106,20 @@ describe('IMAP change feed', () => {
     }
     client.close();
   });
+
+  it('a UID STORE reaches only messages the session has been told of; the next sync tells the rest (as Dovecot)', async () => {
+    // Dovecot, by hand: session B selected, session A appends UID 1, B's UID STORE 1 +FLAGS
+    // (\Flagged) answers OK with * 1 EXISTS after it and leaves the message unflagged.
+    const box = await mailboxWith(imap, 1, (i) => sampleMessage({ subject: `m${i}` }));
+    const client = await login(box);
+    expect(await client.command('SELECT INBOX')).toContain('* 1 EXISTS');
+    const appended = await imap.app.get(MailStore).append({ mailboxId: box.mailboxId, folder: 'INBOX', raw: sampleMessage({ subject: 'from elsewhere' }) });
+    expect(appended.uid).toBe(2);
+    const first = await client.command('UID STORE 2 +FLAGS (\\Flagged)');
+    expect(first).not.toContain('FETCH');
+    expect(first).toMatch(/\* 2 EXISTS\r\n(\* \d+ RECENT\r\n)?t\d+ OK/);
+    const second = await client.command('UID STORE 2 +FLAGS (\\Flagged)');
+    expect(second).toMatch(/\* 2 FETCH \(UID 2 FLAGS \([^)]*\\Flagged[^)]*\)\)/);
+    client.close();
+  });
 });
