@@ -10,11 +10,28 @@ import { MAX_PAYLOAD_BYTES, type InboundReceivedData, type WebhookDisabledData }
  */
 @Injectable()
 export class EventWriter {
+  /** inbound.received events asked for in a transaction and not yet written, by transaction. */
+  private readonly received = new Map<Tx, { events: Array<{ mailboxId: string; type: string; data: Record<string, unknown> }>; written: Promise<number> }>();
+
   constructor(private readonly events: EventRepository) {}
 
-  /** inbound.received: mail filed into a mailbox's folder, with what is needed to fetch it. */
-  async inboundReceived(tx: Tx, mailboxId: string, data: InboundReceivedData): Promise<void> {
-    await this.events.emitForMailbox(tx, mailboxId, 'inbound.received', fitPayload({ ...data }));
+  /**
+   * inbound.received: mail filed into a mailbox's folder, with what is needed to fetch it. The
+   * events asked for in one transaction in the same tick (a group of filed messages, whose
+   * hooks run together) are written by one statement, once that tick's calls are in.
+   */
+  inboundReceived(tx: Tx, mailboxId: string, data: InboundReceivedData): Promise<void> {
+    let batch = this.received.get(tx);
+    if (!batch) {
+      const events: Array<{ mailboxId: string; type: string; data: Record<string, unknown> }> = [];
+      const written = Promise.resolve().then(() => {
+        this.received.delete(tx);
+        return this.events.emitForMailboxes(tx, events);
+      });
+      this.received.set(tx, (batch = { events, written }));
+    }
+    batch.events.push({ mailboxId, type: 'inbound.received', data: fitPayload({ ...data }) });
+    return batch.written.then(() => undefined);
   }
 
   /** webhook.disabled for each endpoint disabled: always kept, so the account sees it in the API. */

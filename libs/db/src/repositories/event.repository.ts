@@ -38,11 +38,18 @@ export class EventRepository {
     return rows[0]?.n ?? 0;
   }
 
-  /** One event for the account that owns the mailbox (the inbound MTA knows the mailbox, not the account). */
-  async emitForMailbox(tx: Tx, mailboxId: string, type: string, data: Record<string, unknown>): Promise<number> {
+  /**
+   * An event for the account that owns each mailbox (the inbound MTA knows the mailbox, not the
+   * account), all by one statement; a mailbox deleted meanwhile gets none. Returns how many were
+   * stored.
+   */
+  async emitForMailboxes(tx: Tx, events: ReadonlyArray<{ mailboxId: string; type: string; data: Record<string, unknown> }>): Promise<number> {
+    if (!events.length) return 0;
     const { rows } = await tx.query<{ n: number }>(
-      `SELECT mailroom_emit_events(ARRAY[m.account_id], ARRAY[$2::text], ARRAY[$3::jsonb]) AS n FROM mailboxes m WHERE m.id = $1`,
-      [mailboxId, type, JSON.stringify(data)],
+      `SELECT mailroom_emit_events(array_agg(m.account_id ORDER BY e.ord), array_agg(e.type ORDER BY e.ord), array_agg(e.data ORDER BY e.ord)) AS n
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS e(mailbox_id, type, data, ord)
+         JOIN mailboxes m ON m.id = e.mailbox_id`,
+      [events.map((e) => e.mailboxId), events.map((e) => e.type), events.map((e) => JSON.stringify(e.data))],
     );
     return rows[0]?.n ?? 0;
   }
