@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRepository, Sql } from '@mailroom/db';
 import { EventWriter } from '@mailroom/events';
@@ -12,35 +11,23 @@ import { createTestDatabase, testConfig, type TestDatabase } from '@mailroom/tes
  */
 describe('inbound.received for a group of filed messages', () => {
   let db: TestDatabase;
-  let pg: Client;
   let sql: Sql;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    sql = new Sql(testConfig(db.url));
-  });
-
+  beforeAll(async () => void (sql = new Sql(testConfig((db = await createTestDatabase()).url))));
   afterAll(async () => {
     await sql?.onApplicationShutdown();
-    await pg?.end();
     await db?.drop();
   });
+  const one = async <T extends Record<string, unknown>>(text: string, values: unknown[]) => (await sql.query<T>(text, values))[0]!;
 
   /** An account subscribed to inbound.received, with a mailbox; returns both ids. */
   async function accountWithMailbox(name: string): Promise<{ accountId: string; mailboxId: string }> {
-    const accountId = (await pg.query<{ id: string }>(`INSERT INTO accounts (id, name) VALUES (gen_random_uuid(), $1) RETURNING id`, [name])).rows[0]!.id;
-    await pg.query(`INSERT INTO webhooks (id, account_id, url, secret_encrypted, events) VALUES (gen_random_uuid(), $1, 'https://hooks.example/in', 'sealed', '{inbound.received}')`, [accountId]);
-    const domainId = (
-      await pg.query<{ id: string }>(
-        `INSERT INTO domains (id, account_id, name, return_path_domain, ownership_token, owned_at) VALUES (gen_random_uuid(), $1, $2, 'rp.' || $2, md5(random()::text), now()) RETURNING id`,
-        [accountId, `${name}.test`],
-      )
-    ).rows[0]!.id;
-    const mailboxId = (
-      await pg.query<{ id: string }>(`INSERT INTO mailboxes (id, account_id, domain_id, address, password_hash) VALUES (gen_random_uuid(), $1, $2, $3, 'x') RETURNING id`, [accountId, domainId, `in@${name}.test`])
-    ).rows[0]!.id;
+    const accountId = (await one<{ id: string }>(`INSERT INTO accounts (id, name) VALUES (gen_random_uuid(), $1) RETURNING id`, [name])).id;
+    await sql.query(`INSERT INTO webhooks (id, account_id, url, secret_encrypted, events) VALUES (gen_random_uuid(), $1, 'https://hooks.example/in', 'sealed', '{inbound.received}')`, [accountId]);
+    const domain = await one<{ id: string }>(
+      `INSERT INTO domains (id, account_id, name, return_path_domain, ownership_token, owned_at) VALUES (gen_random_uuid(), $1, $2, 'rp.' || $2, md5(random()::text), now()) RETURNING id`,
+      [accountId, `${name}.test`],
+    );
+    const mailboxId = (await one<{ id: string }>(`INSERT INTO mailboxes (id, account_id, domain_id, address, password_hash) VALUES (gen_random_uuid(), $1, $2, $3, 'x') RETURNING id`, [accountId, domain.id, `in@${name}.test`])).id;
     return { accountId, mailboxId };
   }
 
@@ -69,14 +56,13 @@ describe('inbound.received for a group of filed messages', () => {
       }
     });
     expect(statements.filter((s) => s.includes('mailroom_emit_events'))).toHaveLength(1);
-    const { rows } = await pg.query<{ account_id: string; data: { uid: number; mailbox_id: string } }>(
+    const rows = await sql.query<{ account_id: string; data: { uid: number; mailbox_id: string } }>(
       `SELECT account_id, payload->'data' AS data FROM events WHERE type = 'inbound.received' ORDER BY payload->'data'->>'uid'`,
     );
     const of = (accountId: string) => rows.filter((r) => r.account_id === accountId).map((r) => [r.data.mailbox_id, r.data.uid]);
     expect(of(a.accountId)).toEqual([[a.mailboxId, 1], [a.mailboxId, 2]]);
     expect(of(b.accountId)).toEqual([[b.mailboxId, 1]]);
     expect(rows).toHaveLength(3);
-    const deliveries = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_type = 'inbound.received'`);
-    expect(deliveries.rows[0]!.n).toBe(3);
+    expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_type = 'inbound.received'`, [])).n).toBe(3);
   });
 });
