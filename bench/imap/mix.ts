@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { hashPassword } from '@mailroom/crypto';
-import { freePort, spawnBuilt, TEST_REDIS_URL } from '@mailroom/testing';
+import { freePort, npmScriptEnv, spawnBuilt, TEST_REDIS_URL } from '@mailroom/testing';
 import { createBenchDatabase } from '../lib/installation';
 import { bounceMessage } from '../lib/mail-seed';
 import { cpuSeconds, fmt, option, percentile } from '../lib/measure';
@@ -335,11 +335,11 @@ async function startMailroom(password: string): Promise<{ target: Target; stop: 
     POP3S_PORT: String(await freePort()),
     MAIL_HOSTNAME: 'mx.mailroom.test',
     LOG_LEVEL: 'warn',
-    // As docker-compose.yml and npm run start:imap start it; BENCH_IMAP_NODE_OPTIONS and
-    // BENCH_IMAP_MALLOC_MMAP_THRESHOLD replace these.
+    // As docker-compose.yml and npm run start:imap start it (the script's malloc variables);
+    // BENCH_IMAP_NODE_OPTIONS and BENCH_IMAP_MALLOC_MMAP_THRESHOLD replace these.
+    ...npmScriptEnv('start:imap'),
+    ...(process.env.BENCH_IMAP_MALLOC_MMAP_THRESHOLD ? { MALLOC_MMAP_THRESHOLD_: process.env.BENCH_IMAP_MALLOC_MMAP_THRESHOLD } : {}),
     NODE_OPTIONS: process.env.BENCH_IMAP_NODE_OPTIONS ?? '--max-semi-space-size=2',
-    MALLOC_MMAP_THRESHOLD_: process.env.BENCH_IMAP_MALLOC_MMAP_THRESHOLD ?? '131072',
-    MALLOC_ARENA_MAX: '2',
   });
   for (let i = 0; ; i++) {
     try {

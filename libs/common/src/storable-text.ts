@@ -4,8 +4,7 @@
  * Mail carries both now and then (a NUL in a header, an encoded word that decodes to one).
  */
 const NUL = /\0/g;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Decoded text as PostgreSQL can keep it: NULs dropped, lone surrogates made U+FFFD. Raw
